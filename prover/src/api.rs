@@ -1,0 +1,162 @@
+//! High-level entry points: prepare a model, prove one inference, verify a proof file.
+
+use crate::air::mlp::{
+    layout_for, log_trace_rows, preprocessed_columns, MlpAir, MlpStatement, MlpWitness, ModelLayout,
+};
+use crate::air::AirError;
+use crate::backend::Backend;
+use crate::field::{felt_from_i64, Felt};
+use crate::model::input::InputError;
+use crate::model::onnx::load_onnx;
+use crate::model::quantize::{error_bound, QuantizeError, QuantizedModel};
+use crate::model::{FloatMlp, ModelError};
+use crate::proof_file::{DecodedProof, ProofFile, ProofFileError};
+use crate::stark::{
+    prove_with_preprocessed, PreprocessedTrace, ProofParams, ProveOptions, ProverError,
+    SecurityPolicy,
+};
+use std::path::Path;
+
+/// Any error of the high-level API.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Loading the model failed.
+    #[error("cannot load the model")]
+    Model(#[from] ModelError),
+    /// The input file is unusable.
+    #[error("cannot use the input")]
+    Input(#[from] InputError),
+    /// Quantization or fixed-point inference failed.
+    #[error("fixed-point inference failed")]
+    Quantize(#[from] QuantizeError),
+    /// The model or values do not fit the AIR.
+    #[error("the computation does not fit the MLP AIR")]
+    Air(#[from] AirError),
+    /// Proving failed.
+    #[error("proving failed")]
+    Prover(#[from] ProverError),
+    /// The proof file is malformed or the proof is invalid.
+    #[error("proof rejected")]
+    ProofFile(#[from] ProofFileError),
+}
+
+/// A model ready to prove with: quantized, with its preprocessed trace committed.
+pub struct PreparedModel<B: Backend> {
+    /// The float model.
+    pub float: FloatMlp,
+    /// The quantized model.
+    pub quantized: QuantizedModel,
+    /// The public layout (its hash is the model commitment).
+    pub layout: ModelLayout,
+    /// The proof parameters.
+    pub params: ProofParams,
+    preprocessed: PreprocessedTrace<B>,
+}
+
+impl<B: Backend> PreparedModel<B> {
+    /// Quantizes `float` with `scale_bits` and commits its preprocessed trace.
+    ///
+    /// # Errors
+    /// [`Error`] when the model cannot be quantized or does not fit the AIR.
+    pub fn new(float: FloatMlp, scale_bits: u32, params: ProofParams) -> Result<Self, Error> {
+        float.validate()?;
+        let quantized = QuantizedModel::from_float(&float, scale_bits)?;
+        let columns = preprocessed_columns(&quantized)?;
+        let preprocessed =
+            PreprocessedTrace::<B>::commit(columns, log_trace_rows(&quantized), &params)?;
+        let layout = layout_for(&quantized, preprocessed.root());
+        Ok(Self {
+            float,
+            quantized,
+            layout,
+            params,
+            preprocessed,
+        })
+    }
+
+    /// Loads an ONNX file and prepares it.
+    ///
+    /// # Errors
+    /// [`Error`] when the file is unreadable, unsupported or does not fit.
+    pub fn from_onnx_file(
+        path: &Path,
+        scale_bits: u32,
+        params: ProofParams,
+    ) -> Result<Self, Error> {
+        Self::new(load_onnx(path)?, scale_bits, params)
+    }
+
+    /// The model commitment to register on-chain.
+    pub fn model_commitment(&self) -> Felt {
+        self.layout.commitment()
+    }
+}
+
+/// A proven inference.
+#[derive(Clone, Debug)]
+pub struct ProvenInference {
+    /// The proof file.
+    pub file: ProofFile,
+    /// The decoded proof.
+    pub decoded: DecodedProof,
+    /// Float inference on the same input, for comparison.
+    pub float_output: Vec<f64>,
+    /// The a-priori bound on `|fixed-point output − float output|`.
+    pub error_bound: f64,
+}
+
+/// Runs the fixed-point model on `input` and proves it for `job_id`.
+///
+/// # Errors
+/// [`Error`] when the input does not fit or proving fails.
+pub fn prove_inference<B: Backend>(
+    model: &PreparedModel<B>,
+    input: &[f64],
+    job_id: Felt,
+    options: &ProveOptions<'_>,
+) -> Result<ProvenInference, Error>
+where
+    MlpAir: crate::air::AirProver<B>,
+{
+    if input.len() != model.quantized.input_len() {
+        return Err(InputError::Shape {
+            expected: model.quantized.input_len(),
+            got: input.len(),
+        }
+        .into());
+    }
+    let quantized_input = model.quantized.quantize_input(input)?;
+    let run = model.quantized.run(&quantized_input)?;
+    let witness = MlpWitness::new(&model.quantized, &run)?;
+    let statement = MlpStatement {
+        job_id,
+        layout: model.layout,
+        inputs: quantized_input.iter().map(|x| felt_from_i64(*x)).collect(),
+        outputs: run.output().iter().map(|y| felt_from_i64(*y)).collect(),
+    };
+    let air = MlpAir::new(statement.clone())?;
+    let proof =
+        prove_with_preprocessed(&air, &witness, &model.preprocessed, &model.params, options)?;
+    let decoded = DecodedProof {
+        model_commitment: air.model_commitment(),
+        input_commitment: air.input_commitment(),
+        output_commitment: air.output_commitment(),
+        statement,
+        params: model.params,
+        proof,
+    };
+    Ok(ProvenInference {
+        file: decoded.to_file(),
+        decoded,
+        float_output: model.float.forward(input),
+        error_bound: error_bound(&model.float, &model.quantized, input),
+    })
+}
+
+/// Decodes and verifies a proof file under `policy`.
+///
+/// # Errors
+/// [`Error::ProofFile`] naming the first failed check.
+pub fn verify_proof_file(file: &ProofFile, policy: &SecurityPolicy) -> Result<DecodedProof, Error> {
+    Ok(file.verify(policy)?)
+}

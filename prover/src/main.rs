@@ -1,0 +1,202 @@
+//! `ciro-prover`: prove, verify and inspect MLP inference proofs. Parses arguments and calls the
+//! library; errors are printed with their cause chain and exit with status 1.
+
+use anyhow::Context;
+use ciro_prover::api::{prove_inference, verify_proof_file, PreparedModel};
+use ciro_prover::backend::cpu::CpuBackend;
+use ciro_prover::field::{parse_felt, to_hex};
+use ciro_prover::model::input::InputFile;
+use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
+use ciro_prover::proof_file::ProofFile;
+use ciro_prover::report::{BarProgress, InspectReport};
+use ciro_prover::stark::{ProofParams, ProveOptions, SecurityPolicy};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// STARK proofs of fixed-point MLP inference, verifiable on Starknet.
+#[derive(Parser)]
+#[command(name = "ciro-prover", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a model on an input and prove the inference for a job.
+    Prove {
+        /// ONNX model (Gemm/MatMul/Add/Relu chain).
+        #[arg(long)]
+        model: PathBuf,
+        /// JSON input: {"input": [numbers]}.
+        #[arg(long)]
+        input: PathBuf,
+        /// Job id (decimal or 0x-hex felt).
+        #[arg(long)]
+        job_id: String,
+        /// Where to write the proof file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Fixed-point scale bits (8 or 16).
+        #[arg(long, default_value_t = DEFAULT_SCALE_BITS)]
+        scale_bits: u32,
+        /// FRI queries.
+        #[arg(long, default_value_t = 27)]
+        queries: u32,
+        /// Proof-of-work bits.
+        #[arg(long, default_value_t = 20)]
+        grinding_bits: u32,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Verify a proof file (every check the on-chain verifier makes).
+    Verify {
+        /// The proof file.
+        proof: PathBuf,
+        /// Minimum queries accepted.
+        #[arg(long, default_value_t = 27)]
+        min_queries: u32,
+        /// Minimum proof-of-work bits accepted.
+        #[arg(long, default_value_t = 20)]
+        min_grinding_bits: u32,
+    },
+    /// Print a proof's parameters, public inputs and calldata size.
+    Inspect {
+        /// The proof file.
+        proof: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the commitment to register for a model.
+    CommitModel {
+        /// ONNX model.
+        #[arg(long)]
+        model: PathBuf,
+        /// Fixed-point scale bits (8 or 16).
+        #[arg(long, default_value_t = DEFAULT_SCALE_BITS)]
+        scale_bits: u32,
+    },
+    /// Prove synthetic models for traces of 2^min-log .. 2^max-log rows and print a table.
+    Bench {
+        /// Smallest trace, log2 rows.
+        #[arg(long, default_value_t = 10)]
+        min_log: u32,
+        /// Largest trace, log2 rows.
+        #[arg(long, default_value_t = 16)]
+        max_log: u32,
+    },
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Prove {
+            model,
+            input,
+            job_id,
+            out,
+            scale_bits,
+            queries,
+            grinding_bits,
+            quiet,
+        } => {
+            let job_id = parse_felt(&job_id)
+                .map_err(anyhow::Error::msg)
+                .context("invalid --job-id")?;
+            let params = ProofParams {
+                n_queries: queries,
+                grinding_bits,
+                ..ProofParams::default()
+            };
+            let input = InputFile::read(&input)?;
+            let prepared = PreparedModel::<CpuBackend>::from_onnx_file(&model, scale_bits, params)
+                .with_context(|| format!("preparing {}", model.display()))?;
+            let bar = BarProgress::new(!quiet);
+            let proven = prove_inference(
+                &prepared,
+                &input.input,
+                job_id,
+                &ProveOptions {
+                    grinding_start: 0,
+                    progress: &bar,
+                },
+            )?;
+            bar.finish();
+            proven.file.write(&out)?;
+            println!(
+                "wrote {} ({} felts of calldata)",
+                out.display(),
+                proven.file.calldata.len()
+            );
+            println!(
+                "outputs {:?} (float {:?}, error bound {:.3e})",
+                proven.file.outputs_real, proven.float_output, proven.error_bound
+            );
+        }
+        Command::Verify {
+            proof,
+            min_queries,
+            min_grinding_bits,
+        } => {
+            let file = ProofFile::read(&proof)?;
+            let policy = SecurityPolicy {
+                min_queries,
+                min_grinding_bits,
+            };
+            verify_proof_file(&file, &policy)
+                .with_context(|| format!("{} is not a valid proof", proof.display()))?;
+            println!(
+                "valid proof: job {} model {} output {}",
+                file.public_inputs.job_id,
+                file.public_inputs.model_commitment,
+                file.public_inputs.output_commitment
+            );
+        }
+        Command::Inspect { proof, json } => {
+            let file = ProofFile::read(&proof)?;
+            let report = InspectReport::new(&file.decode()?);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+        }
+        Command::CommitModel { model, scale_bits } => {
+            let prepared = PreparedModel::<CpuBackend>::from_onnx_file(
+                &model,
+                scale_bits,
+                ProofParams::default(),
+            )?;
+            println!("model commitment {}", to_hex(&prepared.model_commitment()));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&ciro_prover::proof_file::LayoutJson::from(
+                    &prepared.layout
+                ))?
+            );
+        }
+        Command::Bench { min_log, max_log } => {
+            println!("{}", ciro_prover::bench::table_header());
+            for log in min_log..=max_log {
+                let row = ciro_prover::bench::bench_one(log, &ProofParams::default())?;
+                println!("{}", ciro_prover::bench::table_row(&row));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The `ciro-prover` binary: prove / verify / inspect on temp files, and its error messages.
+
+mod common;
+
+use ciro_prover::model::onnx::ModelProto;
+use common::model_path;
+use prost::Message;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ciro-prover-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ciro-prover"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn prove_verify_inspect() {
+    let dir = temp_dir("ok");
+    let proof = dir.join("proof.json");
+    let model = model_path("iris_mlp.onnx");
+    let input = model_path("iris_input_0.json");
+    let out = run(&[
+        "prove",
+        "--model",
+        text(&model),
+        "--input",
+        text(&input),
+        "--job-id",
+        "0x2a",
+        "--out",
+        text(&proof),
+        "--grinding-bits",
+        "8",
+        "--quiet",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["verify", text(&proof), "--min-grinding-bits", "8"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("valid proof: job 0x2a"));
+    // The default policy wants 20 grinding bits.
+    let out = run(&["verify", text(&proof)]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("below the security policy"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["inspect", text(&proof)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("calldata") && report.contains("27 queries"),
+        "{report}"
+    );
+    let out = run(&["inspect", text(&proof), "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["calldata"]["total"].as_u64().unwrap() > 1000);
+    // A tampered file fails with a non-zero status and a cause chain.
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    file["calldata"][20] = serde_json::Value::String("0x1234".into());
+    std::fs::write(&proof, serde_json::to_string(&file).unwrap()).unwrap();
+    let out = run(&["verify", text(&proof), "--min-grinding-bits", "8"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("caused by"), "{}", stderr(&out));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn clear_errors_for_bad_models_and_inputs() {
+    let dir = temp_dir("errors");
+    let proof = dir.join("proof.json");
+    let iris = model_path("iris_mlp.onnx");
+    let input = model_path("iris_input_0.json");
+    let prove = |model: &Path, input: &Path| {
+        run(&[
+            "prove",
+            "--model",
+            text(model),
+            "--input",
+            text(input),
+            "--job-id",
+            "1",
+            "--out",
+            text(&proof),
+            "--quiet",
+        ])
+    };
+
+    let mut model = ModelProto::decode(std::fs::read(&iris).unwrap().as_slice()).unwrap();
+    model.graph.as_mut().unwrap().node[1].op_type = "Softmax".into();
+    let unsupported = dir.join("softmax.onnx");
+    std::fs::write(&unsupported, model.encode_to_vec()).unwrap();
+    let out = prove(&unsupported, &input);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("unsupported ONNX operator \"Softmax\""),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = prove(&iris, &model_path("digits_input_0.json"));
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("input has 16 values, the model takes 4"),
+        "{}",
+        stderr(&out)
+    );
+
+    let malformed = dir.join("bad.json");
+    std::fs::write(&malformed, "{\"input\": [1, 2,").unwrap();
+    let out = prove(&iris, &malformed);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("malformed input file"),
+        "{}",
+        stderr(&out)
+    );
+
+    let garbage = dir.join("garbage.onnx");
+    std::fs::write(&garbage, [0xffu8, 0xff, 0xff]).unwrap();
+    let out = prove(&garbage, &input);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("malformed ONNX protobuf"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(&[
+        "prove",
+        "--model",
+        text(&iris),
+        "--input",
+        text(&input),
+        "--job-id",
+        "zz",
+        "--out",
+        text(&proof),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("invalid --job-id"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!proof.exists());
+    std::fs::remove_dir_all(dir).ok();
+}

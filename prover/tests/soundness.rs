@@ -1,0 +1,262 @@
+//! Soundness: every part of a valid proof, mutated, makes the Rust verifier reject it.
+
+mod common;
+
+use ciro_prover::field::Felt;
+use ciro_prover::proof_file::{DecodedProof, ProofFile, ProofFileError};
+use ciro_prover::stark::VerifierError;
+use common::{input, prepare, prove, test_params, test_policy};
+use starknet_crypto::poseidon_hash_many;
+use std::sync::OnceLock;
+
+/// One valid proof of the iris model for job 7, shared by the tests of this file.
+fn valid() -> &'static DecodedProof {
+    static PROOF: OnceLock<DecodedProof> = OnceLock::new();
+    PROOF.get_or_init(|| {
+        let model = prepare("iris_mlp.onnx", test_params());
+        prove(&model, &input("iris_input_1.json"), 7).decoded
+    })
+}
+
+type Mutation = Box<dyn Fn(&mut DecodedProof)>;
+type TreeAccessor = fn(&mut DecodedProof) -> &mut ciro_prover::fri::TreeDecommitment;
+
+fn bump(value: &mut Felt) {
+    *value += Felt::ONE;
+}
+
+fn mutations() -> Vec<(String, Mutation)> {
+    let proof = valid();
+    let mut table: Vec<(String, Mutation)> = vec![
+        (
+            "public input: job id".into(),
+            Box::new(|p| bump(&mut p.statement.job_id)),
+        ),
+        (
+            "public input: model commitment".into(),
+            Box::new(|p| bump(&mut p.model_commitment)),
+        ),
+        (
+            "public input: input commitment".into(),
+            Box::new(|p| bump(&mut p.input_commitment)),
+        ),
+        (
+            "public input: output commitment".into(),
+            Box::new(|p| bump(&mut p.output_commitment)),
+        ),
+        (
+            "input value".into(),
+            Box::new(|p| bump(&mut p.statement.inputs[0])),
+        ),
+        (
+            "input value with a matching input commitment".into(),
+            Box::new(|p| {
+                bump(&mut p.statement.inputs[1]);
+                p.input_commitment = poseidon_hash_many(&p.statement.inputs);
+            }),
+        ),
+        (
+            "output value".into(),
+            Box::new(|p| bump(&mut p.statement.outputs[0])),
+        ),
+        (
+            "output value with a matching output commitment (wrong output)".into(),
+            Box::new(|p| {
+                bump(&mut p.statement.outputs[2]);
+                p.output_commitment = poseidon_hash_many(&p.statement.outputs);
+            }),
+        ),
+        (
+            "layout: preprocessed root".into(),
+            Box::new(|p| bump(&mut p.statement.layout.preprocessed_root)),
+        ),
+        (
+            "layout: another model (preprocessed root and its model commitment)".into(),
+            Box::new(|p| {
+                bump(&mut p.statement.layout.preprocessed_root);
+                p.model_commitment = p.statement.layout.commitment();
+            }),
+        ),
+        (
+            "layout: total neurons with a matching model commitment".into(),
+            Box::new(|p| {
+                p.statement.layout.total_neurons += 1;
+                p.model_commitment = p.statement.layout.commitment();
+            }),
+        ),
+        (
+            "params: one more query".into(),
+            Box::new(|p| p.params.n_queries += 1),
+        ),
+        (
+            "params: one more grinding bit".into(),
+            Box::new(|p| p.params.grinding_bits += 1),
+        ),
+        (
+            "params: below policy".into(),
+            Box::new(|p| p.params.n_queries -= 1),
+        ),
+        (
+            "commitment: main root".into(),
+            Box::new(|p| bump(&mut p.proof.main_root)),
+        ),
+        (
+            "commitment: interaction root".into(),
+            Box::new(|p| bump(&mut p.proof.interaction_root)),
+        ),
+        (
+            "commitment: composition root".into(),
+            Box::new(|p| bump(&mut p.proof.composition_root)),
+        ),
+        (
+            "last-layer polynomial: constant coefficient".into(),
+            Box::new(|p| bump(&mut p.proof.fri.last_layer[0])),
+        ),
+        (
+            "last-layer polynomial: top coefficient".into(),
+            Box::new(|p| {
+                let last = p.proof.fri.last_layer.len() - 1;
+                bump(&mut p.proof.fri.last_layer[last])
+            }),
+        ),
+        (
+            "proof-of-work nonce".into(),
+            Box::new(|p| p.proof.pow_nonce += 1),
+        ),
+    ];
+    for k in 0..proof.proof.ood_values.len() {
+        table.push((
+            format!("out-of-domain value {k}"),
+            Box::new(move |p| bump(&mut p.proof.ood_values[k])),
+        ));
+    }
+    for layer in 0..proof.proof.fri.layer_roots.len() {
+        table.push((
+            format!("FRI layer {layer}: root"),
+            Box::new(move |p| bump(&mut p.proof.fri.layer_roots[layer])),
+        ));
+        table.push((
+            format!("FRI layer {layer}: first value"),
+            Box::new(move |p| bump(&mut p.proof.fri.layer_decommitments[layer].values[0])),
+        ));
+        table.push((
+            format!("FRI layer {layer}: last value"),
+            Box::new(move |p| {
+                let d = &mut p.proof.fri.layer_decommitments[layer];
+                let last = d.values.len() - 1;
+                bump(&mut d.values[last])
+            }),
+        ));
+        if !proof.proof.fri.layer_decommitments[layer]
+            .siblings
+            .is_empty()
+        {
+            table.push((
+                format!("FRI layer {layer}: authentication path"),
+                Box::new(move |p| bump(&mut p.proof.fri.layer_decommitments[layer].siblings[0])),
+            ));
+        }
+    }
+    let trees: [(&str, TreeAccessor); 4] = [
+        ("preprocessed", |p| &mut p.proof.preprocessed),
+        ("main", |p| &mut p.proof.main),
+        ("interaction", |p| &mut p.proof.interaction),
+        ("composition", |p| &mut p.proof.composition),
+    ];
+    for (name, tree) in trees {
+        table.push((
+            format!("{name} tree: queried value"),
+            Box::new(move |p| bump(&mut tree(p).values[0])),
+        ));
+        table.push((
+            format!("{name} tree: last queried value"),
+            Box::new(move |p| {
+                let d = tree(p);
+                let last = d.values.len() - 1;
+                bump(&mut d.values[last])
+            }),
+        ));
+        table.push((
+            format!("{name} tree: authentication path"),
+            Box::new(move |p| bump(&mut tree(p).siblings[0])),
+        ));
+        table.push((
+            format!("{name} tree: truncated authentication path"),
+            Box::new(move |p| {
+                tree(p).siblings.pop();
+            }),
+        ));
+    }
+    table
+}
+
+#[test]
+fn the_valid_proof_verifies() {
+    valid().verify(&test_policy()).unwrap();
+}
+
+#[test]
+fn every_mutation_is_rejected() {
+    let policy = test_policy();
+    let mut accepted = Vec::new();
+    for (name, mutate) in mutations() {
+        let mut proof = valid().clone();
+        mutate(&mut proof);
+        assert_ne!(&proof, valid(), "mutation {name} changed nothing");
+        // Through calldata, as the on-chain verifier sees it.
+        let outcome =
+            DecodedProof::from_calldata(&proof.to_calldata()).and_then(|p| p.verify(&policy));
+        match outcome {
+            Err(error) => eprintln!(
+                "rejected {name}: {error}: {:?}",
+                std::error::Error::source(&error).map(|s| s.to_string())
+            ),
+            Ok(()) => accepted.push(name),
+        }
+    }
+    assert!(accepted.is_empty(), "accepted mutated proofs: {accepted:?}");
+}
+
+#[test]
+fn a_wrong_output_is_rejected_by_the_air() {
+    let mut proof = valid().clone();
+    bump(&mut proof.statement.outputs[0]);
+    proof.output_commitment = poseidon_hash_many(&proof.statement.outputs);
+    let error = proof.verify(&test_policy()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ProofFileError::Proof(VerifierError::OodCompositionMismatch)
+        ),
+        "expected the AIR check to fail, got {error:?}"
+    );
+}
+
+#[test]
+fn a_proof_for_job_a_is_rejected_for_job_b() {
+    let mut proof = valid().clone();
+    proof.statement.job_id = Felt::from(8u64);
+    let file = proof.to_file();
+    assert_eq!(file.public_inputs.job_id, "0x8");
+    let error = ProofFile::parse(&file.to_json().unwrap())
+        .unwrap()
+        .verify(&test_policy())
+        .unwrap_err();
+    assert!(matches!(error, ProofFileError::Proof(_)), "{error:?}");
+}
+
+#[test]
+fn a_file_whose_readable_fields_disagree_with_its_calldata_is_rejected() {
+    let mut file = valid().to_file();
+    file.outputs[0] += 1;
+    assert!(matches!(
+        file.verify(&test_policy()),
+        Err(ProofFileError::FieldMismatch("outputs"))
+    ));
+    let mut file = valid().to_file();
+    file.calldata.push("0x1".into());
+    assert!(matches!(
+        file.verify(&test_policy()),
+        Err(ProofFileError::Calldata(_))
+    ));
+}
