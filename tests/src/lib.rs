@@ -17,6 +17,8 @@
 //! written by `ciro-cairo build`): the product package `ciro`, and `ciro_test_contracts`, which holds
 //! test doubles such as `TestProofVerifier` that no deploy script can reach.
 
+pub mod system;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -32,7 +34,7 @@ use tokio::sync::Mutex;
 /// The product's Cairo package.
 pub const PACKAGE: &str = "ciro";
 /// The Cairo packages whose contracts the tests deploy, searched in this order.
-pub const PACKAGES: [&str; 1] = [PACKAGE];
+pub const PACKAGES: [&str; 2] = [PACKAGE, "ciro_test_contracts"];
 
 /// The directory `ciro-cairo build` writes to: `<repo>/target/dev`.
 pub fn artifacts_dir() -> PathBuf {
@@ -247,4 +249,90 @@ pub fn events_named<'r>(receipt: &'r TransactionReceiptWithBlockInfo, emitter: F
         .iter()
         .filter(|e| e.from_address == emitter && e.keys.first() == Some(&selector))
         .collect()
+}
+
+/// Chain-wide reads and multi-call transactions.
+impl TestChain {
+    /// Sends `calls` (contract, entry point, calldata) as one transaction from predeployed account
+    /// `caller`: every call runs in the same block, at the same block time.
+    ///
+    /// # Errors
+    /// [`TxError`], with the contract's revert message when an `assert` fails.
+    pub async fn invoke_many(
+        &self,
+        caller: usize,
+        calls: Vec<(Felt, &str, Vec<Felt>)>,
+    ) -> Result<TransactionReceiptWithBlockInfo, TxError> {
+        let calls = calls
+            .into_iter()
+            .map(|(to, entry_point, calldata)| {
+                let selector = get_selector_from_name(entry_point).map_err(|e| TxError::Account(e.to_string()))?;
+                Ok(Call { to, selector, calldata })
+            })
+            .collect::<Result<Vec<_>, TxError>>()?;
+        let account = self.account(caller).map_err(|e| TxError::Account(e.to_string()))?;
+        tx::invoke(&account, calls).await
+    }
+
+    /// What each call of the invoke transaction of `receipt` returned, in order (from the node's
+    /// trace of the transaction).
+    ///
+    /// # Errors
+    /// The trace cannot be read, or it is not that of a successful invoke.
+    pub async fn call_results(&self, receipt: &TransactionReceiptWithBlockInfo) -> Result<Vec<Vec<Felt>>> {
+        use starknet::core::types::{ExecuteInvocation, TransactionTrace};
+        let trace = self.devnet.provider().trace_transaction(receipt.receipt.transaction_hash()).await?;
+        let TransactionTrace::Invoke(invoke) = trace else { anyhow::bail!("not an invoke transaction") };
+        let ExecuteInvocation::Success(execution) = invoke.execute_invocation else {
+            anyhow::bail!("the transaction reverted")
+        };
+        Ok(execution.calls.into_iter().map(|call| call.result).collect())
+    }
+
+    /// Every event named `name` that `emitter` emitted, from the first block to the latest, in
+    /// order.
+    ///
+    /// # Errors
+    /// The node cannot be read.
+    pub async fn events_of(&self, emitter: Felt, name: &str) -> Result<Vec<starknet::core::types::EmittedEvent>> {
+        use starknet::core::types::EventFilter;
+        let selector = get_selector_from_name(name)?;
+        let filter = EventFilter {
+            from_block: Some(BlockId::Number(0)),
+            to_block: Some(BlockId::Tag(BlockTag::Latest)),
+            address: Some(emitter),
+            keys: Some(vec![vec![selector]]),
+        };
+        let mut events = Vec::new();
+        let mut continuation = None;
+        loop {
+            let page = self.devnet.provider().get_events(filter.clone(), continuation, 1_000).await?;
+            events.extend(page.events);
+            match page.continuation_token {
+                Some(token) => continuation = Some(token),
+                None => return Ok(events),
+            }
+        }
+    }
+}
+
+/// Chains whose `ciro` package is read from another build directory.
+impl TestChain {
+    /// Starts devnet with the `ciro` package's artifacts read from `dir` (a `target/dev` written
+    /// by `ciro-cairo build --manifest-path ...`), and the other packages from
+    /// [`artifacts_dir`]: lets a contract under development be tested from a scratch build.
+    ///
+    /// # Errors
+    /// Devnet cannot start, or the contracts were not built.
+    pub async fn start_with_artifacts(dir: &std::path::Path) -> Result<Self> {
+        let artifacts = PACKAGES
+            .iter()
+            .map(|package| {
+                let from = if *package == PACKAGE { dir.to_path_buf() } else { artifacts_dir() };
+                ContractArtifacts::load(&from, package)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let devnet = Devnet::spawn(DevnetConfig::default()).await?;
+        Ok(TestChain { devnet, artifacts, declared: Mutex::new(HashMap::new()), next_salt: Mutex::new(1) })
+    }
 }

@@ -1,0 +1,48 @@
+//! Typed Rust bindings for Ciro's contracts.
+//!
+//! Generated at compile time by cainome's `abigen!` (cainome 0.10) from the ABI files in
+//! `bindings/abi/` (paths relative to the workspace root, where cargo runs the compiler), which are
+//! exported from the built contract classes. Do not edit them by hand:
+//! `cargo test -p ciro-bindings` fails when one differs from a fresh `ciro-cairo build`, and
+//! `CIRO_UPDATE_ABI=1 cargo test -p ciro-bindings` rewrites them.
+//!
+//! Each contract has a module with two types: `<Contract>` (invokes through an account, e.g.
+//! `token.transfer(&to, &amount).send().await`) and `<Contract>Reader` (calls through a provider,
+//! e.g. `reader.balance_of(&owner).call().await`), plus its structs, enums and events.
+
+#![deny(missing_docs)]
+
+/// Where the ABI files are, relative to this crate.
+pub const ABI_DIR: &str = "abi";
+
+/// `(contract name in the build artifacts, ABI file name)` for every contract with bindings.
+pub const CONTRACTS: [(&str, &str); 4] = [
+    ("CIROToken", "CIROToken.json"),
+    ("CDCPool", "CDCPool.json"),
+    ("JobManager", "JobManager.json"),
+    ("OwnedCounter", "OwnedCounter.json"),
+];
+
+/// CIRO_Token: ERC20, capped rate-limited minting, pause, vote checkpoints.
+#[allow(missing_docs, clippy::all)]
+pub mod token {
+    cainome::rs::abigen!(CiroToken, "bindings/abi/CIROToken.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}
+
+/// CDC_Pool: workers, stakes, delegation, reputation, selection, slashing, rewards.
+#[allow(missing_docs, clippy::all)]
+pub mod cdc_pool {
+    cainome::rs::abigen!(CdcPool, "bindings/abi/CDCPool.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}
+
+/// JobManager: model registry, job escrow and lifecycle, proof-checked completion, payment.
+#[allow(missing_docs, clippy::all)]
+pub mod job_manager {
+    cainome::rs::abigen!(JobManager, "bindings/abi/JobManager.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}
+
+/// The sample contract used by the toolchain's tests and the demo.
+#[allow(missing_docs, clippy::all)]
+pub mod owned_counter {
+    cainome::rs::abigen!(OwnedCounter, "bindings/abi/OwnedCounter.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}

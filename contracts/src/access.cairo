@@ -1,0 +1,6 @@
+//! Governance of every core contract: a two-step governance transfer and class upgrades.
+mod errors;
+mod governed;
+mod interface;
+
+use governed::Governed;

@@ -1,0 +1,4 @@
+const CALLER_NOT_GOVERNANCE: felt252 = 'Gov: caller not governance';
+const CALLER_NOT_PENDING: felt252 = 'Gov: caller not pending gov';
+const GOVERNANCE_IS_ZERO: felt252 = 'Gov: governance is zero';
+const CLASS_HASH_IS_ZERO: felt252 = 'Gov: class hash is zero';

@@ -1,0 +1,17 @@
+use starknet::{ClassHash, ContractAddress};
+
+/// Entry points every core contract exposes for its governance (the deployer at first, then the
+/// GovernanceTreasury's timelock).
+#[starknet::interface]
+trait IGoverned<TContractState> {
+    /// The address allowed to change parameters and upgrade the contract.
+    fn governance(self: @TContractState) -> ContractAddress;
+    /// The address that may accept governance, or zero.
+    fn pending_governance(self: @TContractState) -> ContractAddress;
+    /// Starts a governance transfer; `new_governance` must accept it. Governance only.
+    fn transfer_governance(ref self: TContractState, new_governance: ContractAddress);
+    /// Completes a governance transfer. Pending governance only.
+    fn accept_governance(ref self: TContractState);
+    /// Replaces the contract's class, keeping its storage. Governance only.
+    fn upgrade(ref self: TContractState, new_class_hash: ClassHash);
+}

@@ -1,0 +1,2 @@
+//! ProofVerifier: the interface JobManager checks proofs through.
+mod interface;

@@ -1,0 +1,17 @@
+const AMOUNT_IS_ZERO: felt252 = 'CIRO: amount is zero';
+const APPROVE_FROM_ZERO: felt252 = 'CIRO: approve from zero';
+const APPROVE_TO_ZERO: felt252 = 'CIRO: approve to zero';
+const BURN_FROM_ZERO: felt252 = 'CIRO: burn from zero';
+const CALLER_NOT_MINTER: felt252 = 'CIRO: caller not minter';
+const CALLER_NOT_PAUSER: felt252 = 'CIRO: caller cannot pause';
+const CAP_EXCEEDED: felt252 = 'CIRO: cap exceeded';
+const FUTURE_LOOKUP: felt252 = 'CIRO: future lookup';
+const INSUFFICIENT_ALLOWANCE: felt252 = 'CIRO: insufficient allowance';
+const INSUFFICIENT_BALANCE: felt252 = 'CIRO: insufficient balance';
+const MINT_RATE_EXCEEDED: felt252 = 'CIRO: mint rate exceeded';
+const MINT_TO_ZERO: felt252 = 'CIRO: mint to zero';
+const NOT_PAUSED: felt252 = 'CIRO: not paused';
+const PAUSED: felt252 = 'CIRO: paused';
+const PERIOD_IS_ZERO: felt252 = 'CIRO: period is zero';
+const TRANSFER_FROM_ZERO: felt252 = 'CIRO: transfer from zero';
+const TRANSFER_TO_ZERO: felt252 = 'CIRO: transfer to zero';

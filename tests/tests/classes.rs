@@ -1,0 +1,25 @@
+//! Every contract the build produces can be declared: its Sierra compiles to CASM with the
+//! network's compiler (2.19.4) within Starknet's bytecode limit.
+
+use ciro_deploy::class::MAX_BYTECODE_FELTS;
+use ciro_deploy::{ContractArtifacts, PreparedClass};
+use ciro_tests::{artifacts_dir, PACKAGES};
+
+#[test]
+fn every_built_class_compiles_to_casm() -> anyhow::Result<()> {
+    let mut failures = Vec::new();
+    for package in PACKAGES {
+        let artifacts = ContractArtifacts::load(&artifacts_dir(), package)?;
+        for contract in artifacts.contract_names() {
+            match PreparedClass::from_sierra_json(&artifacts.sierra_json(contract)?) {
+                Ok(class) => {
+                    println!("{package}::{contract}: {} CASM felts", class.bytecode_felts);
+                    assert!(class.bytecode_felts <= MAX_BYTECODE_FELTS);
+                }
+                Err(error) => failures.push(format!("{package}::{contract}: {error}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "classes that cannot be declared:\n{}", failures.join("\n"));
+    Ok(())
+}

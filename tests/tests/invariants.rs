@@ -1,0 +1,201 @@
+//! Flow: a seeded random sequence of a few hundred operations across JobManager, CDC_Pool and the
+//! token (submit, cancel, assign, complete with valid and invalid proofs, time out, release
+//! payment, stake, unstake, withdraw, delegate, slash, claim). After every operation, successful
+//! or reverted:
+//! - JobManager's CIRO balance = escrowed_total = the payments of its unsettled jobs;
+//! - CDC_Pool's CIRO balance = stakes + pending unstakes + delegated + pending undelegations +
+//!   unclaimed rewards;
+//! - the total supply = the sum of every holder's balance;
+//! - clients' balances change only by the rules: −payment on submit, +payment on a refund.
+//!
+//! `CIRO_INVARIANT_SEED` and `CIRO_INVARIANT_STEPS` override the seed and the length.
+
+use std::collections::HashMap;
+
+use cainome::cairo_serde::ContractAddress;
+use ciro_bindings::cdc_pool::SlashReason;
+use ciro_bindings::job_manager::JobState;
+use ciro_tests::system::{actor, to_u128, u256, System, CAP_CUDA, CIRO};
+use starknet::core::types::Felt;
+
+/// xorshift64*: small, seeded, reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
+        (!items.is_empty()).then(|| items[self.below(items.len() as u64) as usize])
+    }
+}
+
+const CLIENTS: [usize; 2] = [actor::CLIENT, actor::OTHER_CLIENT];
+const DELEGATOR: usize = actor::KEEPER;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[tokio::test]
+async fn random_operation_sequences_keep_every_invariant() -> anyhow::Result<()> {
+    let seed = env_u64("CIRO_INVARIANT_SEED", 0x0c1e_0c1e);
+    let steps = env_u64("CIRO_INVARIANT_STEPS", 240);
+    println!("seed {seed:#x}, {steps} steps");
+    let mut rng = Rng(seed | 1);
+
+    let system = System::deploy().await?;
+    for (i, worker) in actor::WORKERS.into_iter().enumerate() {
+        system.add_worker(worker, CAP_CUDA, 24, (1_000 + 500 * i as u128) * CIRO).await?;
+    }
+    for client in CLIENTS {
+        system.fund(client, 100_000 * CIRO).await?;
+    }
+    system.fund(DELEGATOR, 10_000 * CIRO).await?;
+    let model = system.register_model(actor::CLIENT, Felt::from(0xabcu64)).await?;
+    let governance = ContractAddress(system.address(actor::GOVERNANCE)?);
+    system.send(actor::GOVERNANCE, system.pool().set_slasher_getcall(&governance)).await?;
+    let approve_all = |spender: Felt| system.token().approve_getcall(&ContractAddress(spender), &u256(u128::MAX));
+    for worker in actor::WORKERS {
+        system.send(worker, approve_all(system.pool)).await?;
+    }
+    system.send(DELEGATOR, approve_all(system.pool)).await?;
+    system.check_invariants().await?;
+
+    let mut client_balances: HashMap<usize, u128> = HashMap::new();
+    for client in CLIENTS {
+        client_balances.insert(client, system.balance(system.address(client)?).await?);
+    }
+    let mut job_client: HashMap<u64, usize> = HashMap::new();
+    let (mut succeeded, mut reverted) = (0u32, 0u32);
+
+    for step in 0..steps {
+        if rng.below(4) == 0 {
+            system.chain.advance_time(rng.below(1_200)).await?;
+        }
+        let job_count = system.job_reader().job_count().call().await?;
+        let mut by_state: HashMap<&'static str, Vec<u64>> = HashMap::new();
+        for job_id in 1..=job_count {
+            let job = system.job(job_id).await?;
+            let key = match (job.state, job.settled) {
+                (JobState::Pending, _) => "pending",
+                (JobState::Assigned, _) => "assigned",
+                (JobState::Completed, false) => "unpaid",
+                _ => "closed",
+            };
+            by_state.entry(key).or_default().push(job_id);
+        }
+        let jobs = |key: &str| by_state.get(key).cloned().unwrap_or_default();
+        let worker = rng.pick(&actor::WORKERS).unwrap_or(actor::WORKERS[0]);
+        let worker_address = ContractAddress(system.address(worker)?);
+        let mut expected_refund: Option<u64> = None;
+
+        let (label, outcome) = match rng.below(13) {
+            0 | 1 | 2 => {
+                let client = rng.pick(&CLIENTS).unwrap_or(actor::CLIENT);
+                let payment = (1 + rng.below(50) as u128) * CIRO + rng.below(1_000) as u128;
+                let deadline = system.now().await? + 600 + rng.below(3_000);
+                let result = system.submit_job(client, &system.inference_spec(model, deadline), payment).await;
+                if let Ok(job_id) = &result {
+                    job_client.insert(*job_id, client);
+                    *client_balances.entry(client).or_default() -= payment;
+                }
+                ("submit", result.map(drop))
+            }
+            3 => match rng.pick(&jobs("pending")) {
+                Some(job_id) => {
+                    let client = job_client[&job_id];
+                    expected_refund = Some(job_id);
+                    ("cancel", system.send(client, system.job_manager().cancel_job_getcall(&job_id)).await.map(drop))
+                }
+                None => continue,
+            },
+            4 | 5 => match rng.pick(&jobs("pending")) {
+                Some(job_id) => ("assign", system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&job_id)).await.map(drop)),
+                None => continue,
+            },
+            6 | 7 => match rng.pick(&jobs("assigned")) {
+                Some(job_id) => {
+                    let valid = rng.below(5) != 0;
+                    system.set_proof_answer(valid).await?;
+                    let assigned = system.job(job_id).await?.worker;
+                    let holder = actor::WORKERS.into_iter().find(|w| system.address(*w).ok() == Some(assigned.0)).unwrap_or(worker);
+                    let call = system.job_manager().complete_job_getcall(&job_id, &Felt::from(step + 1), &vec![Felt::ONE]);
+                    ("complete", system.send(holder, call).await.map(drop))
+                }
+                None => continue,
+            },
+            8 => match rng.pick(&[jobs("pending"), jobs("assigned")].concat()) {
+                Some(job_id) => {
+                    expected_refund = Some(job_id);
+                    ("timeout", system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await.map(drop))
+                }
+                None => continue,
+            },
+            9 => match rng.pick(&jobs("unpaid")) {
+                Some(job_id) => ("release", system.send(actor::KEEPER, system.job_manager().release_payment_getcall(&job_id)).await.map(drop)),
+                None => continue,
+            },
+            10 => {
+                let call = match rng.below(4) {
+                    0 => system.pool().stake_getcall(&u256((1 + rng.below(200) as u128) * CIRO)),
+                    1 => system.pool().request_unstake_getcall(&u256((1 + rng.below(300) as u128) * CIRO)),
+                    2 => system.pool().withdraw_getcall(),
+                    _ => system.pool().claim_rewards_getcall(),
+                };
+                ("worker", system.send(worker, call).await.map(drop))
+            }
+            11 => {
+                let pool = system.pool();
+                let call = match rng.below(4) {
+                    0 => pool.delegate_stake_getcall(&worker_address, &u256((1 + rng.below(500) as u128) * CIRO)),
+                    1 => {
+                        let shares = system.pool_reader().get_delegation(&ContractAddress(system.address(DELEGATOR)?), &worker_address).call().await?.shares;
+                        pool.request_undelegate_getcall(&worker_address, &u256(to_u128(shares)? / 2))
+                    }
+                    2 => pool.withdraw_delegation_getcall(&worker_address),
+                    _ => pool.claim_delegation_rewards_getcall(&worker_address),
+                };
+                ("delegator", system.send(DELEGATOR, call).await.map(drop))
+            }
+            _ => {
+                let reason = match rng.below(5) {
+                    0 => SlashReason::Malicious,
+                    1 => SlashReason::Unavailability,
+                    2 => SlashReason::PoorPerformance,
+                    3 => SlashReason::ProtocolViolation,
+                    _ => SlashReason::Fraud,
+                };
+                let call = system.pool().slash_getcall(&worker_address, &reason, &Felt::from(step));
+                ("slash", system.send(actor::GOVERNANCE, call).await.map(drop))
+            }
+        };
+
+        match &outcome {
+            Ok(()) => succeeded += 1,
+            Err(_) => reverted += 1,
+        }
+        if let (Ok(()), Some(job_id)) = (&outcome, expected_refund) {
+            let job = system.job(job_id).await?;
+            if job.settled {
+                *client_balances.entry(job_client[&job_id]).or_default() += to_u128(job.payment)?;
+            }
+        }
+        if let Err(error) = system.check_invariants().await {
+            panic!("step {step} ({label}, {:?}) broke an invariant: {error:#}", outcome.err());
+        }
+        for client in CLIENTS {
+            let actual = system.balance(system.address(client)?).await?;
+            assert_eq!(actual, client_balances[&client], "step {step} ({label}): client {client}'s balance moved outside the rules");
+        }
+    }
+    println!("{succeeded} operations succeeded, {reverted} reverted (each checked)");
+    assert!(succeeded > steps as u32 / 3, "too few operations succeeded to mean anything");
+    Ok(())
+}
