@@ -107,26 +107,33 @@ impl<B: MerkleOps> MerkleTree<B> {
         let mut siblings = Vec::new();
         let mut level: Vec<usize> = indices.to_vec();
         for layer in &self.layers[..self.layers.len() - 1] {
-            let mut needed = Vec::new();
-            let mut next = Vec::with_capacity(level.len());
-            let mut i = 0;
-            while i < level.len() {
-                let idx = level[i];
-                if idx.is_multiple_of(2) && i + 1 < level.len() && level[i + 1] == idx + 1 {
-                    i += 2;
-                } else {
-                    needed.push(idx ^ 1);
-                    i += 1;
-                }
-                if next.last() != Some(&(idx / 2)) {
-                    next.push(idx / 2);
-                }
-            }
+            let (needed, next) = siblings_needed(&level);
             siblings.extend(B::column_values_at(layer, &needed));
             level = next;
         }
         Ok(siblings)
     }
+}
+
+/// One level of a batched decommitment: for the sorted node indices `level`, the indices of the
+/// siblings that must be sent (those whose pair is not itself in `level`) and the parents' level.
+fn siblings_needed(level: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let mut needed = Vec::new();
+    let mut next = Vec::with_capacity(level.len());
+    let mut i = 0;
+    while i < level.len() {
+        let idx = level[i];
+        if idx.is_multiple_of(2) && i + 1 < level.len() && level[i + 1] == idx + 1 {
+            i += 2;
+        } else {
+            needed.push(idx ^ 1);
+            i += 1;
+        }
+        if next.last() != Some(&(idx / 2)) {
+            next.push(idx / 2);
+        }
+    }
+    (needed, next)
 }
 
 fn check_indices(indices: &[usize], depth: u32) -> Result<(), MerkleError> {
@@ -196,20 +203,8 @@ pub fn multiproof_len(indices: &[usize], depth: u32) -> usize {
     let mut level: Vec<usize> = indices.to_vec();
     let mut count = 0;
     for _ in 0..depth {
-        let mut next = Vec::with_capacity(level.len());
-        let mut i = 0;
-        while i < level.len() {
-            let idx = level[i];
-            if idx.is_multiple_of(2) && i + 1 < level.len() && level[i + 1] == idx + 1 {
-                i += 2;
-            } else {
-                count += 1;
-                i += 1;
-            }
-            if next.last() != Some(&(idx / 2)) {
-                next.push(idx / 2);
-            }
-        }
+        let (needed, next) = siblings_needed(&level);
+        count += needed.len();
         level = next;
     }
     count
