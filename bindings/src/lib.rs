@@ -16,10 +16,11 @@
 pub const ABI_DIR: &str = "abi";
 
 /// `(contract name in the build artifacts, ABI file name)` for every contract with bindings.
-pub const CONTRACTS: [(&str, &str); 4] = [
+pub const CONTRACTS: [(&str, &str); 5] = [
     ("CIROToken", "CIROToken.json"),
     ("CDCPool", "CDCPool.json"),
     ("JobManager", "JobManager.json"),
+    ("ProofVerifier", "ProofVerifier.json"),
     ("OwnedCounter", "OwnedCounter.json"),
 ];
 
@@ -39,6 +40,12 @@ pub mod cdc_pool {
 #[allow(missing_docs, clippy::all)]
 pub mod job_manager {
     cainome::rs::abigen!(JobManager, "bindings/abi/JobManager.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}
+
+/// ProofVerifier: on-chain STARK verification of fixed-point MLP inference.
+#[allow(missing_docs, clippy::all)]
+pub mod proof_verifier {
+    cainome::rs::abigen!(ProofVerifier, "bindings/abi/ProofVerifier.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
 }
 
 /// The sample contract used by the toolchain's tests and the demo.
