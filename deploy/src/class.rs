@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use cairo_lang_starknet_classes::casm_contract_class::CasmContractClass;
-use cairo_lang_starknet_classes::contract_class::ContractClass;
+use cairo_lang_starknet_classes::contract_class::{version_id_from_serialized_sierra_program, ContractClass};
 use starknet::core::types::contract::SierraClass;
 use starknet::core::types::{Felt, FlattenedSierraClass};
 
@@ -43,7 +43,14 @@ pub struct PreparedClass {
     pub compiled_class_hash: Felt,
     /// CASM bytecode length in felts.
     pub bytecode_felts: usize,
+    /// The Sierra version the class was compiled to (e.g. `1.3.0`).
+    pub sierra_version: String,
+    /// The Cairo compiler that produced the Sierra (e.g. `2.1.0`), as recorded in the class.
+    pub cairo_version: String,
 }
+
+/// The compiler that turns Sierra into CASM here, as deployed on the network.
+pub const CASM_COMPILER: &str = "cairo-lang-starknet-classes 2.19.4";
 
 impl PreparedClass {
     /// Compiles `sierra_json` (a `*.contract_class.json`) and computes its hashes.
@@ -52,6 +59,8 @@ impl PreparedClass {
     /// See [`ClassError`].
     pub fn from_sierra_json(sierra_json: &str) -> Result<Self, ClassError> {
         let class: ContractClass = serde_json::from_str(sierra_json)?;
+        let (sierra_version, cairo_version) =
+            version_id_from_serialized_sierra_program(&class.sierra_program).map_err(|e| ClassError::Sierra(e.to_string()))?;
         let program = class.extract_sierra_program(false).map_err(|e| ClassError::Sierra(e.to_string()))?;
         let casm = CasmContractClass::from_contract_class(class, program, false, MAX_BYTECODE_FELTS)
             .map_err(|e| ClassError::Casm(e.to_string()))?;
@@ -65,6 +74,8 @@ impl PreparedClass {
             class_hash,
             compiled_class_hash,
             bytecode_felts: casm.bytecode.len(),
+            sierra_version: sierra_version.to_string(),
+            cairo_version: cairo_version.to_string(),
         })
     }
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use starknet::accounts::{AccountError, ConnectedAccount};
 use starknet::contract::{ContractFactory, UdcSelector};
 use starknet::core::types::{
-    BlockId, BlockTag, Call, ContractExecutionError, ExecutionResult, Felt, StarknetError,
-    TransactionReceiptWithBlockInfo,
+    BlockId, BlockTag, Call, ContractExecutionError, ExecutionResources, ExecutionResult, FeePayment, Felt,
+    StarknetError, TransactionReceipt, TransactionReceiptWithBlockInfo,
 };
 use starknet::providers::{Provider, ProviderError};
 
@@ -101,6 +101,32 @@ pub struct Deployed {
     pub transaction_hash: Felt,
 }
 
+/// What an included transaction cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cost {
+    /// The fee paid, in the fee token's smallest unit (FRI for STRK).
+    pub fee: u128,
+    /// L2 gas consumed (execution and calldata).
+    pub l2_gas: u64,
+    /// The block it was included in.
+    pub block_number: u64,
+}
+
+impl Cost {
+    /// Reads the cost out of a receipt.
+    pub fn of(receipt: &TransactionReceiptWithBlockInfo) -> Self {
+        let (fee, resources): (&FeePayment, &ExecutionResources) = match &receipt.receipt {
+            TransactionReceipt::Invoke(r) => (&r.actual_fee, &r.execution_resources),
+            TransactionReceipt::Declare(r) => (&r.actual_fee, &r.execution_resources),
+            TransactionReceipt::DeployAccount(r) => (&r.actual_fee, &r.execution_resources),
+            TransactionReceipt::Deploy(r) => (&r.actual_fee, &r.execution_resources),
+            TransactionReceipt::L1Handler(r) => (&r.actual_fee, &r.execution_resources),
+        };
+        let fee = u128::try_from(fee.amount).unwrap_or(u128::MAX);
+        Cost { fee, l2_gas: resources.l2_gas, block_number: receipt.block.block_number() }
+    }
+}
+
 /// Declares `class` unless the network already knows it, and waits for the receipt.
 ///
 /// # Errors
@@ -137,8 +163,39 @@ pub async fn deploy<A>(
 where
     A: ConnectedAccount + Sync,
 {
+    deploy_with(account, class_hash, constructor_calldata, salt, false).await
+}
+
+/// Deploys like [`deploy`], but as a *unique* deployment: the Universal Deployer hashes `salt`
+/// with the deploying account's address, so nobody else can take the address first. This is how
+/// `ciro-deploy` deploys to public networks.
+///
+/// # Errors
+/// See [`deploy`].
+pub async fn deploy_unique<A>(
+    account: &A,
+    class_hash: Felt,
+    constructor_calldata: Vec<Felt>,
+    salt: Felt,
+) -> Result<Deployed, TxError>
+where
+    A: ConnectedAccount + Sync,
+{
+    deploy_with(account, class_hash, constructor_calldata, salt, true).await
+}
+
+async fn deploy_with<A>(
+    account: &A,
+    class_hash: Felt,
+    constructor_calldata: Vec<Felt>,
+    salt: Felt,
+    unique: bool,
+) -> Result<Deployed, TxError>
+where
+    A: ConnectedAccount + Sync,
+{
     let factory = ContractFactory::new_with_udc(class_hash, account, UdcSelector::New);
-    let deployment = factory.deploy_v3(constructor_calldata, salt, false);
+    let deployment = factory.deploy_v3(constructor_calldata, salt, unique);
     let address = deployment.deployed_address();
     let sent = deployment.send().await?;
     wait_for_receipt(account.provider(), sent.transaction_hash).await?;

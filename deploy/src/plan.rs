@@ -1,0 +1,310 @@
+//! What a Ciro deployment is: the contracts in dependency order with their constructor arguments,
+//! the configuration steps that wire them, and the checks that read the wiring back.
+//!
+//! Addresses are deterministic (a unique Universal Deployer deployment: salt hashed with the
+//! deployer's address), so the whole plan, every address included, is known before the first
+//! transaction; that is what makes a resumed deployment and a dry run exact.
+
+use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
+use ciro_bindings::cdc_pool::{CdcPool, CdcPoolReader};
+use ciro_bindings::job_manager::JobManagerReader;
+use ciro_bindings::token::{CiroToken, CiroTokenReader};
+use starknet::accounts::ConnectedAccount;
+use starknet::contract::UdcSelector;
+use starknet::core::types::{Call, Felt};
+use starknet::core::utils::{get_udc_deployed_address, UdcUniqueSettings, UdcUniqueness};
+use starknet::providers::Provider;
+
+use crate::config::{DeployConfig, Roles};
+
+/// The product contracts, in deployment order. (`Governed` is a library contract reached through
+/// its state, and the test doubles live in another package: neither is ever deployed.)
+pub const CONTRACTS: [&str; 4] = ["CIROToken", "CDCPool", "ProofVerifier", "JobManager"];
+
+/// Contracts whose governance moves to `roles.governance` at the end.
+pub const GOVERNED: [&str; 3] = ["CIROToken", "CDCPool", "JobManager"];
+
+/// One CIRO in base units.
+const CIRO: u128 = 1_000_000_000_000_000_000;
+
+/// Errors building a plan or reading the wiring.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// No class hash for a contract (its class was not prepared).
+    #[error("no class prepared for {0}")]
+    MissingClass(&'static str),
+    /// A value overflows its Cairo type.
+    #[error("{0} overflows")]
+    Overflow(&'static str),
+    /// Reading the chain failed.
+    #[error("reading {what}: {message}")]
+    Read {
+        /// What was read.
+        what: String,
+        /// The error.
+        message: String,
+    },
+}
+
+/// A contract to deploy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedContract {
+    /// Its name in the artifacts.
+    pub name: &'static str,
+    /// Its class.
+    pub class_hash: Felt,
+    /// Serialized constructor arguments.
+    pub constructor_calldata: Vec<Felt>,
+    /// Where it will be.
+    pub address: Felt,
+}
+
+/// A configuration step after deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigStep {
+    /// CDC_Pool learns JobManager's address (only JobManager may credit rewards and slash).
+    SetPoolJobManager,
+    /// Starts the two-step governance transfer of a contract to `roles.governance`.
+    TransferGovernance(&'static str),
+}
+
+impl ConfigStep {
+    /// The step's name in the manifest.
+    pub fn name(&self) -> String {
+        match self {
+            ConfigStep::SetPoolJobManager => "CDCPool.set_job_manager".into(),
+            ConfigStep::TransferGovernance(contract) => format!("{contract}.transfer_governance"),
+        }
+    }
+}
+
+/// The whole deployment.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The deploying account.
+    pub deployer: Felt,
+    /// The salt of every deployment.
+    pub salt: Felt,
+    /// Roles, resolved.
+    pub roles: Roles,
+    /// The contracts, in order.
+    pub contracts: Vec<PlannedContract>,
+    /// Configuration, in order.
+    pub steps: Vec<ConfigStep>,
+    token_parameters: (u128, u64),
+    fee_parameters: (u16, u16),
+    unstake_cooldown: u64,
+}
+
+fn ser<T: CairoSerde<RustType = T>>(value: &T) -> Vec<Felt> {
+    T::cairo_serialize(value)
+}
+
+fn u256(value: u128) -> U256 {
+    U256 { low: value, high: 0 }
+}
+
+impl Plan {
+    /// Builds the plan for `config`, deployed by `deployer`, with `class_hash(name)` for each contract.
+    ///
+    /// # Errors
+    /// A class is missing, or a role or number is invalid.
+    pub fn new(
+        config: &DeployConfig,
+        deployer: Felt,
+        class_hash: impl Fn(&str) -> Option<Felt>,
+    ) -> Result<Self, crate::DeployError> {
+        let roles = config.roles(deployer)?;
+        let salt = config.salt()?;
+        let class = |name: &'static str| class_hash(name).ok_or(PlanError::MissingClass(name));
+        let address_of = |name: &'static str, calldata: &[Felt]| -> Result<Felt, PlanError> {
+            let uniqueness = UdcUniqueness::Unique(UdcUniqueSettings {
+                deployer_address: deployer,
+                udc_contract_address: Felt::from(UdcSelector::New),
+            });
+            Ok(get_udc_deployed_address(salt, class(name)?, &uniqueness, calldata))
+        };
+        let mut contracts = Vec::new();
+        let mut add = |name: &'static str, calldata: Vec<Felt>| -> Result<Felt, PlanError> {
+            let address = address_of(name, &calldata)?;
+            contracts.push(PlannedContract { name, class_hash: class(name)?, constructor_calldata: calldata, address });
+            Ok(address)
+        };
+        // Governance starts with the deployer, who wires everything, then hands it over.
+        let initial_governance = ContractAddress(deployer);
+        let mint_limit = u128::from(config.token.mint_limit_ciro).checked_mul(CIRO).ok_or(PlanError::Overflow("token.mint_limit_ciro"))?;
+        let token = add(
+            "CIROToken",
+            [
+                ser(&ContractAddress(roles.initial_holder)),
+                ser(&initial_governance),
+                ser(&ContractAddress(roles.minter)),
+                ser(&ContractAddress(roles.emergency_council)),
+                ser(&u256(mint_limit)),
+                ser(&config.token.mint_period_seconds),
+            ]
+            .concat(),
+        )?;
+        let pool_config = &config.pool;
+        let pool = add(
+            "CDCPool",
+            [
+                ser(&initial_governance),
+                ser(&ContractAddress(token)),
+                ser(&ContractAddress(roles.treasury)),
+                ser(&ContractAddress(roles.oracle)),
+                ser(&u128::from(pool_config.price_usd_e8)),
+                ser(&u128::from(pool_config.min_price_usd_e8)),
+                ser(&u128::from(pool_config.max_price_usd_e8)),
+                ser(&pool_config.max_price_age_seconds),
+                ser(&pool_config.unstake_cooldown_seconds),
+            ]
+            .concat(),
+        )?;
+        let verifier = add("ProofVerifier", Vec::new())?;
+        let jm = &config.job_manager;
+        add(
+            "JobManager",
+            [
+                ser(&initial_governance),
+                ser(&ContractAddress(token)),
+                ser(&ContractAddress(pool)),
+                ser(&ContractAddress(verifier)),
+                ser(&ContractAddress(roles.treasury)),
+                ser(&jm.platform_fee_bps),
+                ser(&jm.burn_share_bps),
+            ]
+            .concat(),
+        )?;
+        let mut steps = vec![ConfigStep::SetPoolJobManager];
+        if roles.governance != deployer {
+            steps.extend(GOVERNED.into_iter().map(ConfigStep::TransferGovernance));
+        }
+        Ok(Plan {
+            deployer,
+            salt,
+            roles,
+            contracts,
+            steps,
+            token_parameters: (mint_limit, config.token.mint_period_seconds),
+            fee_parameters: (jm.platform_fee_bps, jm.burn_share_bps),
+            unstake_cooldown: pool_config.unstake_cooldown_seconds,
+        })
+    }
+
+    /// The planned address of `name`.
+    pub fn address(&self, name: &str) -> Felt {
+        self.contracts.iter().find(|c| c.name == name).map_or(Felt::ZERO, |c| c.address)
+    }
+
+    /// The transaction's call for `step`.
+    pub fn call<A: ConnectedAccount + Sync + Clone>(&self, account: &A, step: ConfigStep) -> Call {
+        match step {
+            ConfigStep::SetPoolJobManager => CdcPool::new(self.address("CDCPool"), account.clone())
+                .set_job_manager_getcall(&ContractAddress(self.address("JobManager"))),
+            ConfigStep::TransferGovernance(contract) => {
+                let to = ContractAddress(self.roles.governance);
+                let address = self.address(contract);
+                // Every governed contract exposes the same IGoverned entry points.
+                CiroToken::new(address, account.clone()).transfer_governance_getcall(&to)
+            }
+        }
+    }
+
+    /// Whether `step`'s effect is already on the chain (so a resumed run does not send it again).
+    ///
+    /// # Errors
+    /// A read fails.
+    pub async fn step_in_effect<P: Provider + Sync>(&self, provider: &P, step: ConfigStep) -> Result<bool, PlanError> {
+        match step {
+            ConfigStep::SetPoolJobManager => {
+                let current = CdcPoolReader::new(self.address("CDCPool"), provider)
+                    .job_manager()
+                    .call()
+                    .await
+                    .map_err(|e| read_error("CDCPool.job_manager", e))?;
+                Ok(current.0 == self.address("JobManager"))
+            }
+            ConfigStep::TransferGovernance(contract) => {
+                let (governance, pending) = self.governance_of(provider, contract).await?;
+                Ok(governance == self.roles.governance || pending == self.roles.governance)
+            }
+        }
+    }
+
+    async fn governance_of<P: Provider + Sync>(&self, provider: &P, contract: &str) -> Result<(Felt, Felt), PlanError> {
+        let reader = CiroTokenReader::new(self.address(contract), provider);
+        let governance = reader.governance().call().await.map_err(|e| read_error(&format!("{contract}.governance"), e))?;
+        let pending = reader
+            .pending_governance()
+            .call()
+            .await
+            .map_err(|e| read_error(&format!("{contract}.pending_governance"), e))?;
+        Ok((governance.0, pending.0))
+    }
+
+    /// Reads every piece of wiring back and compares it with the plan. Returns one line per check
+    /// that passed, and the lines of those that did not.
+    ///
+    /// # Errors
+    /// A read fails.
+    pub async fn verify<P: Provider + Sync>(&self, provider: &P) -> Result<(Vec<String>, Vec<String>), PlanError> {
+        let mut passed = Vec::new();
+        let mut failed = Vec::new();
+        let mut check = |label: String, ok: bool| if ok { passed.push(label) } else { failed.push(label) };
+
+        for contract in &self.contracts {
+            let class = provider
+                .get_class_hash_at(starknet::core::types::BlockId::Tag(starknet::core::types::BlockTag::Latest), contract.address)
+                .await
+                .map_err(|e| read_error(&format!("the class of {}", contract.name), e))?;
+            check(format!("{} at {:#x} runs class {:#x}", contract.name, contract.address, contract.class_hash), class == contract.class_hash);
+        }
+
+        let token = CiroTokenReader::new(self.address("CIROToken"), provider);
+        let minter = token.minter().call().await.map_err(|e| read_error("CIROToken.minter", e))?;
+        check(format!("CIROToken.minter = {:#x}", self.roles.minter), minter.0 == self.roles.minter);
+        let council = token.emergency_council().call().await.map_err(|e| read_error("CIROToken.emergency_council", e))?;
+        check(format!("CIROToken.emergency_council = {:#x}", self.roles.emergency_council), council.0 == self.roles.emergency_council);
+        let (limit, period) = token.mint_rate_limit().call().await.map_err(|e| read_error("CIROToken.mint_rate_limit", e))?;
+        check(
+            format!("CIROToken.mint_rate_limit = ({}, {}s)", self.token_parameters.0, self.token_parameters.1),
+            limit == u256(self.token_parameters.0) && period == self.token_parameters.1,
+        );
+
+        let pool = CdcPoolReader::new(self.address("CDCPool"), provider);
+        let job_manager = pool.job_manager().call().await.map_err(|e| read_error("CDCPool.job_manager", e))?;
+        check(format!("CDCPool.job_manager = JobManager {:#x}", self.address("JobManager")), job_manager.0 == self.address("JobManager"));
+        let treasury = pool.treasury().call().await.map_err(|e| read_error("CDCPool.treasury", e))?;
+        check(format!("CDCPool.treasury = {:#x}", self.roles.treasury), treasury.0 == self.roles.treasury);
+        let cooldown = pool.unstake_cooldown().call().await.map_err(|e| read_error("CDCPool.unstake_cooldown", e))?;
+        check(format!("CDCPool.unstake_cooldown = {}s", self.unstake_cooldown), cooldown == self.unstake_cooldown);
+
+        let manager = JobManagerReader::new(self.address("JobManager"), provider);
+        let (t, p, v, tr) = manager.addresses().call().await.map_err(|e| read_error("JobManager.addresses", e))?;
+        check(
+            "JobManager.addresses = (CIROToken, CDCPool, ProofVerifier, treasury)".into(),
+            (t.0, p.0, v.0, tr.0)
+                == (self.address("CIROToken"), self.address("CDCPool"), self.address("ProofVerifier"), self.roles.treasury),
+        );
+        let fees = manager.fee_parameters().call().await.map_err(|e| read_error("JobManager.fee_parameters", e))?;
+        check(format!("JobManager.fee_parameters = {:?} bps", self.fee_parameters), fees == self.fee_parameters);
+
+        for contract in GOVERNED {
+            let (governance, pending) = self.governance_of(provider, contract).await?;
+            if self.roles.governance == self.deployer {
+                check(format!("{contract}.governance = deployer"), governance == self.deployer);
+            } else {
+                check(
+                    format!("{contract}: governance {:#x} (pending or accepted)", self.roles.governance),
+                    governance == self.roles.governance || pending == self.roles.governance,
+                );
+            }
+        }
+        Ok((passed, failed))
+    }
+}
+
+fn read_error(what: &str, error: impl std::fmt::Display) -> PlanError {
+    PlanError::Read { what: what.into(), message: error.to_string() }
+}
