@@ -90,6 +90,20 @@ impl<B: Backend> PreparedModel<B> {
     pub fn model_commitment(&self) -> Felt {
         self.layout.commitment()
     }
+
+    /// The commitment to `input` a client puts in its job: the Poseidon hash of the quantized
+    /// input, as the proof's statement will carry it.
+    ///
+    /// # Errors
+    /// [`Error`] when the input has the wrong length or does not quantize.
+    pub fn input_commitment(&self, input: &[f64]) -> Result<Felt, Error> {
+        if input.len() != self.quantized.input_len() {
+            return Err(InputError::Shape { expected: self.quantized.input_len(), got: input.len() }.into());
+        }
+        let inputs = self.quantized.quantize_input(input)?.iter().map(|x| felt_from_i64(*x)).collect();
+        let statement = MlpStatement { job_id: Felt::ZERO, layout: self.layout, inputs, outputs: Vec::new() };
+        Ok(statement.input_commitment())
+    }
 }
 
 /// A proven inference.

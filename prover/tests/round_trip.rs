@@ -15,6 +15,8 @@ fn round_trip(model_name: &str, input_names: &[&str]) {
         let file = ProofFile::parse(&proven.file.to_json().unwrap()).unwrap();
         let decoded = verify_proof_file(&file, &test_policy()).unwrap();
         assert_eq!(decoded, proven.decoded);
+        // A client computes the same input commitment without proving.
+        assert_eq!(model.input_commitment(&x).unwrap(), decoded.input_commitment);
         // The proven output is the quantized inference, within the documented bound of float.
         for (q, f) in proven.file.outputs_real.iter().zip(&proven.float_output) {
             assert!(
