@@ -16,12 +16,15 @@
 pub const ABI_DIR: &str = "abi";
 
 /// `(contract name in the build artifacts, ABI file name)` for every contract with bindings.
-pub const CONTRACTS: [(&str, &str); 5] = [
+pub const CONTRACTS: [(&str, &str); 8] = [
     ("CIROToken", "CIROToken.json"),
     ("CDCPool", "CDCPool.json"),
     ("JobManager", "JobManager.json"),
     ("ProofVerifier", "ProofVerifier.json"),
     ("OwnedCounter", "OwnedCounter.json"),
+    ("LinearVesting", "LinearVesting.json"),
+    ("MilestoneVesting", "MilestoneVesting.json"),
+    ("BurnManager", "BurnManager.json"),
 ];
 
 /// CIRO_Token: ERC20, capped rate-limited minting, pause, vote checkpoints.
@@ -46,6 +49,24 @@ pub mod job_manager {
 #[allow(missing_docs, clippy::all)]
 pub mod proof_verifier {
     cainome::rs::abigen!(ProofVerifier, "bindings/abi/ProofVerifier.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}
+
+/// LinearVesting: cliff + linear vesting schedules, revocable by governance.
+#[allow(missing_docs, clippy::all)]
+pub mod linear_vesting {
+    cainome::rs::abigen!(LinearVesting, "bindings/abi/LinearVesting.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}
+
+/// MilestoneVesting: amounts unlocked by governance-approved milestones, reclaimable after deadline.
+#[allow(missing_docs, clippy::all)]
+pub mod milestone_vesting {
+    cainome::rs::abigen!(MilestoneVesting, "bindings/abi/MilestoneVesting.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}
+
+/// BurnManager: burns the fees' burn share; the share rises with cumulative revenue.
+#[allow(missing_docs, clippy::all)]
+pub mod burn_manager {
+    cainome::rs::abigen!(BurnManager, "bindings/abi/BurnManager.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
 }
 
 /// The sample contract used by the toolchain's tests and the demo.

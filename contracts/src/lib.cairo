@@ -1,6 +1,9 @@
 mod access;
+mod burn_manager;
 mod cdc_pool;
 mod job_manager;
+mod linear_vesting;
+mod milestone_vesting;
 mod proof_verifier;
 mod samples;
 mod token;

@@ -1,0 +1,10 @@
+const ADDRESS_IS_ZERO: felt252 = 'BM: address is zero';
+const AMOUNT_IS_ZERO: felt252 = 'BM: amount is zero';
+const CALLER_NOT_REPORTER: felt252 = 'BM: caller not reporter';
+const LENGTH_MISMATCH: felt252 = 'BM: length mismatch';
+const NOTHING_TO_BURN: felt252 = 'BM: nothing to burn';
+const SHARE_OUT_OF_RANGE: felt252 = 'BM: share out of range';
+const SHARES_DECREASING: felt252 = 'BM: shares decreasing';
+const THRESHOLD_IS_ZERO: felt252 = 'BM: threshold is zero';
+const THRESHOLDS_NOT_ASCENDING: felt252 = 'BM: thresholds not ascending';
+const TOO_MANY_THRESHOLDS: felt252 = 'BM: too many thresholds';

@@ -1,0 +1,11 @@
+const ALREADY_REVOKED: felt252 = 'LV: already revoked';
+const AMOUNT_IS_ZERO: felt252 = 'LV: amount is zero';
+const BENEFICIARY_IS_ZERO: felt252 = 'LV: beneficiary is zero';
+const CLIFF_EXCEEDS_DURATION: felt252 = 'LV: cliff exceeds duration';
+const DURATION_IS_ZERO: felt252 = 'LV: duration is zero';
+const END_OVERFLOWS: felt252 = 'LV: schedule end overflows';
+const NOT_REVOCABLE: felt252 = 'LV: schedule not revocable';
+const NOTHING_TO_RELEASE: felt252 = 'LV: nothing to release';
+const SCHEDULE_NOT_FOUND: felt252 = 'LV: schedule not found';
+const TOKEN_IS_ZERO: felt252 = 'LV: token is zero';
+const TRANSFER_FAILED: felt252 = 'LV: token transfer failed';

@@ -1,0 +1,14 @@
+const ALREADY_APPROVED: felt252 = 'MV: already approved';
+const ALREADY_CLAIMED: felt252 = 'MV: already claimed';
+const ALREADY_RECLAIMED: felt252 = 'MV: already reclaimed';
+const AMOUNT_IS_ZERO: felt252 = 'MV: amount is zero';
+const BENEFICIARY_IS_ZERO: felt252 = 'MV: beneficiary is zero';
+const CALLER_NOT_BENEFICIARY: felt252 = 'MV: caller not beneficiary';
+const CALLER_NOT_OWNER_OR_FUNDER: felt252 = 'MV: caller not owner or funder';
+const DEADLINE_NOT_IN_FUTURE: felt252 = 'MV: deadline not in future';
+const DEADLINE_NOT_PASSED: felt252 = 'MV: deadline not passed';
+const DEADLINE_PASSED: felt252 = 'MV: deadline passed';
+const MILESTONE_NOT_FOUND: felt252 = 'MV: milestone not found';
+const NOT_APPROVED: felt252 = 'MV: not approved';
+const TOKEN_IS_ZERO: felt252 = 'MV: token is zero';
+const TRANSFER_FAILED: felt252 = 'MV: token transfer failed';

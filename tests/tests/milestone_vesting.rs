@@ -1,0 +1,395 @@
+//! MilestoneVesting on a real devnet with the real CIRO token: milestones pull real tokens, are
+//! approved by governance by their deadline, claimed once by their beneficiary, or reclaimed to
+//! their funder after an unapproved deadline; every rejection fails with its exact message. Tests
+//! that move tokens end with `assert_invariant`: the contract's balance equals `total_locked()`
+//! and the amounts of the Pending and Approved milestones.
+//!
+//! Time: `devnet().set_time(t)` makes a block at `t`; the next transaction, and views called right
+//! after it, run at exactly `t` (see `ciro_token.rs`).
+
+use anyhow::{ensure, Result};
+use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
+use ciro_bindings::milestone_vesting::{
+    Event as MilestoneEvent, Milestone, MilestoneStatus, MilestoneVesting, MilestoneVestingReader,
+};
+use ciro_bindings::token::{CiroToken, CiroTokenReader};
+use ciro_deploy::tx::{self, TxError};
+use ciro_devnet::{DevnetAccount, DevnetProvider};
+use ciro_tests::{events_named, expect_revert, TestChain};
+use starknet::core::types::{Call, Felt, TransactionReceiptWithBlockInfo};
+
+type Receipt = TransactionReceiptWithBlockInfo;
+
+// Actors: predeployed accounts.
+const GOVERNANCE: usize = 0; // deployer, governance of both contracts, initial CIRO holder
+const FUNDER: usize = 1; // a third party funding milestones
+const BENEFICIARY: usize = 2;
+const OUTSIDER: usize = 4;
+const COUNCIL: usize = 9;
+
+const CIRO: u128 = 1_000_000_000_000_000_000;
+const AMOUNT: u128 = 25_000 * CIRO + 3;
+/// A block time after the tests start.
+const T0: u64 = 2_000_000_000;
+const DEADLINE: u64 = T0 + 30 * 24 * 3600;
+
+const NOT_GOVERNANCE: &str = "Gov: caller not governance";
+const GOVERNANCE_IS_ZERO: &str = "Gov: governance is zero";
+const ALREADY_APPROVED: &str = "MV: already approved";
+const ALREADY_CLAIMED: &str = "MV: already claimed";
+const ALREADY_RECLAIMED: &str = "MV: already reclaimed";
+const AMOUNT_IS_ZERO: &str = "MV: amount is zero";
+const BENEFICIARY_IS_ZERO: &str = "MV: beneficiary is zero";
+const NOT_BENEFICIARY: &str = "MV: caller not beneficiary";
+const NOT_OWNER_OR_FUNDER: &str = "MV: caller not owner or funder";
+const DEADLINE_NOT_IN_FUTURE: &str = "MV: deadline not in future";
+const DEADLINE_NOT_PASSED: &str = "MV: deadline not passed";
+const DEADLINE_PASSED: &str = "MV: deadline passed";
+const NOT_FOUND: &str = "MV: milestone not found";
+const NOT_APPROVED: &str = "MV: not approved";
+const TOKEN_IS_ZERO: &str = "MV: token is zero";
+const INSUFFICIENT_ALLOWANCE: &str = "CIRO: insufficient allowance";
+
+fn u256(value: u128) -> U256 {
+    U256 { low: value, high: 0 }
+}
+
+fn to_u128(value: U256) -> Result<u128> {
+    ensure!(value.high == 0, "u256 above 2^128: {value:?}");
+    Ok(value.low)
+}
+
+/// Constructor calldata `(governance, token)`, serialized as the bindings do.
+fn constructor_calldata(governance: Felt, token: Felt) -> Vec<Felt> {
+    [ContractAddress(governance), ContractAddress(token)].iter().flat_map(ContractAddress::cairo_serialize).collect()
+}
+
+/// The events named `name` that `emitter` emitted in `receipt`, decoded by the bindings.
+fn decoded(receipt: &Receipt, emitter: Felt, name: &str) -> Result<Vec<MilestoneEvent>> {
+    events_named(receipt, emitter, name)
+        .into_iter()
+        .map(|e| MilestoneEvent::try_from(e).map_err(|error| anyhow::anyhow!("{name}: {error}")))
+        .collect()
+}
+
+/// Asserts that a view call failed with exactly `message`.
+#[track_caller]
+fn expect_call_revert<T: std::fmt::Debug>(result: Result<T, cainome::cairo_serde::Error>, message: &str) {
+    expect_revert(result.map_err(|e| TxError::Rejected { reason: format!("{e:?}") }), message);
+}
+
+/// A devnet with the CIRO token (50M to GOVERNANCE, some given to FUNDER) and MilestoneVesting
+/// governed by GOVERNANCE, at block time T0.
+struct Milestones {
+    chain: TestChain,
+    token: Felt,
+    vesting: Felt,
+    calls: MilestoneVesting<DevnetAccount>,
+    token_calls: CiroToken<DevnetAccount>,
+}
+
+impl Milestones {
+    async fn start() -> Result<Self> {
+        let chain = TestChain::start().await?;
+        let governance = chain.address_of(GOVERNANCE)?;
+        let council = chain.address_of(COUNCIL)?;
+        let token = chain.deploy_ciro_token(governance, governance, governance, council, 1_000 * CIRO, 3_600).await?;
+        let vesting = chain.deploy("MilestoneVesting", constructor_calldata(governance, token)).await?;
+        let builder = chain.account(GOVERNANCE)?;
+        let m = Milestones {
+            calls: MilestoneVesting::new(vesting, builder.clone()),
+            token_calls: CiroToken::new(token, builder),
+            chain,
+            token,
+            vesting,
+        };
+        let fund = m.token_calls.transfer_getcall(&ContractAddress(m.addr(FUNDER)), &u256(10 * AMOUNT));
+        m.send(GOVERNANCE, fund).await?;
+        m.at(T0).await?;
+        Ok(m)
+    }
+
+    fn addr(&self, actor: usize) -> Felt {
+        self.chain.address_of(actor).expect("a predeployed account")
+    }
+
+    fn provider(&self) -> DevnetProvider {
+        (*self.chain.devnet().provider()).clone()
+    }
+
+    fn reader(&self) -> MilestoneVestingReader<DevnetProvider> {
+        MilestoneVestingReader::new(self.vesting, self.provider())
+    }
+
+    fn token_reader(&self) -> CiroTokenReader<DevnetProvider> {
+        CiroTokenReader::new(self.token, self.provider())
+    }
+
+    /// Makes a block at `time`: the next transaction and views run at `time`.
+    async fn at(&self, time: u64) -> Result<()> {
+        Ok(self.chain.devnet().set_time(time).await?)
+    }
+
+    async fn send(&self, actor: usize, call: Call) -> Result<Receipt, TxError> {
+        self.send_all(actor, vec![call]).await
+    }
+
+    async fn send_all(&self, actor: usize, calls: Vec<Call>) -> Result<Receipt, TxError> {
+        let account = self.chain.account(actor).map_err(|e| TxError::Account(e.to_string()))?;
+        tx::invoke(&account, calls).await
+    }
+
+    async fn balance(&self, address: Felt) -> Result<u128> {
+        to_u128(self.token_reader().balance_of(&ContractAddress(address)).call().await?)
+    }
+
+    /// Approves and adds a milestone as `funder` in one multicall.
+    async fn add_as(&self, funder: usize, beneficiary: Felt, amount: u128, deadline: u64) -> Result<Receipt, TxError> {
+        let approve = self.token_calls.approve_getcall(&ContractAddress(self.vesting), &u256(amount));
+        let add = self.calls.add_milestone_getcall(&ContractAddress(beneficiary), &u256(amount), &deadline);
+        self.send_all(funder, vec![approve, add]).await
+    }
+
+    /// A milestone of AMOUNT for BENEFICIARY due at DEADLINE, funded by FUNDER; returns its id.
+    async fn add_standard(&self) -> Result<u64> {
+        self.add_as(FUNDER, self.addr(BENEFICIARY), AMOUNT, DEADLINE).await?;
+        Ok(self.reader().milestone_count().call().await?)
+    }
+
+    async fn milestone(&self, id: u64) -> Result<Milestone> {
+        Ok(self.reader().get_milestone(&id).call().await?)
+    }
+
+    async fn approve(&self, caller: usize, id: u64) -> Result<Receipt, TxError> {
+        self.send(caller, self.calls.approve_milestone_getcall(&id)).await
+    }
+
+    async fn claim(&self, caller: usize, id: u64) -> Result<Receipt, TxError> {
+        self.send(caller, self.calls.claim_milestone_getcall(&id)).await
+    }
+
+    async fn reclaim(&self, caller: usize, id: u64) -> Result<Receipt, TxError> {
+        self.send(caller, self.calls.reclaim_milestone_getcall(&id)).await
+    }
+
+    /// balance_of(vesting) = total_locked() = Σ amounts of Pending and Approved milestones.
+    async fn assert_invariant(&self) -> Result<()> {
+        let count = self.reader().milestone_count().call().await?;
+        let mut locked = 0u128;
+        for id in 1..=count {
+            let m = self.milestone(id).await?;
+            if matches!(m.status, MilestoneStatus::Pending | MilestoneStatus::Approved) {
+                locked += to_u128(m.amount)?;
+            }
+        }
+        let balance = self.balance(self.vesting).await?;
+        let total_locked = to_u128(self.reader().total_locked().call().await?)?;
+        ensure!(balance == locked, "balance {balance} != open milestones {locked}");
+        ensure!(total_locked == locked, "total_locked {total_locked} != {locked}");
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn constructor_stores_governance_and_token() -> Result<()> {
+    let m = Milestones::start().await?;
+    assert_eq!(m.reader().governance().call().await?, ContractAddress(m.addr(GOVERNANCE)));
+    assert_eq!(m.reader().token().call().await?, ContractAddress(m.token));
+    assert_eq!(m.reader().milestone_count().call().await?, 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn constructor_rejects_zero_addresses() -> Result<()> {
+    let m = Milestones::start().await?;
+    let governance = m.addr(GOVERNANCE);
+    expect_revert(m.chain.deploy("MilestoneVesting", constructor_calldata(governance, Felt::ZERO)).await, TOKEN_IS_ZERO);
+    expect_revert(m.chain.deploy("MilestoneVesting", constructor_calldata(Felt::ZERO, m.token)).await, GOVERNANCE_IS_ZERO);
+    Ok(())
+}
+
+#[tokio::test]
+async fn add_milestone_pulls_amount_and_emits_event() -> Result<()> {
+    let m = Milestones::start().await?;
+    let funder_before = m.balance(m.addr(FUNDER)).await?;
+    let receipt = m.add_as(FUNDER, m.addr(BENEFICIARY), AMOUNT, DEADLINE).await?;
+    assert_eq!(m.balance(m.addr(FUNDER)).await?, funder_before - AMOUNT);
+    assert_eq!(m.balance(m.vesting).await?, AMOUNT);
+
+    let milestone = m.milestone(1).await?;
+    assert_eq!(milestone.beneficiary, ContractAddress(m.addr(BENEFICIARY)));
+    assert_eq!(milestone.funder, ContractAddress(m.addr(FUNDER)));
+    assert_eq!(milestone.amount, u256(AMOUNT));
+    assert_eq!(milestone.deadline, DEADLINE);
+    assert_eq!(milestone.status, MilestoneStatus::Pending);
+
+    let events = decoded(&receipt, m.vesting, "MilestoneAdded")?;
+    assert_eq!(events.len(), 1);
+    let MilestoneEvent::MilestoneAdded(event) = &events[0] else { panic!("not MilestoneAdded: {events:?}") };
+    assert_eq!(event.milestone_id, 1);
+    assert_eq!(event.beneficiary, ContractAddress(m.addr(BENEFICIARY)));
+    assert_eq!(event.funder, ContractAddress(m.addr(FUNDER)));
+    assert_eq!((event.amount, event.deadline), (u256(AMOUNT), DEADLINE));
+
+    m.add_as(GOVERNANCE, m.addr(OUTSIDER), CIRO, DEADLINE + 1).await?;
+    assert_eq!(m.reader().milestone_count().call().await?, 2);
+    m.assert_invariant().await
+}
+
+#[tokio::test]
+async fn add_milestone_rejects_invalid_parameters() -> Result<()> {
+    let m = Milestones::start().await?;
+    let beneficiary = m.addr(BENEFICIARY);
+    expect_revert(m.add_as(FUNDER, Felt::ZERO, AMOUNT, DEADLINE).await, BENEFICIARY_IS_ZERO);
+    expect_revert(m.add_as(FUNDER, beneficiary, 0, DEADLINE).await, AMOUNT_IS_ZERO);
+    // The transaction runs at T0: a deadline at T0 is not in the future.
+    expect_revert(m.add_as(FUNDER, beneficiary, AMOUNT, T0).await, DEADLINE_NOT_IN_FUTURE);
+    expect_revert(m.add_as(FUNDER, beneficiary, AMOUNT, T0 - 1).await, DEADLINE_NOT_IN_FUTURE);
+    let add = m.calls.add_milestone_getcall(&ContractAddress(beneficiary), &u256(AMOUNT), &DEADLINE);
+    expect_revert(m.send(FUNDER, add).await, INSUFFICIENT_ALLOWANCE);
+    assert_eq!(m.reader().milestone_count().call().await?, 0);
+    m.assert_invariant().await
+}
+
+#[tokio::test]
+async fn approve_milestone_then_claim_pays_the_beneficiary_once() -> Result<()> {
+    let m = Milestones::start().await?;
+    let id = m.add_standard().await?;
+    // Approval at the deadline itself is still in time.
+    m.at(DEADLINE).await?;
+    let receipt = m.approve(GOVERNANCE, id).await?;
+    assert_eq!(m.milestone(id).await?.status, MilestoneStatus::Approved);
+    let events = decoded(&receipt, m.vesting, "MilestoneApproved")?;
+    assert_eq!(events.len(), 1);
+    let MilestoneEvent::MilestoneApproved(event) = &events[0] else { panic!("not MilestoneApproved: {events:?}") };
+    assert_eq!((event.milestone_id, event.beneficiary), (id, ContractAddress(m.addr(BENEFICIARY))));
+    m.assert_invariant().await?;
+
+    // Once approved, the deadline no longer matters for the claim.
+    m.at(DEADLINE + 7 * 24 * 3600).await?;
+    let receipt = m.claim(BENEFICIARY, id).await?;
+    assert_eq!(m.balance(m.addr(BENEFICIARY)).await?, AMOUNT);
+    assert_eq!(m.balance(m.vesting).await?, 0);
+    assert_eq!(m.milestone(id).await?.status, MilestoneStatus::Claimed);
+    let events = decoded(&receipt, m.vesting, "MilestoneClaimed")?;
+    assert_eq!(events.len(), 1);
+    let MilestoneEvent::MilestoneClaimed(event) = &events[0] else { panic!("not MilestoneClaimed: {events:?}") };
+    assert_eq!(event.milestone_id, id);
+    assert_eq!(event.beneficiary, ContractAddress(m.addr(BENEFICIARY)));
+    assert_eq!(event.amount, u256(AMOUNT));
+
+    expect_revert(m.claim(BENEFICIARY, id).await, ALREADY_CLAIMED);
+    expect_revert(m.reclaim(FUNDER, id).await, ALREADY_CLAIMED);
+    expect_revert(m.approve(GOVERNANCE, id).await, ALREADY_CLAIMED);
+    assert_eq!(m.balance(m.addr(BENEFICIARY)).await?, AMOUNT, "paid once");
+    m.assert_invariant().await
+}
+
+#[tokio::test]
+async fn approve_milestone_rejects_non_governance() -> Result<()> {
+    let m = Milestones::start().await?;
+    let id = m.add_standard().await?;
+    for caller in [FUNDER, BENEFICIARY, OUTSIDER] {
+        expect_revert(m.approve(caller, id).await, NOT_GOVERNANCE);
+    }
+    assert_eq!(m.milestone(id).await?.status, MilestoneStatus::Pending);
+    Ok(())
+}
+
+#[tokio::test]
+async fn approve_milestone_rejects_after_deadline_twice_and_unknown() -> Result<()> {
+    let m = Milestones::start().await?;
+    let late = m.add_standard().await?;
+    m.add_as(FUNDER, m.addr(BENEFICIARY), AMOUNT, DEADLINE + 3_600).await?;
+    let on_time = m.reader().milestone_count().call().await?;
+    m.at(DEADLINE + 1).await?;
+    expect_revert(m.approve(GOVERNANCE, late).await, DEADLINE_PASSED);
+    m.approve(GOVERNANCE, on_time).await?;
+    expect_revert(m.approve(GOVERNANCE, on_time).await, ALREADY_APPROVED);
+    expect_revert(m.approve(GOVERNANCE, 0).await, NOT_FOUND);
+    expect_revert(m.approve(GOVERNANCE, 3).await, NOT_FOUND);
+    m.assert_invariant().await
+}
+
+#[tokio::test]
+async fn claim_milestone_rejects_unapproved_other_callers_and_unknown() -> Result<()> {
+    let m = Milestones::start().await?;
+    let id = m.add_standard().await?;
+    expect_revert(m.claim(BENEFICIARY, id).await, NOT_APPROVED);
+    m.approve(GOVERNANCE, id).await?;
+    for caller in [GOVERNANCE, FUNDER, OUTSIDER] {
+        expect_revert(m.claim(caller, id).await, NOT_BENEFICIARY);
+    }
+    expect_revert(m.claim(BENEFICIARY, 0).await, NOT_FOUND);
+    expect_revert(m.claim(BENEFICIARY, 2).await, NOT_FOUND);
+    assert_eq!(m.balance(m.addr(BENEFICIARY)).await?, 0);
+    m.assert_invariant().await
+}
+
+#[tokio::test]
+async fn reclaim_milestone_by_funder_returns_funds_after_deadline() -> Result<()> {
+    let m = Milestones::start().await?;
+    let id = m.add_standard().await?;
+    let funder_before = m.balance(m.addr(FUNDER)).await?;
+    // Not before the deadline, nor at it (governance may still approve then).
+    expect_revert(m.reclaim(FUNDER, id).await, DEADLINE_NOT_PASSED);
+    m.at(DEADLINE).await?;
+    expect_revert(m.reclaim(FUNDER, id).await, DEADLINE_NOT_PASSED);
+
+    m.at(DEADLINE + 1).await?;
+    let receipt = m.reclaim(FUNDER, id).await?;
+    assert_eq!(m.balance(m.addr(FUNDER)).await?, funder_before + AMOUNT);
+    assert_eq!(m.balance(m.vesting).await?, 0);
+    assert_eq!(m.milestone(id).await?.status, MilestoneStatus::Reclaimed);
+    let events = decoded(&receipt, m.vesting, "MilestoneReclaimed")?;
+    assert_eq!(events.len(), 1);
+    let MilestoneEvent::MilestoneReclaimed(event) = &events[0] else { panic!("not MilestoneReclaimed: {events:?}") };
+    assert_eq!(event.milestone_id, id);
+    assert_eq!(event.funder, ContractAddress(m.addr(FUNDER)));
+    assert_eq!(event.amount, u256(AMOUNT));
+
+    expect_revert(m.reclaim(FUNDER, id).await, ALREADY_RECLAIMED);
+    expect_revert(m.claim(BENEFICIARY, id).await, ALREADY_RECLAIMED);
+    expect_revert(m.approve(GOVERNANCE, id).await, ALREADY_RECLAIMED);
+    m.assert_invariant().await
+}
+
+#[tokio::test]
+async fn reclaim_milestone_by_governance_returns_funds_to_the_funder() -> Result<()> {
+    let m = Milestones::start().await?;
+    let id = m.add_standard().await?;
+    let funder_before = m.balance(m.addr(FUNDER)).await?;
+    let governance_before = m.balance(m.addr(GOVERNANCE)).await?;
+    m.at(DEADLINE + 1).await?;
+    m.reclaim(GOVERNANCE, id).await?;
+    assert_eq!(m.balance(m.addr(FUNDER)).await?, funder_before + AMOUNT);
+    assert_eq!(m.balance(m.addr(GOVERNANCE)).await?, governance_before);
+    m.assert_invariant().await
+}
+
+#[tokio::test]
+async fn reclaim_milestone_rejects_others_approved_and_unknown() -> Result<()> {
+    let m = Milestones::start().await?;
+    let pending = m.add_standard().await?;
+    let approved = m.add_standard().await?;
+    m.approve(GOVERNANCE, approved).await?;
+    m.at(DEADLINE + 1).await?;
+    for caller in [BENEFICIARY, OUTSIDER] {
+        expect_revert(m.reclaim(caller, pending).await, NOT_OWNER_OR_FUNDER);
+    }
+    expect_revert(m.reclaim(FUNDER, approved).await, ALREADY_APPROVED);
+    expect_revert(m.reclaim(GOVERNANCE, approved).await, ALREADY_APPROVED);
+    expect_revert(m.reclaim(FUNDER, 3).await, NOT_FOUND);
+    // The approved one is still claimable after its deadline.
+    m.claim(BENEFICIARY, approved).await?;
+    assert_eq!(m.balance(m.addr(BENEFICIARY)).await?, AMOUNT);
+    m.assert_invariant().await
+}
+
+#[tokio::test]
+async fn get_milestone_rejects_unknown() -> Result<()> {
+    let m = Milestones::start().await?;
+    expect_call_revert(m.reader().get_milestone(&0).call().await, NOT_FOUND);
+    expect_call_revert(m.reader().get_milestone(&1).call().await, NOT_FOUND);
+    Ok(())
+}
