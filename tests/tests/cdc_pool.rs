@@ -1866,3 +1866,28 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
     assert!(successes >= 100, "most steps do something: {successes} of {STEPS}");
     Ok(())
 }
+
+#[tokio::test]
+async fn pause_stops_staking_but_not_unstaking() -> Result<()> {
+    use cainome::cairo_serde::ContractAddress;
+    use ciro_tests::system::{actor, u256, CAP_CUDA, CIRO};
+    let system = ciro_tests::system::System::deploy().await?;
+    system.add_worker(actor::WORKERS[0], CAP_CUDA, 24, 1_000 * CIRO).await?;
+    system.fund(actor::WORKERS[1], 1_000 * CIRO).await?;
+    let council = ContractAddress(system.address(actor::COUNCIL)?);
+    system.send(actor::GOVERNANCE, system.pool().set_emergency_council_getcall(&council)).await?;
+    system.send(actor::COUNCIL, system.pool().pause_getcall()).await?;
+
+    let register = system.pool().register_worker_getcall(&CAP_CUDA, &24, &1, &1000, &Felt::ONE);
+    expect_revert(system.send(actor::WORKERS[1], register).await, "Pause: paused");
+    let approve = system.token().approve_getcall(&ContractAddress(system.pool), &u256(CIRO));
+    let stake = system.pool().stake_getcall(&u256(CIRO));
+    expect_revert(system.send_all(actor::WORKERS[0], vec![approve, stake]).await, "Pause: paused");
+    // A staker can still leave.
+    system.send(actor::WORKERS[0], system.pool().request_unstake_getcall(&u256(100 * CIRO))).await?;
+
+    expect_revert(system.send(actor::COUNCIL, system.pool().unpause_getcall()).await, "Gov: caller not governance");
+    system.send(actor::GOVERNANCE, system.pool().unpause_getcall()).await?;
+    assert!(!system.pool_reader().is_paused().call().await?);
+    system.check_invariants().await
+}

@@ -386,3 +386,70 @@ async fn governance_transfer_is_two_step_and_upgrade_is_governance_only() -> any
     assert_eq!(system.job_reader().fee_parameters().call().await?.0, 500, "storage kept across the upgrade");
     Ok(())
 }
+
+#[tokio::test]
+async fn pause_stops_new_work_and_keeps_refunds_open() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    let council = ContractAddress(system.address(actor::COUNCIL)?);
+    let pending = submitted_job(&system, model).await?;
+    expect_revert(system.send(actor::COUNCIL, system.job_manager().pause_getcall()).await, "Pause: caller not council");
+    system.send(actor::GOVERNANCE, system.job_manager().set_emergency_council_getcall(&council)).await?;
+    system.send(actor::COUNCIL, system.job_manager().pause_getcall()).await?;
+    assert!(system.job_reader().is_paused().call().await?);
+
+    let deadline = system.now().await? + HOUR;
+    expect_revert(system.submit_job(actor::CLIENT, &system.inference_spec(model, deadline), PAYMENT).await, "Pause: paused");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&pending)).await, "Pause: paused");
+    let register = system.job_manager().register_model_getcall(&Felt::from(9u8), &ciro_bindings::job_manager::Framework::ONNX);
+    expect_revert(system.send(actor::CLIENT, register).await, "Pause: paused");
+    // The client can still take its money back.
+    let client = system.address(actor::CLIENT)?;
+    let before = system.balance(client).await?;
+    system.send(actor::CLIENT, system.job_manager().cancel_job_getcall(&pending)).await?;
+    assert_eq!(system.balance(client).await?, before + PAYMENT);
+
+    expect_revert(system.send(actor::COUNCIL, system.job_manager().unpause_getcall()).await, "Gov: caller not governance");
+    system.send(actor::GOVERNANCE, system.job_manager().unpause_getcall()).await?;
+    submitted_job(&system, model).await?;
+    system.check_invariants().await
+}
+
+#[tokio::test]
+async fn release_payment_burns_through_burn_manager_on_its_schedule() -> anyhow::Result<()> {
+    use ciro_bindings::burn_manager::{BurnManager, BurnManagerReader};
+    let (system, model) = ready_system().await?;
+    let governance = ContractAddress(system.address(actor::GOVERNANCE)?);
+    let burn_manager = system
+        .chain
+        .deploy("BurnManager", vec![governance.0, system.token])
+        .await?;
+    system.track_holder(burn_manager);
+    let manager = BurnManager::new(burn_manager, system.chain.account(actor::GOVERNANCE)?);
+    let schedule = manager.set_burn_schedule_getcall(&vec![u256(5 * CIRO)], &vec![8000u16]);
+    let reporter = manager.set_reporter_getcall(&ContractAddress(system.job_manager));
+    let route = system.job_manager().set_burn_manager_getcall(&ContractAddress(burn_manager));
+    system.send_all(actor::GOVERNANCE, vec![schedule, reporter, route]).await?;
+
+    // First job: 5 CIRO fee at the base 30% share; the fee then reaches the 5 CIRO threshold.
+    let before = supply(&system).await?;
+    let job = completed_job(&system, model).await?;
+    let receipt = system.send(actor::KEEPER, system.job_manager().release_payment_getcall(&job)).await?;
+    assert_eq!(events_named(&receipt, burn_manager, "TokensBurned").len(), 1);
+    assert_eq!(events_named(&receipt, burn_manager, "RevenueRecorded").len(), 1);
+    assert_eq!(before - supply(&system).await?, 15 * CIRO / 10, "30% of the 5 CIRO fee burned");
+    let reader = BurnManagerReader::new(burn_manager, system.chain.devnet().provider());
+    assert_eq!(to_u128(reader.cumulative_revenue().call().await?)?, 5 * CIRO);
+    assert_eq!(reader.current_burn_share_bps().call().await?, 8000);
+    assert_eq!(system.balance(burn_manager).await?, 0, "BurnManager keeps nothing");
+
+    // Second job: 80% of the fee burned.
+    let before = supply(&system).await?;
+    let job = completed_job(&system, model).await?;
+    system.send(actor::KEEPER, system.job_manager().release_payment_getcall(&job)).await?;
+    assert_eq!(before - supply(&system).await?, 4 * CIRO, "80% of the 5 CIRO fee burned");
+    system.check_invariants().await
+}
+
+async fn supply(system: &System) -> anyhow::Result<u128> {
+    to_u128(system.token_reader().total_supply().call().await?)
+}

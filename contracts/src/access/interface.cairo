@@ -15,3 +15,18 @@ trait IGoverned<TContractState> {
     /// Replaces the contract's class, keeping its storage. Governance only.
     fn upgrade(ref self: TContractState, new_class_hash: ClassHash);
 }
+
+/// The emergency stop of JobManager and CDC_Pool.
+#[starknet::interface]
+trait IPausable<TContractState> {
+    /// Whether the contract is paused.
+    fn is_paused(self: @TContractState) -> bool;
+    /// The address that may pause besides governance (zero: none).
+    fn emergency_council(self: @TContractState) -> ContractAddress;
+    /// Stops the pausable entry points. Emergency council or governance.
+    fn pause(ref self: TContractState);
+    /// Resumes them. Governance only.
+    fn unpause(ref self: TContractState);
+    /// Sets the emergency council. Governance only.
+    fn set_emergency_council(ref self: TContractState, council: ContractAddress);
+}

@@ -41,7 +41,8 @@ mod CDCPool {
     use zeroable::Zeroable;
 
     use ciro::access::governed::Governed;
-    use ciro::access::interface::IGoverned;
+    use ciro::access::interface::{IGoverned, IPausable};
+    use ciro::access::pausable::Pausable;
     use ciro::cdc_pool::errors;
     use ciro::cdc_pool::interface::{
         DelegationInfo, ICDCPool, ICDCPoolAdmin, ICDCPoolDelegation, ICDCPoolJobs, PoolTotals, PriceInfo,
@@ -333,7 +334,7 @@ mod CDCPool {
         /// Registers the caller as an active worker with reputation 500 and no stake, and appends
         /// it to the worker list used by selection.
         ///
-        /// Requirements: not registered before (a banned worker stays registered);
+        /// Requirements: not paused; not registered before (a banned worker stays registered);
         /// `gpu_memory_gb` > 0; `max_concurrent_jobs` >= 1; `commission_bps` <= 10,000.
         ///
         /// Emits `WorkerRegistered`.
@@ -345,6 +346,7 @@ mod CDCPool {
             commission_bps: u16,
             metadata_hash: felt252
         ) {
+            self.assert_not_paused();
             let worker = get_caller_address();
             let existing = self.workers.read(worker);
             assert(existing.status == WorkerStatus::Unregistered, errors::ALREADY_REGISTERED);
@@ -393,11 +395,12 @@ mod CDCPool {
         /// The tier becomes the higher of the current tier and the tier of the new total stake at
         /// the current price.
         ///
-        /// Requirements: `amount` > 0; the caller is a registered, not banned worker; the price is
+        /// Requirements: not paused; `amount` > 0; the caller is a registered, not banned worker; the price is
         /// fresh (updated at most `max_price_age` seconds ago); the caller approved the pool.
         ///
         /// Emits `WorkerStaked`.
         fn stake(ref self: ContractState, amount: u256) {
+            self.assert_not_paused();
             assert(amount != 0, errors::AMOUNT_IS_ZERO);
             let worker = get_caller_address();
             let mut info = self._registered_worker(worker);
@@ -470,10 +473,11 @@ mod CDCPool {
 
         /// Pays the caller its accrued worker rewards (own share of job rewards and commissions).
         ///
-        /// Requirements: the caller has rewards to claim.
+        /// Requirements: not paused; the caller has rewards to claim.
         ///
         /// Emits `WorkerRewardsClaimed`.
         fn claim_rewards(ref self: ContractState) -> u256 {
+            self.assert_not_paused();
             let worker = get_caller_address();
             let amount = self.worker_rewards.read(worker);
             assert(amount != 0, errors::NO_REWARDS);
@@ -520,6 +524,7 @@ mod CDCPool {
         ///
         /// Emits `StakeDelegated`.
         fn delegate_stake(ref self: ContractState, worker: ContractAddress, amount: u256) -> u256 {
+            self.assert_not_paused();
             assert(amount != 0, errors::AMOUNT_IS_ZERO);
             let delegator = get_caller_address();
             let mut info = self._registered_worker(worker);
@@ -658,12 +663,13 @@ mod CDCPool {
         /// stake are kept (ties: first seen first); `poseidon(seed, candidates) mod candidates`
         /// picks one of them.
         ///
-        /// Requirements: the caller is JobManager; an eligible worker is found.
+        /// Requirements: not paused; the caller is JobManager; an eligible worker is found.
         ///
         /// Emits `WorkerSelected`.
         fn select_worker(
             ref self: ContractState, requirements: WorkerRequirements, seed: felt252
         ) -> ContractAddress {
+            self.assert_not_paused();
             self.assert_only_job_manager();
             let count = self.worker_count.read();
             assert(count != 0, errors::NO_ELIGIBLE_WORKER);
@@ -1001,11 +1007,46 @@ mod CDCPool {
         }
     }
 
+    /// Paused: no registration, staking, delegation, selection or reward claims. Unstaking and
+    /// withdrawals stay open (behind their cooldowns), so stakers can always get out.
+    #[external(v0)]
+    impl PausableImpl of IPausable<ContractState> {
+        fn is_paused(self: @ContractState) -> bool {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::is_paused(@pausable)
+        }
+
+        fn emergency_council(self: @ContractState) -> ContractAddress {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::emergency_council(@pausable)
+        }
+
+        fn pause(ref self: ContractState) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::pause(ref pausable);
+        }
+
+        fn unpause(ref self: ContractState) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::unpause(ref pausable);
+        }
+
+        fn set_emergency_council(ref self: ContractState, council: ContractAddress) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::set_emergency_council(ref pausable, council);
+        }
+    }
+
     #[generate_trait]
     impl InternalImpl of InternalTrait {
         fn assert_only_governance(self: @ContractState) {
             let governed = Governed::unsafe_new_contract_state();
             Governed::InternalImpl::assert_only_governance(@governed);
+        }
+
+        fn assert_not_paused(self: @ContractState) {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::assert_not_paused(@pausable);
         }
 
         fn assert_only_job_manager(self: @ContractState) {

@@ -152,6 +152,9 @@ trait IJobManagerAdmin<TContractState> {
     fn set_burn_share_bps(ref self: TContractState, burn_share_bps: u16);
     fn set_treasury(ref self: TContractState, treasury: ContractAddress);
     fn set_proof_verifier(ref self: TContractState, verifier: ContractAddress);
+    /// Routes the burn share through BurnManager (its schedule sets the share); zero: burn here.
+    fn set_burn_manager(ref self: TContractState, burn_manager: ContractAddress);
+    fn burn_manager(self: @TContractState) -> ContractAddress;
     /// `(token, cdc_pool, proof_verifier, treasury)`.
     fn addresses(self: @TContractState) -> (ContractAddress, ContractAddress, ContractAddress, ContractAddress);
     /// `(platform_fee_bps, burn_share_bps)`.

@@ -11,7 +11,9 @@ mod JobManager {
     use zeroable::Zeroable;
 
     use ciro::access::governed::Governed;
-    use ciro::access::interface::IGoverned;
+    use ciro::access::interface::{IGoverned, IPausable};
+    use ciro::access::pausable::Pausable;
+    use ciro::burn_manager::interface::{IBurnManagerDispatcher, IBurnManagerDispatcherTrait};
     use ciro::cdc_pool::interface::{
         ICDCPoolDispatcher, ICDCPoolDispatcherTrait, ICDCPoolJobsDispatcher,
         ICDCPoolJobsDispatcherTrait, SlashReason, TIER_INSTITUTIONAL, WorkerRequirements,
@@ -48,6 +50,8 @@ mod JobManager {
         models: LegacyMap<u64, Model>,
         model_count: u64,
         escrowed_total: u256,
+        /// Receives and burns the burn share when set; zero: JobManager burns it itself.
+        burn_manager: ContractAddress,
     }
 
     #[event]
@@ -66,6 +70,7 @@ mod JobManager {
         BurnShareChanged: BurnShareChanged,
         TreasuryChanged: TreasuryChanged,
         ProofVerifierChanged: ProofVerifierChanged,
+        BurnManagerChanged: BurnManagerChanged,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -178,6 +183,12 @@ mod JobManager {
         verifier: ContractAddress,
     }
 
+    #[derive(Drop, starknet::Event)]
+    struct BurnManagerChanged {
+        #[key]
+        burn_manager: ContractAddress,
+    }
+
     /// Requirements: no zero address; fee ≤ 2,000 bps; burn share ≤ 10,000 bps.
     #[constructor]
     fn constructor(
@@ -205,10 +216,11 @@ mod JobManager {
     impl JobManagerImpl of IJobManager<ContractState> {
         /// Registers a model owned by the caller.
         ///
-        /// Requirements: `commitment` is not zero.
+        /// Requirements: not paused; `commitment` is not zero.
         ///
         /// Emits `ModelRegistered`.
         fn register_model(ref self: ContractState, commitment: felt252, framework: Framework) -> u64 {
+            self.assert_not_paused();
             assert(commitment != 0, errors::COMMITMENT_IS_ZERO);
             let model_id = self.model_count.read() + 1;
             let owner = get_caller_address();
@@ -220,12 +232,13 @@ mod JobManager {
 
         /// Creates a Pending job and pulls `payment` from the caller into escrow.
         ///
-        /// Requirements: a supported job type (AIInference: the one with a verifier today); a
+        /// Requirements: not paused; a supported job type (AIInference: the one with a verifier today); a
         /// registered model; a non-zero input commitment; a future deadline; `payment` > 0 and
         /// approved; a tier ≤ 8.
         ///
         /// Emits `JobSubmitted`.
         fn submit_ai_job(ref self: ContractState, spec: JobSpec, payment: u256) -> u64 {
+            self.assert_not_paused();
             assert(spec.job_type == JobType::AIInference, errors::UNSUPPORTED_JOB_TYPE);
             self._assert_model_exists(spec.model_id);
             assert(spec.input_commitment != 0, errors::COMMITMENT_IS_ZERO);
@@ -321,13 +334,14 @@ mod JobManager {
         /// Completes the caller's Assigned job once ProofVerifier accepts `proof` for the statement
         /// (model commitment, input commitment, `output_commitment`, job id).
         ///
-        /// Requirements: the job is Assigned to the caller; its deadline has not passed; the
+        /// Requirements: not paused; the job is Assigned to the caller; its deadline has not passed; the
         /// output commitment is not zero; the proof verifies.
         ///
         /// Emits `JobCompleted`.
         fn complete_job(
             ref self: ContractState, job_id: u64, output_commitment: felt252, proof: Array<felt252>
         ) {
+            self.assert_not_paused();
             let mut job = self._job(job_id);
             assert(job.state == JobState::Assigned, errors::JOB_NOT_ASSIGNED);
             assert(get_caller_address() == job.worker, errors::CALLER_NOT_WORKER);
@@ -375,10 +389,11 @@ mod JobManager {
     impl JobManagerKeeperImpl of IJobManagerKeeper<ContractState> {
         /// Assigns a Pending job to the worker CDC_Pool selects.
         ///
-        /// Requirements: the job is Pending; its deadline has not passed; an eligible worker exists.
+        /// Requirements: not paused; the job is Pending; its deadline has not passed; an eligible worker exists.
         ///
         /// Emits `JobAssigned`.
         fn assign_job(ref self: ContractState, job_id: u64) -> ContractAddress {
+            self.assert_not_paused();
             let mut job = self._job(job_id);
             assert(job.state == JobState::Pending, errors::JOB_NOT_PENDING);
             let now = get_block_timestamp();
@@ -456,10 +471,11 @@ mod JobManager {
         /// and the treasury's part, minus the worker's reputation bonus; the worker's amount is
         /// transferred to CDC_Pool and credited to the worker there.
         ///
-        /// Requirements: the job is Completed and not yet paid.
+        /// Requirements: not paused; the job is Completed and not yet paid.
         ///
         /// Emits `PaymentReleased`.
         fn release_payment(ref self: ContractState, job_id: u64) {
+            self.assert_not_paused();
             let mut job = self._job(job_id);
             assert(job.state == JobState::Completed, errors::JOB_NOT_COMPLETED);
             assert(!job.settled, errors::PAYMENT_ALREADY_RELEASED);
@@ -471,19 +487,31 @@ mod JobManager {
             let reputation = ICDCPoolDispatcher { contract_address: pool_address }
                 .get_worker(job.worker)
                 .reputation;
+            let burn_manager = self.burn_manager.read();
+            let burn_share_bps = if burn_manager.is_zero() {
+                self.burn_share_bps.read()
+            } else {
+                IBurnManagerDispatcher { contract_address: burn_manager }.current_burn_share_bps()
+            };
             let (worker_amount, bonus, treasury_amount, burned) = self
-                ._split_payment(job.payment, reputation);
+                ._split_payment(job.payment, reputation, burn_share_bps);
 
             let token_address = self.token.read();
             let token = IERC20Dispatcher { contract_address: token_address };
             if burned != 0 {
-                ICiroTokenDispatcher { contract_address: token_address }.burn(burned);
+                self._burn(burned);
             }
             if treasury_amount != 0 {
                 assert(token.transfer(self.treasury.read(), treasury_amount), errors::TRANSFER_FAILED);
             }
             assert(token.transfer(pool_address, worker_amount), errors::TRANSFER_FAILED);
             self._pool_jobs().credit_reward(job.worker, worker_amount);
+            // The fee is the protocol's revenue: it moves BurnManager's schedule for later jobs.
+            let fee = burned + treasury_amount + bonus;
+            let burn_manager = self.burn_manager.read();
+            if !burn_manager.is_zero() && fee != 0 {
+                IBurnManagerDispatcher { contract_address: burn_manager }.record_revenue(fee);
+            }
             self
                 .emit(
                     PaymentReleased {
@@ -514,6 +542,21 @@ mod JobManager {
         }
 
         /// Emits `ProofVerifierChanged`. Governance only; not zero.
+        /// Sends the burn share to `burn_manager`, which burns it and sets the share from its
+        /// schedule; zero goes back to burning `burn_share_bps` here. JobManager must be the
+        /// BurnManager's revenue reporter.
+        ///
+        /// Emits `BurnManagerChanged`. Governance only.
+        fn set_burn_manager(ref self: ContractState, burn_manager: ContractAddress) {
+            self.assert_only_governance();
+            self.burn_manager.write(burn_manager);
+            self.emit(BurnManagerChanged { burn_manager });
+        }
+
+        fn burn_manager(self: @ContractState) -> ContractAddress {
+            self.burn_manager.read()
+        }
+
         fn set_proof_verifier(ref self: ContractState, verifier: ContractAddress) {
             self.assert_only_governance();
             self._set_proof_verifier(verifier);
@@ -558,6 +601,36 @@ mod JobManager {
         }
     }
 
+    /// Paused: no model registration, submission, assignment, completion or payment. Refunds
+    /// (`cancel_job`, `abandon_job`, `timeout_job`) stay open, so clients can always get out.
+    #[external(v0)]
+    impl PausableImpl of IPausable<ContractState> {
+        fn is_paused(self: @ContractState) -> bool {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::is_paused(@pausable)
+        }
+
+        fn emergency_council(self: @ContractState) -> ContractAddress {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::emergency_council(@pausable)
+        }
+
+        fn pause(ref self: ContractState) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::pause(ref pausable);
+        }
+
+        fn unpause(ref self: ContractState) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::unpause(ref pausable);
+        }
+
+        fn set_emergency_council(ref self: ContractState, council: ContractAddress) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::set_emergency_council(ref pausable, council);
+        }
+    }
+
     #[generate_trait]
     impl InternalImpl of InternalTrait {
         fn assert_only_governance(self: @ContractState) {
@@ -589,17 +662,20 @@ mod JobManager {
         }
 
         /// `(worker_amount, bonus, treasury_amount, burned)`, summing to `payment`:
-        /// fee = ceil(payment · fee_bps / 10^4); burned = floor(fee · burn_share_bps / 10^4);
+        /// fee = ceil(payment · fee_bps / 10^4); burned = floor(fee · burn_share_bps / 10^4), the
+        /// share being BurnManager's current one when it is set;
         /// bonus = floor((fee − burned) · (reputation − 500) / 5000) above reputation 500;
         /// treasury = fee − burned − bonus; worker = payment − fee + bonus.
-        fn _split_payment(self: @ContractState, payment: u256, reputation: u16) -> (u256, u256, u256, u256) {
+        fn _split_payment(
+            self: @ContractState, payment: u256, reputation: u16, burn_share_bps: u16
+        ) -> (u256, u256, u256, u256) {
             let bps = u256 { low: BPS, high: 0 };
             let fee_numerator = payment * u256 { low: self.platform_fee_bps.read().into(), high: 0 };
             let mut fee = fee_numerator / bps;
             if fee * bps != fee_numerator {
                 fee += 1;
             }
-            let burned = fee * u256 { low: self.burn_share_bps.read().into(), high: 0 } / bps;
+            let burned = fee * u256 { low: burn_share_bps.into(), high: 0 } / bps;
             let treasury_part = fee - burned;
             let bonus = if reputation > REPUTATION_INITIAL {
                 let above: u16 = reputation - REPUTATION_INITIAL;
@@ -608,6 +684,25 @@ mod JobManager {
                 0
             };
             (payment - fee + bonus, bonus, treasury_part - bonus, burned)
+        }
+
+        /// Burns `amount` of JobManager's CIRO: through BurnManager when set (transferred, then
+        /// burned there, which records it), else directly.
+        fn _burn(ref self: ContractState, amount: u256) {
+            let token_address = self.token.read();
+            let burn_manager = self.burn_manager.read();
+            if burn_manager.is_zero() {
+                ICiroTokenDispatcher { contract_address: token_address }.burn(amount);
+            } else {
+                let sent = IERC20Dispatcher { contract_address: token_address }.transfer(burn_manager, amount);
+                assert(sent, errors::TRANSFER_FAILED);
+                IBurnManagerDispatcher { contract_address: self.burn_manager.read() }.burn_received();
+            }
+        }
+
+        fn assert_not_paused(self: @ContractState) {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::assert_not_paused(@pausable);
         }
 
         fn _set_platform_fee_bps(ref self: ContractState, fee_bps: u16) {
