@@ -4,7 +4,13 @@
 //! compilation. Since Starknet 0.14 that hash is the Blake2 one, computed here with the same
 //! compiler version devnet 0.10.1 runs (`cairo-lang-starknet-classes` 2.19.4); the older Poseidon
 //! hash is rejected with "Mismatch compiled class hash".
+//!
+//! Compiling a large class to CASM takes seconds, and a declaration needs only the compiled class
+//! hash, so the hash is cached per class hash and compiler version (`~/.cache/ciro/casm-2.19.4/`,
+//! or `$CIRO_CASM_CACHE`). A stale or corrupted entry cannot do harm: the network recompiles the
+//! class and rejects a declaration whose compiled class hash differs.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use cairo_lang_starknet_classes::casm_contract_class::CasmContractClass;
@@ -53,11 +59,31 @@ pub struct PreparedClass {
 pub const CASM_COMPILER: &str = "cairo-lang-starknet-classes 2.19.4";
 
 impl PreparedClass {
-    /// Compiles `sierra_json` (a `*.contract_class.json`) and computes its hashes.
+    /// Prepares `sierra_json` (a `*.contract_class.json`): its class hash, and its compiled class
+    /// hash from the cache or, on a miss, by compiling it to CASM (then cached).
     ///
     /// # Errors
     /// See [`ClassError`].
     pub fn from_sierra_json(sierra_json: &str) -> Result<Self, ClassError> {
+        let sierra: SierraClass = serde_json::from_str(sierra_json)?;
+        let flattened = sierra.flatten().map_err(|e| ClassError::Hash(e.to_string()))?;
+        let class_hash = flattened.class_hash();
+        let cache = cache_file(class_hash);
+        if let Some(prepared) = cache.as_ref().and_then(|path| read_cached(path, &flattened, class_hash)) {
+            return Ok(prepared);
+        }
+        let prepared = Self::compile(sierra_json)?;
+        if let Some(path) = cache {
+            write_cached(&path, &prepared);
+        }
+        Ok(prepared)
+    }
+
+    /// Compiles `sierra_json` to CASM and computes its hashes, without the cache.
+    ///
+    /// # Errors
+    /// See [`ClassError`].
+    pub fn compile(sierra_json: &str) -> Result<Self, ClassError> {
         let class: ContractClass = serde_json::from_str(sierra_json)?;
         let (sierra_version, cairo_version) =
             version_id_from_serialized_sierra_program(&class.sierra_program).map_err(|e| ClassError::Sierra(e.to_string()))?;
@@ -77,5 +103,48 @@ impl PreparedClass {
             sierra_version: sierra_version.to_string(),
             cairo_version: cairo_version.to_string(),
         })
+    }
+}
+
+/// `<cache>/<class hash>`, when a cache directory can be named.
+fn cache_file(class_hash: Felt) -> Option<PathBuf> {
+    let dir = match std::env::var_os("CIRO_CASM_CACHE") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME")?).join(".cache/ciro/casm-2.19.4"),
+    };
+    Some(dir.join(format!("{class_hash:#x}")))
+}
+
+/// A cache entry: `compiled_class_hash bytecode_felts sierra_version cairo_version`.
+fn read_cached(path: &std::path::Path, flattened: &FlattenedSierraClass, class_hash: Felt) -> Option<PreparedClass> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut fields = text.split_whitespace();
+    let compiled_class_hash = Felt::from_hex(fields.next()?).ok()?;
+    let bytecode_felts = fields.next()?.parse().ok()?;
+    let sierra_version = fields.next()?.to_owned();
+    let cairo_version = fields.next()?.to_owned();
+    Some(PreparedClass {
+        sierra: Arc::new(flattened.clone()),
+        class_hash,
+        compiled_class_hash,
+        bytecode_felts,
+        sierra_version,
+        cairo_version,
+    })
+}
+
+/// Best effort: a cache that cannot be written only costs a recompilation next time.
+fn write_cached(path: &std::path::Path, prepared: &PreparedClass) {
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let text = format!(
+        "{:#x} {} {} {}\n",
+        prepared.compiled_class_hash, prepared.bytecode_felts, prepared.sierra_version, prepared.cairo_version
+    );
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&temporary, text).is_ok() {
+        let _ = std::fs::rename(&temporary, path);
     }
 }

@@ -6,8 +6,9 @@
 //! transaction; that is what makes a resumed deployment and a dry run exact.
 
 use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
+use ciro_bindings::burn_manager::{BurnManager, BurnManagerReader};
 use ciro_bindings::cdc_pool::{CdcPool, CdcPoolReader};
-use ciro_bindings::job_manager::JobManagerReader;
+use ciro_bindings::job_manager::{JobManager, JobManagerReader};
 use ciro_bindings::token::{CiroToken, CiroTokenReader};
 use starknet::accounts::ConnectedAccount;
 use starknet::contract::UdcSelector;
@@ -19,10 +20,14 @@ use crate::config::{DeployConfig, Roles};
 
 /// The product contracts, in deployment order. (`Governed` is a library contract reached through
 /// its state, and the test doubles live in another package: neither is ever deployed.)
-pub const CONTRACTS: [&str; 4] = ["CIROToken", "CDCPool", "ProofVerifier", "JobManager"];
+pub const CONTRACTS: [&str; 7] =
+    ["CIROToken", "CDCPool", "ProofVerifier", "JobManager", "BurnManager", "LinearVesting", "MilestoneVesting"];
 
 /// Contracts whose governance moves to `roles.governance` at the end.
-pub const GOVERNED: [&str; 3] = ["CIROToken", "CDCPool", "JobManager"];
+pub const GOVERNED: [&str; 6] = ["CIROToken", "CDCPool", "JobManager", "BurnManager", "LinearVesting", "MilestoneVesting"];
+
+/// Contracts with an emergency pause besides the token (whose council is a constructor argument).
+pub const PAUSABLE: [&str; 2] = ["JobManager", "CDCPool"];
 
 /// One CIRO in base units.
 const CIRO: u128 = 1_000_000_000_000_000_000;
@@ -64,6 +69,12 @@ pub struct PlannedContract {
 pub enum ConfigStep {
     /// CDC_Pool learns JobManager's address (only JobManager may credit rewards and slash).
     SetPoolJobManager,
+    /// BurnManager accepts revenue reports from JobManager.
+    SetBurnReporter,
+    /// JobManager sends the burn share to BurnManager and takes the share from its schedule.
+    SetJobManagerBurnManager,
+    /// A pausable contract learns the emergency council.
+    SetEmergencyCouncil(&'static str),
     /// Starts the two-step governance transfer of a contract to `roles.governance`.
     TransferGovernance(&'static str),
 }
@@ -73,6 +84,9 @@ impl ConfigStep {
     pub fn name(&self) -> String {
         match self {
             ConfigStep::SetPoolJobManager => "CDCPool.set_job_manager".into(),
+            ConfigStep::SetBurnReporter => "BurnManager.set_reporter".into(),
+            ConfigStep::SetJobManagerBurnManager => "JobManager.set_burn_manager".into(),
+            ConfigStep::SetEmergencyCouncil(contract) => format!("{contract}.set_emergency_council"),
             ConfigStep::TransferGovernance(contract) => format!("{contract}.transfer_governance"),
         }
     }
@@ -176,7 +190,11 @@ impl Plan {
             ]
             .concat(),
         )?;
-        let mut steps = vec![ConfigStep::SetPoolJobManager];
+        for name in ["BurnManager", "LinearVesting", "MilestoneVesting"] {
+            add(name, [ser(&initial_governance), ser(&ContractAddress(token))].concat())?;
+        }
+        let mut steps = vec![ConfigStep::SetPoolJobManager, ConfigStep::SetBurnReporter, ConfigStep::SetJobManagerBurnManager];
+        steps.extend(PAUSABLE.into_iter().map(ConfigStep::SetEmergencyCouncil));
         if roles.governance != deployer {
             steps.extend(GOVERNED.into_iter().map(ConfigStep::TransferGovernance));
         }
@@ -202,6 +220,15 @@ impl Plan {
         match step {
             ConfigStep::SetPoolJobManager => CdcPool::new(self.address("CDCPool"), account.clone())
                 .set_job_manager_getcall(&ContractAddress(self.address("JobManager"))),
+            ConfigStep::SetBurnReporter => BurnManager::new(self.address("BurnManager"), account.clone())
+                .set_reporter_getcall(&ContractAddress(self.address("JobManager"))),
+            ConfigStep::SetJobManagerBurnManager => JobManager::new(self.address("JobManager"), account.clone())
+                .set_burn_manager_getcall(&ContractAddress(self.address("BurnManager"))),
+            ConfigStep::SetEmergencyCouncil(contract) => {
+                // JobManager and CDC_Pool expose the same IPausable entry points.
+                JobManager::new(self.address(contract), account.clone())
+                    .set_emergency_council_getcall(&ContractAddress(self.roles.emergency_council))
+            }
             ConfigStep::TransferGovernance(contract) => {
                 let to = ContractAddress(self.roles.governance);
                 let address = self.address(contract);
@@ -224,6 +251,30 @@ impl Plan {
                     .await
                     .map_err(|e| read_error("CDCPool.job_manager", e))?;
                 Ok(current.0 == self.address("JobManager"))
+            }
+            ConfigStep::SetBurnReporter => {
+                let current = BurnManagerReader::new(self.address("BurnManager"), provider)
+                    .reporter()
+                    .call()
+                    .await
+                    .map_err(|e| read_error("BurnManager.reporter", e))?;
+                Ok(current.0 == self.address("JobManager"))
+            }
+            ConfigStep::SetJobManagerBurnManager => {
+                let current = JobManagerReader::new(self.address("JobManager"), provider)
+                    .burn_manager()
+                    .call()
+                    .await
+                    .map_err(|e| read_error("JobManager.burn_manager", e))?;
+                Ok(current.0 == self.address("BurnManager"))
+            }
+            ConfigStep::SetEmergencyCouncil(contract) => {
+                let current = JobManagerReader::new(self.address(contract), provider)
+                    .emergency_council()
+                    .call()
+                    .await
+                    .map_err(|e| read_error(&format!("{contract}.emergency_council"), e))?;
+                Ok(current.0 == self.roles.emergency_council)
             }
             ConfigStep::TransferGovernance(contract) => {
                 let (governance, pending) = self.governance_of(provider, contract).await?;
@@ -289,6 +340,12 @@ impl Plan {
         );
         let fees = manager.fee_parameters().call().await.map_err(|e| read_error("JobManager.fee_parameters", e))?;
         check(format!("JobManager.fee_parameters = {:?} bps", self.fee_parameters), fees == self.fee_parameters);
+        for step in [ConfigStep::SetBurnReporter, ConfigStep::SetJobManagerBurnManager]
+            .into_iter()
+            .chain(PAUSABLE.into_iter().map(ConfigStep::SetEmergencyCouncil))
+        {
+            check(format!("{} in effect", step.name()), self.step_in_effect(provider, step).await?);
+        }
 
         for contract in GOVERNED {
             let (governance, pending) = self.governance_of(provider, contract).await?;
