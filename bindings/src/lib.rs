@@ -16,7 +16,7 @@
 pub const ABI_DIR: &str = "abi";
 
 /// `(contract name in the build artifacts, ABI file name)` for every contract with bindings.
-pub const CONTRACTS: [(&str, &str); 8] = [
+pub const CONTRACTS: [(&str, &str); 10] = [
     ("CIROToken", "CIROToken.json"),
     ("CDCPool", "CDCPool.json"),
     ("JobManager", "JobManager.json"),
@@ -25,6 +25,8 @@ pub const CONTRACTS: [(&str, &str); 8] = [
     ("LinearVesting", "LinearVesting.json"),
     ("MilestoneVesting", "MilestoneVesting.json"),
     ("BurnManager", "BurnManager.json"),
+    ("GovernanceTreasury", "GovernanceTreasury.json"),
+    ("Paymaster", "Paymaster.json"),
 ];
 
 /// CIRO_Token: ERC20, capped rate-limited minting, pause, vote checkpoints.
@@ -67,6 +69,19 @@ pub mod milestone_vesting {
 #[allow(missing_docs, clippy::all)]
 pub mod burn_manager {
     cainome::rs::abigen!(BurnManager, "bindings/abi/BurnManager.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}
+
+/// GovernanceTreasury: proposals with calls, snapshot voting, timelocked execution, the treasury and
+/// the emergency council's multisig.
+#[allow(missing_docs, clippy::all)]
+pub mod governance_treasury {
+    cainome::rs::abigen!(GovernanceTreasury, "bindings/abi/GovernanceTreasury.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}
+
+/// Paymaster: sponsored SNIP-9 outside execution for users with no fee tokens.
+#[allow(missing_docs, clippy::all)]
+pub mod paymaster {
+    cainome::rs::abigen!(Paymaster, "bindings/abi/Paymaster.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
 }
 
 /// The sample contract used by the toolchain's tests and the demo.

@@ -1,9 +1,11 @@
 mod access;
 mod burn_manager;
 mod cdc_pool;
+mod governance_treasury;
 mod job_manager;
 mod linear_vesting;
 mod milestone_vesting;
+mod paymaster;
 mod proof_verifier;
 mod samples;
 mod token;

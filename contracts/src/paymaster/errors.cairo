@@ -1,0 +1,14 @@
+const ALREADY_RELAYED: felt252 = 'PM: request already relayed';
+const AMOUNT_EXCEEDS_BUDGET: felt252 = 'PM: amount exceeds budget';
+const AMOUNT_IS_ZERO: felt252 = 'PM: amount is zero';
+const BUDGET_EXHAUSTED: felt252 = 'PM: sponsor budget exhausted';
+const CALL_NOT_ALLOWED: felt252 = 'PM: call not allowed';
+const CALLER_NOT_PAYMASTER: felt252 = 'PM: caller is not paymaster';
+const NO_CALLS: felt252 = 'PM: request has no calls';
+const NOT_YET_VALID: felt252 = 'PM: request not yet valid';
+const QUOTA_EXHAUSTED: felt252 = 'PM: daily quota exhausted';
+const RELAYER_NOT_APPROVED: felt252 = 'PM: relayer not approved';
+const REQUEST_EXPIRED: felt252 = 'PM: request expired';
+const TARGET_IS_PAYMASTER: felt252 = 'PM: target is paymaster';
+const TOKEN_IS_ZERO: felt252 = 'PM: token is zero';
+const TRANSFER_FAILED: felt252 = 'PM: token transfer failed';
