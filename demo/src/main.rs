@@ -53,7 +53,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     println!("Deployment (manifest: {})", options.manifest_dir.join("devnet.json").display());
     print!("{}", outcomes_table(&network.deployment.outcomes, "fee (STRK)"));
     for name in ciro_deploy::plan::CONTRACTS {
-        println!("{name:<14} {:#066x}", network.contract(name)?);
+        println!("{name:<20} {:#066x}", network.contract(name)?);
     }
     let checks = network.manifest.verified.as_ref().map_or(0, |v| v.checks.len());
     println!("wiring read back: {checks} checks passed\n");

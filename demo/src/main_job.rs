@@ -142,7 +142,7 @@ pub async fn run(market: &Market<'_>, inputs: &JobInputs, progress: &dyn Fn(&str
         ("client", network.address(actor::CLIENT)?),
         ("worker A", network.address(first)?),
         ("worker B", network.address(second)?),
-        ("treasury", network.address(actor::TREASURY)?),
+        ("GovernanceTreasury", market.treasury),
         ("JobManager (escrow)", market.job_manager),
     ];
     let mut before = Vec::new();

@@ -45,6 +45,8 @@ pub struct Market<'n> {
     pub job_manager: Felt,
     /// ProofVerifier.
     pub verifier: Felt,
+    /// GovernanceTreasury: governs every contract and receives fees and slashed stakes.
+    pub treasury: Felt,
     token_calls: CiroToken<DevnetAccount>,
     pool_calls: CdcPool<DevnetAccount>,
     job_calls: JobManager<DevnetAccount>,
@@ -70,6 +72,7 @@ impl<'n> Market<'n> {
             pool,
             job_manager,
             verifier: network.contract("ProofVerifier")?,
+            treasury: network.contract("GovernanceTreasury")?,
             token_calls: CiroToken::new(token, builder.clone()),
             pool_calls: CdcPool::new(pool, builder.clone()),
             job_calls: JobManager::new(job_manager, builder),

@@ -24,12 +24,10 @@ pub mod actor {
     pub const WORKERS: [usize; 2] = [3, 4];
     /// Calls the keeper entry points (assign, release, timeout).
     pub const KEEPER: usize = 6;
-    /// Receives the platform fee.
-    pub const TREASURY: usize = 7;
     /// Sets the CIRO/USD price.
     pub const ORACLE: usize = 8;
-    /// May pause the token.
-    pub const COUNCIL: usize = 9;
+    /// The emergency council's members (2 of 3 confirm an action).
+    pub const COUNCIL: [usize; 3] = [2, 7, 9];
 }
 
 /// A devnet with the Ciro system deployed.
@@ -44,7 +42,8 @@ pub struct LocalNetwork {
 
 impl LocalNetwork {
     /// Starts devnet and deploys the contracts from `artifacts_dir` with `ciro-deploy`'s devnet
-    /// configuration (treasury, oracle and council given their own accounts), writing the
+    /// configuration (the GovernanceTreasury governs and holds the treasury; the oracle and the
+    /// three council members get their own accounts), writing the
     /// manifest to `<manifest_dir>/devnet.json`.
     ///
     /// # Errors
@@ -57,9 +56,9 @@ impl LocalNetwork {
         let mut config = DeployConfig::parse(DEVNET_CONFIG, Path::new("deploy/networks/devnet.toml"))?;
         config.network.rpc_url = devnet.url().to_string();
         config.account.address = format!("{:#x}", address(actor::DEPLOYER)?);
-        config.roles.treasury = format!("{:#x}", address(actor::TREASURY)?);
         config.roles.oracle = format!("{:#x}", address(actor::ORACLE)?);
-        config.roles.emergency_council = format!("{:#x}", address(actor::COUNCIL)?);
+        config.governance.council = actor::COUNCIL.iter().map(|&i| address(i).map(|a| format!("{a:#x}"))).collect::<Result<_, _>>()?;
+        config.governance.council_threshold = 2;
 
         let artifacts = ContractArtifacts::load(artifacts_dir, "ciro")?;
         let manifest_path = Manifest::path_for(manifest_dir, &config.network.name);

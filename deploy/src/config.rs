@@ -10,13 +10,27 @@
 //! address = "0x…"
 //! private_key_env = "CIRO_DEPLOYER_PRIVATE_KEY"   # or: keystore = "…", keystore_password_env = "…"
 //!
-//! [roles]                                # addresses, or "deployer"
-//! governance = "0x…"
-//! treasury = "0x…"
+//! [roles]                # addresses, "deployer", or "governance_treasury" (the deployed one)
+//! governance = "governance_treasury"
+//! treasury = "governance_treasury"
 //! oracle = "0x…"
-//! emergency_council = "0x…"
+//! emergency_council = "governance_treasury"
 //! minter = "deployer"
 //! initial_holder = "deployer"
+//!
+//! [governance]                           # GovernanceTreasury's parameters and council
+//! proposal_threshold_ciro = 100000
+//! voting_delay_seconds = 86400
+//! voting_period_seconds = 259200
+//! quorum_bps = 400
+//! timelock_delay_seconds = 172800
+//! critical_treasury_threshold_ciro = 1000000
+//! council = ["0x…", "0x…", "0x…"]
+//! council_threshold = 2
+//!
+//! [paymaster]
+//! daily_quota = 20                       # sponsored requests per account per day
+//! reimbursement_milli_ciro = 100         # 0.1 CIRO to the relayer per request
 //!
 //! [token]
 //! mint_limit_ciro = 10000000             # whole CIRO per period
@@ -98,6 +112,42 @@ pub struct DeployConfig {
     pub pool: PoolSection,
     /// JobManager's parameters.
     pub job_manager: JobManagerSection,
+    /// GovernanceTreasury's parameters and council.
+    pub governance: GovernanceSection,
+    /// Paymaster's parameters.
+    pub paymaster: PaymasterSection,
+}
+
+/// `[paymaster]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymasterSection {
+    /// Sponsored requests each account may make per day.
+    pub daily_quota: u32,
+    /// Paid to the relayer per sponsored request from the sponsor's budget, in thousandths of a CIRO.
+    pub reimbursement_milli_ciro: u64,
+}
+
+/// `[governance]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceSection {
+    /// Whole CIRO of votes a proposer needs.
+    pub proposal_threshold_ciro: u64,
+    /// From a proposal to its snapshot.
+    pub voting_delay_seconds: u64,
+    /// How long voting stays open.
+    pub voting_period_seconds: u64,
+    /// Quorum, basis points of the supply at the snapshot.
+    pub quorum_bps: u16,
+    /// From queueing to the earliest execution.
+    pub timelock_delay_seconds: u64,
+    /// Whole CIRO above which a transfer makes a proposal critical (67%).
+    pub critical_treasury_threshold_ciro: u64,
+    /// The emergency council's members: addresses or "deployer".
+    pub council: Vec<String>,
+    /// Confirmations an emergency action needs.
+    pub council_threshold: u32,
 }
 
 /// `[network]`.
@@ -133,7 +183,8 @@ pub struct AccountSection {
     pub keystore_password_env: Option<String>,
 }
 
-/// `[roles]`: addresses, or `"deployer"`.
+/// `[roles]`: addresses, `"deployer"`, or `"governance_treasury"` (the GovernanceTreasury this
+/// deployment creates; not for `minter` and `initial_holder`, which the token needs first).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RolesSection {
@@ -187,7 +238,10 @@ pub struct JobManagerSection {
     pub burn_share_bps: u16,
 }
 
-/// The roles with `"deployer"` resolved to an address.
+/// The keyword for the GovernanceTreasury this deployment creates.
+pub const GOVERNANCE_TREASURY: &str = "governance_treasury";
+
+/// The roles with `"deployer"` and `"governance_treasury"` resolved to addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Roles {
     /// Final governance.
@@ -234,7 +288,21 @@ impl DeployConfig {
         self.chain_id()?;
         self.salt()?;
         self.deployer_address()?;
-        self.roles(Felt::ONE)?;
+        self.roles(Felt::ONE, Felt::TWO)?;
+        if self.roles.minter == GOVERNANCE_TREASURY || self.roles.initial_holder == GOVERNANCE_TREASURY {
+            return Err(invalid("roles", "minter and initial_holder cannot be the governance_treasury (the token is deployed first)"));
+        }
+        let council = self.council(Felt::ONE)?;
+        let governance = &self.governance;
+        if governance.council_threshold == 0 || governance.council_threshold as usize > council.len() {
+            return Err(invalid("governance.council_threshold", "between 1 and the number of council members"));
+        }
+        if governance.quorum_bps == 0 || governance.quorum_bps > 10_000 {
+            return Err(invalid("governance.quorum_bps", "between 1 and 10000"));
+        }
+        if governance.voting_period_seconds == 0 {
+            return Err(invalid("governance.voting_period_seconds", "must be positive"));
+        }
         match (&self.account.private_key_env, &self.account.keystore) {
             (Some(_), None) | (None, Some(_)) => {}
             _ => return Err(invalid("account", "set exactly one of private_key_env and keystore")),
@@ -281,20 +349,38 @@ impl DeployConfig {
         parse_address(&self.account.address, Felt::ZERO, "account.address")
     }
 
-    /// Every role resolved, `"deployer"` meaning `deployer`.
+    /// Every role resolved: `"deployer"` is `deployer`, `"governance_treasury"` is `treasury`.
     ///
     /// # Errors
-    /// A role is neither an address nor `"deployer"`.
-    pub fn roles(&self, deployer: Felt) -> Result<Roles, ConfigError> {
+    /// A role is not an address or a keyword.
+    pub fn roles(&self, deployer: Felt, treasury: Felt) -> Result<Roles, ConfigError> {
         let r = &self.roles;
+        let resolve = |value: &str, field| {
+            if value == GOVERNANCE_TREASURY {
+                Ok(treasury)
+            } else {
+                parse_address(value, deployer, field)
+            }
+        };
         Ok(Roles {
-            governance: parse_address(&r.governance, deployer, "roles.governance")?,
-            treasury: parse_address(&r.treasury, deployer, "roles.treasury")?,
-            oracle: parse_address(&r.oracle, deployer, "roles.oracle")?,
-            emergency_council: parse_address(&r.emergency_council, deployer, "roles.emergency_council")?,
-            minter: parse_address(&r.minter, deployer, "roles.minter")?,
-            initial_holder: parse_address(&r.initial_holder, deployer, "roles.initial_holder")?,
+            governance: resolve(&r.governance, "roles.governance")?,
+            treasury: resolve(&r.treasury, "roles.treasury")?,
+            oracle: resolve(&r.oracle, "roles.oracle")?,
+            emergency_council: resolve(&r.emergency_council, "roles.emergency_council")?,
+            minter: resolve(&r.minter, "roles.minter")?,
+            initial_holder: resolve(&r.initial_holder, "roles.initial_holder")?,
         })
+    }
+
+    /// The council members, `"deployer"` resolved.
+    ///
+    /// # Errors
+    /// A member is not an address, or there are none.
+    pub fn council(&self, deployer: Felt) -> Result<Vec<Felt>, ConfigError> {
+        if self.governance.council.is_empty() {
+            return Err(invalid("governance.council", "name at least one member"));
+        }
+        self.governance.council.iter().map(|member| parse_address(member, deployer, "governance.council")).collect()
     }
 
     /// The deployer's signer, from the environment variable or the keystore.
@@ -369,8 +455,9 @@ mod tests {
     #[test]
     fn deployer_stands_for_the_deploying_account() {
         let config = DeployConfig::parse(&sepolia(), Path::new("sepolia.toml")).expect("template is valid");
-        let roles = config.roles(Felt::from(7u8)).expect("roles");
+        let roles = config.roles(Felt::from(7u8), Felt::from(9u8)).expect("roles");
         assert_eq!(roles.minter, Felt::from(7u8));
+        assert_eq!(roles.governance, Felt::from(9u8), "governance_treasury is the deployed treasury");
     }
 
     #[test]

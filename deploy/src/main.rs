@@ -81,9 +81,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         println!("stopped after `{}`; rerun without --until to finish", cli.until.unwrap_or_default());
     }
     let deployer_address = report.manifest.deployer;
-    let governance = config.roles(deployer_address)?.governance;
-    if governance != deployer_address {
-        println!("governance {governance:#x} must now call accept_governance on CIROToken, CDCPool and JobManager");
+    let treasury = report.manifest.address_of("GovernanceTreasury").unwrap_or_default();
+    let governance = config.roles(deployer_address, treasury)?.governance;
+    if governance != deployer_address && governance != treasury {
+        println!(
+            "governance {governance:#x} must now call accept_governance on {}",
+            ciro_deploy::plan::GOVERNED.join(", ")
+        );
     }
     Ok(())
 }

@@ -8,23 +8,40 @@
 use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
 use ciro_bindings::burn_manager::{BurnManager, BurnManagerReader};
 use ciro_bindings::cdc_pool::{CdcPool, CdcPoolReader};
+use ciro_bindings::governance_treasury::{GovernanceTreasury, GovernanceTreasuryReader, Parameters};
 use ciro_bindings::job_manager::{JobManager, JobManagerReader};
+use ciro_bindings::paymaster::{Paymaster, PaymasterReader};
 use ciro_bindings::token::{CiroToken, CiroTokenReader};
 use starknet::accounts::ConnectedAccount;
 use starknet::contract::UdcSelector;
 use starknet::core::types::{Call, Felt};
-use starknet::core::utils::{get_udc_deployed_address, UdcUniqueSettings, UdcUniqueness};
+use starknet::core::utils::{get_selector_from_name, get_udc_deployed_address, UdcUniqueSettings, UdcUniqueness};
 use starknet::providers::Provider;
 
 use crate::config::{DeployConfig, Roles};
 
 /// The product contracts, in deployment order. (`Governed` is a library contract reached through
 /// its state, and the test doubles live in another package: neither is ever deployed.)
-pub const CONTRACTS: [&str; 7] =
-    ["CIROToken", "CDCPool", "ProofVerifier", "JobManager", "BurnManager", "LinearVesting", "MilestoneVesting"];
+pub const CONTRACTS: [&str; 9] = [
+    "CIROToken",
+    "GovernanceTreasury",
+    "CDCPool",
+    "ProofVerifier",
+    "JobManager",
+    "BurnManager",
+    "LinearVesting",
+    "MilestoneVesting",
+    "Paymaster",
+];
 
 /// Contracts whose governance moves to `roles.governance` at the end.
-pub const GOVERNED: [&str; 6] = ["CIROToken", "CDCPool", "JobManager", "BurnManager", "LinearVesting", "MilestoneVesting"];
+pub const GOVERNED: [&str; 7] =
+    ["CIROToken", "CDCPool", "JobManager", "BurnManager", "LinearVesting", "MilestoneVesting", "Paymaster"];
+
+/// The calls the Paymaster sponsors: `(contract, entry point)`. A user with no fee token can
+/// approve the escrow, submit a job and cancel it.
+pub const SPONSORED: [(&str, &str); 3] =
+    [("CIROToken", "approve"), ("JobManager", "submit_ai_job"), ("JobManager", "cancel_job")];
 
 /// Contracts with an emergency pause besides the token (whose council is a constructor argument).
 pub const PAUSABLE: [&str; 2] = ["JobManager", "CDCPool"];
@@ -75,6 +92,15 @@ pub enum ConfigStep {
     SetJobManagerBurnManager,
     /// A pausable contract learns the emergency council.
     SetEmergencyCouncil(&'static str),
+    /// The token learns the emergency council, when it is the GovernanceTreasury (deployed after
+    /// the token, so not a constructor argument).
+    SetTokenEmergencyCouncil,
+    /// The GovernanceTreasury's council may pause a contract that names it as emergency council.
+    RegisterPausableTarget(&'static str),
+    /// The GovernanceTreasury accepts the governance of a contract.
+    AcceptGovernance(&'static str),
+    /// The Paymaster allows `SPONSORED[i]`.
+    AllowSponsored(usize),
     /// Starts the two-step governance transfer of a contract to `roles.governance`.
     TransferGovernance(&'static str),
 }
@@ -87,6 +113,13 @@ impl ConfigStep {
             ConfigStep::SetBurnReporter => "BurnManager.set_reporter".into(),
             ConfigStep::SetJobManagerBurnManager => "JobManager.set_burn_manager".into(),
             ConfigStep::SetEmergencyCouncil(contract) => format!("{contract}.set_emergency_council"),
+            ConfigStep::SetTokenEmergencyCouncil => "CIROToken.set_emergency_council".into(),
+            ConfigStep::RegisterPausableTarget(contract) => format!("GovernanceTreasury.register_pausable_target {contract}"),
+            ConfigStep::AcceptGovernance(contract) => format!("GovernanceTreasury.accept_governance_of {contract}"),
+            ConfigStep::AllowSponsored(i) => {
+                let (contract, entry_point) = SPONSORED[i % SPONSORED.len()];
+                format!("Paymaster.set_allowed {contract}.{entry_point}")
+            }
             ConfigStep::TransferGovernance(contract) => format!("{contract}.transfer_governance"),
         }
     }
@@ -128,7 +161,6 @@ impl Plan {
         deployer: Felt,
         class_hash: impl Fn(&str) -> Option<Felt>,
     ) -> Result<Self, crate::DeployError> {
-        let roles = config.roles(deployer)?;
         let salt = config.salt()?;
         let class = |name: &'static str| class_hash(name).ok_or(PlanError::MissingClass(name));
         let address_of = |name: &'static str, calldata: &[Felt]| -> Result<Felt, PlanError> {
@@ -146,19 +178,40 @@ impl Plan {
         };
         // Governance starts with the deployer, who wires everything, then hands it over.
         let initial_governance = ContractAddress(deployer);
-        let mint_limit = u128::from(config.token.mint_limit_ciro).checked_mul(CIRO).ok_or(PlanError::Overflow("token.mint_limit_ciro"))?;
+        // The token comes first: no role it takes at construction may be the treasury, which
+        // needs the token's address. Its emergency council is set afterwards when it is.
+        let early_roles = config.roles(deployer, deployer)?;
+        let mint_limit = whole_ciro(config.token.mint_limit_ciro, "token.mint_limit_ciro")?;
         let token = add(
             "CIROToken",
             [
-                ser(&ContractAddress(roles.initial_holder)),
+                ser(&ContractAddress(early_roles.initial_holder)),
                 ser(&initial_governance),
-                ser(&ContractAddress(roles.minter)),
-                ser(&ContractAddress(roles.emergency_council)),
+                ser(&ContractAddress(early_roles.minter)),
+                ser(&ContractAddress(early_roles.emergency_council)),
                 ser(&u256(mint_limit)),
                 ser(&config.token.mint_period_seconds),
             ]
             .concat(),
         )?;
+        let governance = &config.governance;
+        let parameters = Parameters {
+            proposal_threshold: u256(whole_ciro(governance.proposal_threshold_ciro, "governance.proposal_threshold_ciro")?),
+            voting_delay: governance.voting_delay_seconds,
+            voting_period: governance.voting_period_seconds,
+            quorum_bps: governance.quorum_bps,
+            timelock_delay: governance.timelock_delay_seconds,
+            critical_treasury_threshold: u256(whole_ciro(
+                governance.critical_treasury_threshold_ciro,
+                "governance.critical_treasury_threshold_ciro",
+            )?),
+        };
+        let council: Vec<ContractAddress> = config.council(deployer)?.into_iter().map(ContractAddress).collect();
+        let treasury = add(
+            "GovernanceTreasury",
+            [ser(&ContractAddress(token)), ser(&parameters), ser(&council), ser(&governance.council_threshold)].concat(),
+        )?;
+        let roles = config.roles(deployer, treasury)?;
         let pool_config = &config.pool;
         let pool = add(
             "CDCPool",
@@ -193,10 +246,27 @@ impl Plan {
         for name in ["BurnManager", "LinearVesting", "MilestoneVesting"] {
             add(name, [ser(&initial_governance), ser(&ContractAddress(token))].concat())?;
         }
+        let paymaster = &config.paymaster;
+        let reimbursement = u128::from(paymaster.reimbursement_milli_ciro) * (CIRO / 1_000);
+        add(
+            "Paymaster",
+            [ser(&initial_governance), ser(&ContractAddress(token)), ser(&paymaster.daily_quota), ser(&u256(reimbursement))]
+                .concat(),
+        )?;
         let mut steps = vec![ConfigStep::SetPoolJobManager, ConfigStep::SetBurnReporter, ConfigStep::SetJobManagerBurnManager];
+        steps.extend((0..SPONSORED.len()).map(ConfigStep::AllowSponsored));
         steps.extend(PAUSABLE.into_iter().map(ConfigStep::SetEmergencyCouncil));
+        if early_roles.emergency_council != roles.emergency_council {
+            steps.push(ConfigStep::SetTokenEmergencyCouncil);
+        }
+        if roles.emergency_council == treasury {
+            steps.extend(PAUSABLE.into_iter().map(ConfigStep::RegisterPausableTarget));
+        }
         if roles.governance != deployer {
             steps.extend(GOVERNED.into_iter().map(ConfigStep::TransferGovernance));
+        }
+        if roles.governance == treasury {
+            steps.extend(GOVERNED.into_iter().map(ConfigStep::AcceptGovernance));
         }
         Ok(Plan {
             deployer,
@@ -228,6 +298,18 @@ impl Plan {
                 // JobManager and CDC_Pool expose the same IPausable entry points.
                 JobManager::new(self.address(contract), account.clone())
                     .set_emergency_council_getcall(&ContractAddress(self.roles.emergency_council))
+            }
+            ConfigStep::SetTokenEmergencyCouncil => CiroToken::new(self.address("CIROToken"), account.clone())
+                .set_emergency_council_getcall(&ContractAddress(self.roles.emergency_council)),
+            ConfigStep::RegisterPausableTarget(contract) => {
+                GovernanceTreasury::new(self.address("GovernanceTreasury"), account.clone())
+                    .register_pausable_target_getcall(&ContractAddress(self.address(contract)))
+            }
+            ConfigStep::AcceptGovernance(contract) => GovernanceTreasury::new(self.address("GovernanceTreasury"), account.clone())
+                .accept_governance_of_getcall(&ContractAddress(self.address(contract))),
+            ConfigStep::AllowSponsored(i) => {
+                let (target, selector) = self.sponsored(i);
+                Paymaster::new(self.address("Paymaster"), account.clone()).set_allowed_getcall(&target, &selector, &true)
             }
             ConfigStep::TransferGovernance(contract) => {
                 let to = ContractAddress(self.roles.governance);
@@ -276,11 +358,44 @@ impl Plan {
                     .map_err(|e| read_error(&format!("{contract}.emergency_council"), e))?;
                 Ok(current.0 == self.roles.emergency_council)
             }
+            ConfigStep::SetTokenEmergencyCouncil => {
+                let current = CiroTokenReader::new(self.address("CIROToken"), provider)
+                    .emergency_council()
+                    .call()
+                    .await
+                    .map_err(|e| read_error("CIROToken.emergency_council", e))?;
+                Ok(current.0 == self.roles.emergency_council)
+            }
+            ConfigStep::RegisterPausableTarget(contract) => GovernanceTreasuryReader::new(self.address("GovernanceTreasury"), provider)
+                .is_pausable_target(&ContractAddress(self.address(contract)))
+                .call()
+                .await
+                .map_err(|e| read_error("GovernanceTreasury.is_pausable_target", e)),
+            ConfigStep::AcceptGovernance(contract) => {
+                let (governance, _) = self.governance_of(provider, contract).await?;
+                Ok(governance == self.roles.governance)
+            }
+            ConfigStep::AllowSponsored(i) => {
+                let (target, selector) = self.sponsored(i);
+                PaymasterReader::new(self.address("Paymaster"), provider)
+                    .is_allowed(&target, &selector)
+                    .call()
+                    .await
+                    .map_err(|e| read_error("Paymaster.is_allowed", e))
+            }
             ConfigStep::TransferGovernance(contract) => {
                 let (governance, pending) = self.governance_of(provider, contract).await?;
                 Ok(governance == self.roles.governance || pending == self.roles.governance)
             }
         }
+    }
+
+    /// The target and selector of `SPONSORED[i]`.
+    fn sponsored(&self, i: usize) -> (ContractAddress, Felt) {
+        let (contract, entry_point) = SPONSORED[i % SPONSORED.len()];
+        // Entry point names are ASCII identifiers, which always have a selector.
+        let selector = get_selector_from_name(entry_point).unwrap_or_default();
+        (ContractAddress(self.address(contract)), selector)
     }
 
     async fn governance_of<P: Provider + Sync>(&self, provider: &P, contract: &str) -> Result<(Felt, Felt), PlanError> {
@@ -340,17 +455,26 @@ impl Plan {
         );
         let fees = manager.fee_parameters().call().await.map_err(|e| read_error("JobManager.fee_parameters", e))?;
         check(format!("JobManager.fee_parameters = {:?} bps", self.fee_parameters), fees == self.fee_parameters);
-        for step in [ConfigStep::SetBurnReporter, ConfigStep::SetJobManagerBurnManager]
+        for step in [ConfigStep::SetBurnReporter, ConfigStep::SetJobManagerBurnManager, ConfigStep::SetTokenEmergencyCouncil]
             .into_iter()
             .chain(PAUSABLE.into_iter().map(ConfigStep::SetEmergencyCouncil))
+            .chain((0..SPONSORED.len()).map(ConfigStep::AllowSponsored))
         {
             check(format!("{} in effect", step.name()), self.step_in_effect(provider, step).await?);
+        }
+        if self.roles.emergency_council == self.address("GovernanceTreasury") {
+            for contract in PAUSABLE {
+                let step = ConfigStep::RegisterPausableTarget(contract);
+                check(format!("{} in effect", step.name()), self.step_in_effect(provider, step).await?);
+            }
         }
 
         for contract in GOVERNED {
             let (governance, pending) = self.governance_of(provider, contract).await?;
             if self.roles.governance == self.deployer {
                 check(format!("{contract}.governance = deployer"), governance == self.deployer);
+            } else if self.roles.governance == self.address("GovernanceTreasury") {
+                check(format!("{contract}.governance = GovernanceTreasury"), governance == self.roles.governance);
             } else {
                 check(
                     format!("{contract}: governance {:#x} (pending or accepted)", self.roles.governance),
@@ -360,6 +484,10 @@ impl Plan {
         }
         Ok((passed, failed))
     }
+}
+
+fn whole_ciro(amount: u64, field: &'static str) -> Result<u128, PlanError> {
+    u128::from(amount).checked_mul(CIRO).ok_or(PlanError::Overflow(field))
 }
 
 fn read_error(what: &str, error: impl std::fmt::Display) -> PlanError {

@@ -30,6 +30,8 @@ pub struct BenchRow {
     pub proof_felts: usize,
     /// Rust verification of the proof file.
     pub verify: Duration,
+    /// The proof as `verify_inference` calldata (statement first), for on-chain measurements.
+    pub calldata: Vec<Felt>,
 }
 
 /// Widths `[d, d, d]` of a two-layer MLP whose trace fills more than half of `2^log_rows`
@@ -105,6 +107,7 @@ pub fn bench_one(log_rows: u32, params: &ProofParams) -> Result<BenchRow, crate:
         prove,
         proof_felts: SizeBreakdown::of(&proven.decoded).total,
         verify,
+        calldata: proven.decoded.to_calldata(),
     })
 }
 

@@ -63,7 +63,8 @@ fn spec(model_id: u64, input_commitment: Felt, deadline: u64) -> JobSpec {
 async fn ledger(market: &Market<'_>) -> anyhow::Result<Vec<u128>> {
     let network = market.network();
     let mut holders = vec![market.job_manager, market.pool];
-    for index in [actor::DEPLOYER, actor::CLIENT, actor::WORKERS[0], actor::WORKERS[1], actor::TREASURY] {
+    holders.push(market.treasury);
+    for index in [actor::DEPLOYER, actor::CLIENT, actor::WORKERS[0], actor::WORKERS[1]] {
         holders.push(network.address(index)?);
     }
     let mut balances = Vec::new();
@@ -103,7 +104,7 @@ async fn the_main_job_is_proven_verified_and_paid() -> anyhow::Result<()> {
     let worker = if change("worker A") > 0 { "worker A" } else { "worker B" };
     // 5% fee rounded up = 5 CIRO; 30% of it burned; the rest to the treasury and the bonus.
     assert_eq!(report.burned, 15 * CIRO / 10);
-    assert_eq!(change(worker) + change("treasury") + report.burned as i128, payment, "every CIRO accounted for");
+    assert_eq!(change(worker) + change("GovernanceTreasury") + report.burned as i128, payment, "every CIRO accounted for");
     assert!(change(worker) >= 95 * CIRO as i128, "the worker gets 95% and its bonus");
     assert_eq!(market.job(report.job_id).await?.output_commitment, report.proof.output_commitment);
     Ok(())
@@ -158,7 +159,7 @@ async fn a_timed_out_job_is_refunded() -> anyhow::Result<()> {
     let market = Market::new(&network)?;
     let model_id = open_market(&market, Felt::from(0xc0ffeeu32)).await?;
     let client = network.address(actor::CLIENT)?;
-    let treasury = network.address(actor::TREASURY)?;
+    let treasury = market.treasury;
     let (client_before, treasury_before) = (market.balance(client).await?, market.balance(treasury).await?);
 
     let deadline = network.devnet.block_timestamp().await? + HOUR;

@@ -1,0 +1,80 @@
+//! `ciro-bench`: the numbers behind Ciro's proof system, as one table.
+//!
+//! For each trace size 2^k: the STARK prover's time on this machine (and its threads), the proof's
+//! size in felts, the Rust verifier's time; for the sizes chosen for on-chain measurement, the L2
+//! gas of one `verify_inference` invoke on a local devnet ([`onchain`]) and, with the
+//! `cairo-steps` feature, the Cairo steps of the entry point ([`steps`]).
+
+#![deny(missing_docs)]
+
+pub mod onchain;
+#[cfg(feature = "cairo-steps")]
+pub mod steps;
+
+use std::fmt::Write;
+
+use ciro_deploy::tx::Cost;
+use ciro_prover::bench::BenchRow;
+
+/// Errors of the bench.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// Proving or verifying off-chain failed.
+    #[error("proving")]
+    Prover(#[from] ciro_prover::api::Error),
+    /// The contracts are not built.
+    #[error(transparent)]
+    Artifacts(#[from] ciro_deploy::ArtifactsError),
+    /// The class does not compile to CASM.
+    #[error(transparent)]
+    Class(#[from] ciro_deploy::ClassError),
+    /// Devnet failed.
+    #[error("starting devnet")]
+    Devnet(#[from] ciro_devnet::DevnetError),
+    /// A transaction failed.
+    #[error("verifying on devnet")]
+    Tx(#[from] ciro_deploy::TxError),
+    /// The verifier rejected a proof the Rust verifier accepted.
+    #[error("{0}")]
+    Rejected(String),
+    /// Running the entry point in the Cairo VM failed.
+    #[error("counting Cairo steps: {0}")]
+    Steps(String),
+}
+
+/// One row of the table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The off-chain figures.
+    pub prover: BenchRow,
+    /// `verify_inference` on devnet, if measured.
+    pub onchain: Option<Cost>,
+    /// Cairo steps of `verify_inference`, if counted.
+    pub steps: Option<usize>,
+}
+
+/// The table in Markdown.
+pub fn render(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| trace | threads | prove s | proof felts | calldata felts | Rust verify ms | on-chain L2 gas | Cairo steps |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    for row in rows {
+        let p = &row.prover;
+        let gas = row.onchain.map_or_else(|| "-".to_owned(), |c| c.l2_gas.to_string());
+        let steps = row.steps.map_or_else(|| "-".to_owned(), |s| s.to_string());
+        let _ = writeln!(
+            out,
+            "| 2^{} | {} | {:.1} | {} | {} | {:.0} | {gas} | {steps} |",
+            p.log_rows,
+            p.threads,
+            p.prove.as_secs_f64(),
+            p.proof_felts,
+            p.calldata.len(),
+            p.verify.as_secs_f64() * 1e3
+        );
+    }
+    out
+}

@@ -1,0 +1,60 @@
+//! `ciro-bench`: prints the proof system's benchmark table.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use ciro_bench::{onchain::VerifierOnDevnet, render, Row};
+use ciro_prover::bench::bench_one;
+use ciro_prover::stark::ProofParams;
+use clap::Parser;
+
+/// Proves synthetic MLP inferences of each trace size with the production parameters, verifies
+/// them in Rust, and verifies the chosen sizes on a local devnet.
+#[derive(Parser)]
+#[command(name = "ciro-bench", version)]
+struct Cli {
+    /// Smallest trace, log2 rows.
+    #[arg(long, default_value_t = 10)]
+    min_log_rows: u32,
+    /// Largest trace, log2 rows.
+    #[arg(long, default_value_t = 18)]
+    max_log_rows: u32,
+    /// Trace sizes (log2 rows) also verified on-chain.
+    #[arg(long, value_delimiter = ',', default_value = "12,16")]
+    onchain: Vec<u32>,
+    /// Where `ciro-cairo build` wrote the artifacts.
+    #[arg(long, default_value = "target/dev")]
+    artifacts: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let onchain: BTreeSet<u32> = cli.onchain.iter().copied().collect();
+    let devnet = if onchain.is_empty() { None } else { Some(VerifierOnDevnet::start(&cli.artifacts).await?) };
+    #[cfg(feature = "cairo-steps")]
+    let counter = ciro_bench::steps::StepCounter::new(&cli.artifacts)?;
+    #[cfg(not(feature = "cairo-steps"))]
+    eprintln!("(Cairo steps not counted: build with --features cairo-steps)");
+
+    let mut rows = Vec::new();
+    for log_rows in cli.min_log_rows..=cli.max_log_rows {
+        eprintln!("proving a 2^{log_rows}-row trace...");
+        let prover = tokio::task::spawn_blocking(move || bench_one(log_rows, &ProofParams::default()))
+            .await
+            .context("the prover thread")??;
+        let mut row = Row { prover, onchain: None, steps: None };
+        if let (true, Some(devnet)) = (onchain.contains(&log_rows), &devnet) {
+            row.onchain = Some(devnet.verify(&row.prover.calldata).await?);
+            #[cfg(feature = "cairo-steps")]
+            {
+                row.steps = Some(counter.count(&row.prover.calldata)?.steps);
+            }
+        }
+        eprint!("{}", render(std::slice::from_ref(&row)).lines().last().map(|l| format!("{l}\n")).unwrap_or_default());
+        rows.push(row);
+    }
+    println!("{}", render(&rows));
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! Cairo steps of `verify_inference`, counted by running ProofVerifier's external entry point in
+//! the Cairo VM (cairo-lang-runner 2.19.4 — the Sierra → CASM compiler devnet uses — with its
+//! emulated Starknet syscalls for the fact's storage write and event).
+//!
+//! devnet 0.10.1 (RPC 0.9) reports gas, not steps; this is the measurement for the 10M-step
+//! limit. It counts the entry point itself, not the account's `__validate__`/`__execute__`.
+
+use std::path::Path;
+
+use cairo_lang_runner::{Arg, SierraCasmRunner, StarknetState};
+use cairo_lang_sierra_to_casm::metadata::MetadataComputationConfig;
+use cairo_lang_starknet_classes::contract_class::ContractClass;
+use cairo_lang_utils::ordered_hash_map::OrderedHashMap;
+use ciro_deploy::ContractArtifacts;
+use starknet::core::types::Felt;
+
+use crate::onchain::statement_of;
+use crate::BenchError;
+
+/// The entry point measured.
+const ENTRY_POINT: &str = "ProofVerifier::__external::verify_inference";
+
+/// What one run of the entry point used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepCount {
+    /// Cairo VM steps.
+    pub steps: usize,
+    /// Poseidon builtin applications.
+    pub poseidon: usize,
+    /// Range-check builtin applications.
+    pub range_checks: usize,
+}
+
+/// ProofVerifier's Sierra, compiled once for the VM.
+pub struct StepCounter {
+    runner: SierraCasmRunner,
+}
+
+fn runner_error(error: impl std::fmt::Display) -> BenchError {
+    BenchError::Steps(error.to_string())
+}
+
+impl StepCounter {
+    /// Loads ProofVerifier from `artifacts_dir` and compiles it for the VM.
+    ///
+    /// # Errors
+    /// The class is missing or does not compile.
+    pub fn new(artifacts_dir: &Path) -> Result<Self, BenchError> {
+        let sierra = ContractArtifacts::load(artifacts_dir, "ciro")?.sierra_json("ProofVerifier")?;
+        let class: ContractClass = serde_json::from_str(&sierra).map_err(runner_error)?;
+        let program = class.extract_sierra_program(true).map_err(runner_error)?.program;
+        let runner = SierraCasmRunner::new(program, Some(MetadataComputationConfig::default()), OrderedHashMap::default(), None)
+            .map_err(runner_error)?;
+        Ok(StepCounter { runner })
+    }
+
+    /// Runs `verify_inference(statement, proof)` for `calldata` and counts its steps.
+    ///
+    /// # Errors
+    /// The run fails or panics (a rejected proof returns `false`, which is an error here too).
+    pub fn count(&self, calldata: &[Felt]) -> Result<StepCount, BenchError> {
+        let statement = statement_of(calldata);
+        let mut arguments: Vec<Arg> = vec![
+            Arg::Value(statement.model_commitment),
+            Arg::Value(statement.input_commitment),
+            Arg::Value(statement.output_commitment),
+            Arg::Value(Felt::from(statement.job_id)),
+            Arg::Value(Felt::from(calldata.len())),
+        ];
+        arguments.extend(calldata.iter().copied().map(Arg::Value));
+        let function = self.runner.find_function(ENTRY_POINT).map_err(runner_error)?;
+        let result = self
+            .runner
+            .run_function_with_starknet_context(
+                function,
+                vec![Arg::Array(arguments)],
+                Some(usize::MAX / 2),
+                StarknetState::default(),
+            )
+            .map_err(runner_error)?;
+        match &result.value {
+            cairo_lang_runner::RunResultValue::Success(values) if values.last() == Some(&Felt::ONE) => {}
+            other => return Err(BenchError::Rejected(format!("verify_inference in the VM returned {other:?}"))),
+        }
+        let resources = &result.used_resources.basic_resources;
+        let builtin = |name: &str| {
+            resources
+                .builtin_instance_counter
+                .iter()
+                .find(|(builtin, _)| builtin.to_str().trim_end_matches("_builtin") == name)
+                .map_or(0, |(_, count)| *count)
+        };
+        Ok(StepCount { steps: resources.n_steps, poseidon: builtin("poseidon"), range_checks: builtin("range_check") })
+    }
+}
