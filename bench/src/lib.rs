@@ -58,20 +58,19 @@ pub fn render(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| trace | threads | prove s | proof felts | calldata felts | Rust verify ms | on-chain L2 gas | Cairo steps |"
+        "| trace | threads | prove s | proof felts (calldata) | Rust verify ms | on-chain L2 gas (whole invoke) | Cairo steps (verify_inference) |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     for row in rows {
         let p = &row.prover;
         let gas = row.onchain.map_or_else(|| "-".to_owned(), |c| c.l2_gas.to_string());
         let steps = row.steps.map_or_else(|| "-".to_owned(), |s| s.to_string());
         let _ = writeln!(
             out,
-            "| 2^{} | {} | {:.1} | {} | {} | {:.0} | {gas} | {steps} |",
+            "| 2^{} | {} | {:.1} | {} | {:.0} | {gas} | {steps} |",
             p.log_rows,
             p.threads,
             p.prove.as_secs_f64(),
-            p.proof_felts,
             p.calldata.len(),
             p.verify.as_secs_f64() * 1e3
         );

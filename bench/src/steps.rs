@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use cairo_lang_runner::{Arg, SierraCasmRunner, StarknetState};
+use cairo_lang_sierra::program::GenericArg;
 use cairo_lang_sierra_to_casm::metadata::MetadataComputationConfig;
 use cairo_lang_starknet_classes::contract_class::ContractClass;
 use cairo_lang_utils::ordered_hash_map::OrderedHashMap;
@@ -48,7 +49,17 @@ impl StepCounter {
     pub fn new(artifacts_dir: &Path) -> Result<Self, BenchError> {
         let sierra = ContractArtifacts::load(artifacts_dir, "ciro")?.sierra_json("ProofVerifier")?;
         let class: ContractClass = serde_json::from_str(&sierra).map_err(runner_error)?;
-        let program = class.extract_sierra_program(true).map_err(runner_error)?.program;
+        let mut program = class.extract_sierra_program(true).map_err(runner_error)?.program;
+        // A contract class names its types but not the user types inside them, which the runner
+        // reads to recognise `PanicResult`: give each struct or enum's user type its type's name.
+        for declaration in &mut program.type_declarations {
+            let name = declaration.id.debug_name.clone();
+            if let Some(GenericArg::UserType(user_type)) = declaration.long_id.generic_args.first_mut() {
+                if user_type.debug_name.is_none() {
+                    user_type.debug_name = name;
+                }
+            }
+        }
         let runner = SierraCasmRunner::new(program, Some(MetadataComputationConfig::default()), OrderedHashMap::default(), None)
             .map_err(runner_error)?;
         Ok(StepCounter { runner })
@@ -78,9 +89,21 @@ impl StepCounter {
                 StarknetState::default(),
             )
             .map_err(runner_error)?;
-        match &result.value {
-            cairo_lang_runner::RunResultValue::Success(values) if values.last() == Some(&Felt::ONE) => {}
-            other => return Err(BenchError::Rejected(format!("verify_inference in the VM returned {other:?}"))),
+        // The entry point returns its serialized output as a Span: (start, end) in VM memory.
+        let output = match &result.value {
+            cairo_lang_runner::RunResultValue::Success(values) => match values.as_slice() {
+                [start, end] => {
+                    let (start, end) = (felt_to_index(start)?, felt_to_index(end)?);
+                    result.memory.get(start..end).map(|cells| cells.to_vec()).unwrap_or_default()
+                }
+                _ => Vec::new(),
+            },
+            cairo_lang_runner::RunResultValue::Panic(data) => {
+                return Err(BenchError::Rejected(format!("verify_inference panicked in the VM: {data:?}")))
+            }
+        };
+        if output != [Some(Felt::ONE)] {
+            return Err(BenchError::Rejected(format!("verify_inference in the VM returned {output:?}, not true")));
         }
         let resources = &result.used_resources.basic_resources;
         let builtin = |name: &str| {
@@ -92,4 +115,8 @@ impl StepCounter {
         };
         Ok(StepCount { steps: resources.n_steps, poseidon: builtin("poseidon"), range_checks: builtin("range_check") })
     }
+}
+
+fn felt_to_index(value: &Felt) -> Result<usize, BenchError> {
+    usize::try_from(*value).map_err(|_| BenchError::Steps(format!("{value:#x} is not a memory address")))
 }

@@ -182,3 +182,74 @@ async fn a_timed_out_job_is_refunded() -> anyhow::Result<()> {
     assert_eq!(market.balance(market.job_manager).await?, 0, "nothing left in escrow");
     Ok(())
 }
+
+/// Flow: governance by proposal on the deployed system, where the GovernanceTreasury governs
+/// JobManager. The deployer (holding the rest of the initial supply) delegates to itself → proposes
+/// `set_platform_fee_bps(1000)` → cannot execute before it is queued → votes → queues → cannot
+/// execute before the timelock → executes → the next job pays a 10% fee → executing twice fails.
+#[tokio::test]
+async fn a_proposal_changes_the_platform_fee_for_the_next_job() -> anyhow::Result<()> {
+    use cainome::cairo_serde::ContractAddress;
+    use ciro_bindings::governance_treasury::{Call as ProposalCall, GovernanceTreasury, GovernanceTreasuryReader};
+
+    let network = launch("governance").await?;
+    let market = Market::new(&network)?;
+    let inputs = JobInputs::iris(&repository().join("prover/examples/models"));
+    let model = PreparedModel::<CpuBackend>::from_onnx_file(&inputs.model, DEFAULT_SCALE_BITS, ProofParams::default())?;
+    let input = InputFile::read(&inputs.input)?.input;
+    let model_id = open_market(&market, model.model_commitment()).await?;
+
+    let deployer = network.address(actor::DEPLOYER)?;
+    let governance = GovernanceTreasury::new(market.treasury, network.devnet.account(actor::DEPLOYER)?);
+    let reader = GovernanceTreasuryReader::new(market.treasury, network.devnet.provider());
+    market.send("delegate", actor::DEPLOYER, vec![market.token().delegate_getcall(&ContractAddress(deployer))]).await?;
+    network.devnet.increase_time(2).await?; // the proposal threshold reads votes a second back
+
+    let set_fee = market.jobs().set_platform_fee_bps_getcall(&1_000);
+    let call = ProposalCall { to: ContractAddress(set_fee.to), selector: set_fee.selector, calldata: set_fee.calldata };
+    market.send("propose", actor::DEPLOYER, vec![governance.propose_getcall(&vec![call], &Felt::from(0xfeeu32), &false)]).await?;
+    let id = reader.proposal_count().call().await?;
+    let execute = || governance.execute_getcall(&id);
+    expect_tx_revert(market.send("early execute", actor::CLIENT, vec![execute()]).await, "GT: not queued");
+
+    let proposal = reader.get_proposal(&id).call().await?;
+    network.devnet.set_time(proposal.snapshot + 1).await?;
+    market.send("vote", actor::DEPLOYER, vec![governance.cast_vote_getcall(&id, &1)]).await?;
+    network.devnet.set_time(proposal.deadline + 1).await?;
+    market.send("queue", actor::CLIENT, vec![governance.queue_getcall(&id)]).await?;
+    expect_tx_revert(market.send("execute in the timelock", actor::CLIENT, vec![execute()]).await, "GT: timelock not expired");
+    network.devnet.set_time(reader.get_proposal(&id).call().await?.eta).await?;
+    market.send("execute", actor::CLIENT, vec![execute()]).await?;
+    assert_eq!(market.job_reader().fee_parameters().call().await?.0, 1_000, "the proposal set the fee");
+    expect_tx_revert(market.send("execute twice", actor::CLIENT, vec![execute()]).await, "GT: not queued");
+
+    // The next job pays 10%: 10 CIRO of its 100, 30% of which is burned.
+    let supply = market.total_supply().await?;
+    let treasury_before = market.balance(market.treasury).await?;
+    let deadline = network.devnet.block_timestamp().await? + HOUR;
+    let (job_id, _) = market.submit_job(actor::CLIENT, &spec(model_id, model.input_commitment(&input)?, deadline), 100 * CIRO).await?;
+    market.send("assign", actor::KEEPER, vec![market.jobs().assign_job_getcall(&job_id)]).await?;
+    let worker = actor_of(&market, market.job(job_id).await?.worker.0)?;
+    let proven = prove_inference(&model, &input, Felt::from(job_id), &ProveOptions::default())?;
+    let complete = market.jobs().complete_job_getcall(&job_id, &proven.decoded.output_commitment, &proven.decoded.to_calldata());
+    market.send("complete", worker, vec![complete]).await?;
+    market.send("release", actor::KEEPER, vec![market.jobs().release_payment_getcall(&job_id)]).await?;
+    assert_eq!(supply - market.total_supply().await?, 3 * CIRO, "30% of the 10 CIRO fee burned");
+    // The rest of the fee goes to the treasury, minus the worker's reputation bonus.
+    let worker_address = ContractAddress(network.address(worker)?);
+    let reputation = u128::from(market.pool_reader().get_worker(&worker_address).call().await?.reputation);
+    let bonus = 7 * CIRO * reputation.saturating_sub(500) / 5_000;
+    assert_eq!(market.balance(market.treasury).await? - treasury_before, 7 * CIRO - bonus);
+    Ok(())
+}
+
+/// Asserts that a step failed with the contract's `message`.
+#[track_caller]
+fn expect_tx_revert<T: std::fmt::Debug>(result: Result<T, ciro_demo::DemoError>, message: &str) {
+    match result {
+        Err(ciro_demo::DemoError::Transaction { source, .. }) => {
+            assert!(source.has_revert_message(message), "expected {message:?}, got {:?}", source.revert_messages());
+        }
+        other => panic!("expected a revert with {message:?}, got {other:?}"),
+    }
+}

@@ -3,7 +3,7 @@
 //! fresh key and holding no STRK at all.
 //!
 //! The user signs a SNIP-9 `OutsideExecution` naming the Paymaster as its caller; the SNIP-12
-//! (revision 1) hash is computed here with starknet-rs's `TypedData`, the way a wallet would, from
+//! (revision 1) hash is computed by `ciro_tests::outside_execution` with starknet-rs's `TypedData`, the way a wallet would, from
 //! the type strings OpenZeppelin's account hashes with (checked against its constants in
 //! `snip12_type_hashes_match_openzeppelin`). A relayer (the keeper) submits it through
 //! `sponsor_execution`; the account checks the signature and runs the calls as the user; the
@@ -14,20 +14,15 @@
 
 use anyhow::{ensure, Context, Result};
 use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
-use ciro_bindings::paymaster::{
-    Call as OutsideCall, Event as PaymasterEvent, OutsideExecution, Paymaster, PaymasterReader,
-};
+use ciro_bindings::paymaster::{Event as PaymasterEvent, Paymaster, PaymasterReader};
 use ciro_bindings::token::CiroTokenReader;
 use ciro_deploy::tx::{self, TxError};
 use ciro_devnet::{DevnetAccount, DevnetProvider, STRK_ADDRESS};
+use ciro_tests::outside_execution::{named, types, NamedCall, Request};
 use ciro_tests::system::{actor, to_u128, u256, System, CIRO};
 use ciro_tests::{events_named, expect_revert};
-use starknet::core::types::typed_data::{
-    ArrayValue, Domain, ElementTypeReference, FieldDefinition, FullTypeReference, InlineTypeReference,
-    ObjectValue, Revision, StructDefinition, TypeDefinition, TypedData, Types, Value,
-};
 use starknet::core::types::{BlockId, BlockTag, Call, Felt, TransactionReceiptWithBlockInfo};
-use starknet::core::utils::{cairo_short_string_to_felt, get_selector_from_name, starknet_keccak};
+use starknet::core::utils::{get_selector_from_name, starknet_keccak};
 use starknet::providers::Provider;
 use starknet::signers::SigningKey;
 
@@ -83,139 +78,6 @@ const OZ_CALL_TYPE_HASH: Felt =
     Felt::from_hex_unchecked("0x3635c7f2a7ba93844c0d064e18e487f35ab90f7c39d00f186a781fc3f0c2ca9");
 const OZ_STARKNET_DOMAIN_TYPE_HASH: Felt =
     Felt::from_hex_unchecked("0x1ff2f602e42168014d405a94f75e8a93d640751d71d16311266e140d8b0a210");
-/// The SNIP-9 v2 domain: name 'Account.execute_from_outside', version 2 (the number), revision 1.
-const SNIP9_DOMAIN_NAME: &str = "Account.execute_from_outside";
-const SNIP9_DOMAIN_VERSION: Felt = Felt::TWO;
-
-// ---------------------------------------------------------------------------------------------
-// SNIP-9 requests and their SNIP-12 hash
-// ---------------------------------------------------------------------------------------------
-
-/// A call of a request, with the entry point's name (SNIP-12 hashes a `selector` from its name).
-#[derive(Debug, Clone)]
-struct NamedCall {
-    call: Call,
-    entry_point: &'static str,
-}
-
-/// `call` (from a binding's `*_getcall`), checked to be `entry_point`.
-fn named(call: Call, entry_point: &'static str) -> Result<NamedCall> {
-    ensure!(call.selector == get_selector_from_name(entry_point)?, "the call is not `{entry_point}`");
-    Ok(NamedCall { call, entry_point })
-}
-
-/// What a user signs: SNIP-9 v2 `OutsideExecution`.
-#[derive(Debug, Clone)]
-struct Request {
-    caller: Felt,
-    nonce: Felt,
-    execute_after: u64,
-    execute_before: u64,
-    calls: Vec<NamedCall>,
-}
-
-fn types() -> Types {
-    let field = |name: &str, r#type| FieldDefinition::new(name.to_owned(), r#type);
-    let outside_execution = StructDefinition {
-        fields: vec![
-            field("Caller", FullTypeReference::ContractAddress),
-            field("Nonce", FullTypeReference::Felt),
-            field("Execute After", FullTypeReference::U128),
-            field("Execute Before", FullTypeReference::U128),
-            field("Calls", FullTypeReference::Array(ElementTypeReference::Custom("Call".to_owned()))),
-        ],
-    };
-    let call = StructDefinition {
-        fields: vec![
-            field("To", FullTypeReference::ContractAddress),
-            field("Selector", FullTypeReference::Selector),
-            field("Calldata", FullTypeReference::Array(ElementTypeReference::Felt)),
-        ],
-    };
-    Types::new(
-        Revision::V1,
-        [
-            ("OutsideExecution".to_owned(), TypeDefinition::Struct(outside_execution)),
-            ("Call".to_owned(), TypeDefinition::Struct(call)),
-        ]
-        .into_iter()
-        .collect(),
-    )
-}
-
-fn domain(chain_id: Felt) -> Result<Domain> {
-    Ok(Domain {
-        name: cairo_short_string_to_felt(SNIP9_DOMAIN_NAME)?,
-        version: SNIP9_DOMAIN_VERSION,
-        chain_id,
-        revision: Revision::V1,
-    })
-}
-
-fn hex(value: Felt) -> Value {
-    Value::String(format!("{value:#x}"))
-}
-
-fn object(fields: Vec<(&str, Value)>) -> Value {
-    Value::Object(ObjectValue { fields: fields.into_iter().map(|(name, value)| (name.to_owned(), value)).collect() })
-}
-
-impl Request {
-    /// A request naming `caller`, valid from the epoch until `execute_before`.
-    fn new(caller: Felt, nonce: u64, execute_before: u64, calls: Vec<NamedCall>) -> Self {
-        Request { caller, nonce: Felt::from(nonce), execute_after: 0, execute_before, calls }
-    }
-
-    /// The struct `execute_from_outside_v2` takes, in the bindings' types.
-    fn outside_execution(&self) -> OutsideExecution {
-        OutsideExecution {
-            caller: ContractAddress(self.caller),
-            nonce: self.nonce,
-            execute_after: self.execute_after,
-            execute_before: self.execute_before,
-            calls: self
-                .calls
-                .iter()
-                .map(|c| OutsideCall {
-                    to: ContractAddress(c.call.to),
-                    selector: c.call.selector,
-                    calldata: c.call.calldata.clone(),
-                })
-                .collect(),
-        }
-    }
-
-    /// The SNIP-12 revision 1 typed data a wallet shows and signs.
-    fn typed_data(&self, chain_id: Felt) -> Result<TypedData> {
-        let calls = self
-            .calls
-            .iter()
-            .map(|c| {
-                object(vec![
-                    ("To", hex(c.call.to)),
-                    ("Selector", Value::String(c.entry_point.to_owned())),
-                    ("Calldata", Value::Array(ArrayValue { elements: c.call.calldata.iter().copied().map(hex).collect() })),
-                ])
-            })
-            .collect();
-        let message = object(vec![
-            ("Caller", hex(self.caller)),
-            ("Nonce", hex(self.nonce)),
-            ("Execute After", Value::UnsignedInteger(self.execute_after.into())),
-            ("Execute Before", Value::UnsignedInteger(self.execute_before.into())),
-            ("Calls", Value::Array(ArrayValue { elements: calls })),
-        ]);
-        Ok(TypedData::new(types(), domain(chain_id)?, InlineTypeReference::Custom("OutsideExecution".to_owned()), message)?)
-    }
-
-    /// `[r, s]` of `key`'s signature of the request's hash for `account`.
-    fn sign(&self, key: &SigningKey, chain_id: Felt, account: Felt) -> Result<Vec<Felt>> {
-        let hash = self.typed_data(chain_id)?.message_hash(account)?;
-        let signature = key.sign(&hash)?;
-        Ok(vec![signature.r, signature.s])
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Fixture
 // ---------------------------------------------------------------------------------------------
