@@ -19,6 +19,7 @@
 
 pub mod outside_execution;
 pub mod system;
+pub mod token_fixture;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -6,11 +6,11 @@
 use anyhow::{ensure, Result};
 use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
 use ciro_bindings::burn_manager::{BurnManager, BurnManagerReader, BurnTier, Event as BurnEvent};
-use ciro_bindings::token::{CiroToken, CiroTokenReader};
-use ciro_deploy::tx::{self, TxError};
+use ciro_deploy::tx::TxError;
 use ciro_devnet::{DevnetAccount, DevnetProvider};
+use ciro_tests::token_fixture::TokenFixture;
 use ciro_tests::{events_named, expect_revert, TestChain};
-use starknet::core::types::{Call, Felt, TransactionReceiptWithBlockInfo};
+use starknet::core::types::{Felt, TransactionReceiptWithBlockInfo};
 
 type Receipt = TransactionReceiptWithBlockInfo;
 
@@ -68,11 +68,17 @@ fn thresholds(ciro: &[u128]) -> Vec<U256> {
 /// A devnet with the CIRO token (50M to GOVERNANCE) and BurnManager governed by GOVERNANCE, with
 /// REPORTER as its reporter.
 struct Burner {
-    chain: TestChain,
-    token: Felt,
+    base: TokenFixture,
     burner: Felt,
     calls: BurnManager<DevnetAccount>,
-    token_calls: CiroToken<DevnetAccount>,
+}
+
+impl std::ops::Deref for Burner {
+    type Target = TokenFixture;
+
+    fn deref(&self) -> &TokenFixture {
+        &self.base
+    }
 }
 
 impl Burner {
@@ -84,39 +90,16 @@ impl Burner {
         let burner = chain.deploy("BurnManager", constructor_calldata(governance, token)).await?;
         let builder = chain.account(GOVERNANCE)?;
         let b = Burner {
-            calls: BurnManager::new(burner, builder.clone()),
-            token_calls: CiroToken::new(token, builder),
-            chain,
-            token,
+            base: TokenFixture::new(chain, token)?,
+            calls: BurnManager::new(burner, builder),
             burner,
         };
         b.send(GOVERNANCE, b.calls.set_reporter_getcall(&ContractAddress(b.addr(REPORTER)))).await?;
         Ok(b)
     }
 
-    fn addr(&self, actor: usize) -> Felt {
-        self.chain.address_of(actor).expect("a predeployed account")
-    }
-
-    fn provider(&self) -> DevnetProvider {
-        (*self.chain.devnet().provider()).clone()
-    }
-
     fn reader(&self) -> BurnManagerReader<DevnetProvider> {
         BurnManagerReader::new(self.burner, self.provider())
-    }
-
-    fn token_reader(&self) -> CiroTokenReader<DevnetProvider> {
-        CiroTokenReader::new(self.token, self.provider())
-    }
-
-    async fn send(&self, actor: usize, call: Call) -> Result<Receipt, TxError> {
-        let account = self.chain.account(actor).map_err(|e| TxError::Account(e.to_string()))?;
-        tx::invoke(&account, vec![call]).await
-    }
-
-    async fn balance(&self, address: Felt) -> Result<u128> {
-        to_u128(self.token_reader().balance_of(&ContractAddress(address)).call().await?)
     }
 
     async fn supply(&self) -> Result<u128> {

@@ -253,3 +253,35 @@ fn expect_tx_revert<T: std::fmt::Debug>(result: Result<T, ciro_demo::DemoError>,
         other => panic!("expected a revert with {message:?}, got {other:?}"),
     }
 }
+
+/// Flow: the emergency council of the deployed system (2 of 3 members, inside the
+/// GovernanceTreasury) pauses JobManager → submissions stop → only governance could unpause.
+#[tokio::test]
+async fn the_council_pauses_job_manager_at_two_confirmations() -> anyhow::Result<()> {
+    use cainome::cairo_serde::ContractAddress;
+    use ciro_bindings::governance_treasury::{CouncilAction, GovernanceTreasury, GovernanceTreasuryReader};
+
+    let network = launch("council").await?;
+    let market = Market::new(&network)?;
+    let model_id = open_market(&market, Felt::from(0xc0u8)).await?;
+    let council = GovernanceTreasury::new(market.treasury, network.devnet.account(actor::DEPLOYER)?);
+    let reader = GovernanceTreasuryReader::new(market.treasury, network.devnet.provider());
+    let [first, second, _] = actor::COUNCIL;
+
+    let pause = council.propose_council_action_getcall(&CouncilAction::Pause(ContractAddress(market.job_manager)));
+    market.send("propose pause", first, vec![pause]).await?;
+    assert!(!market.job_reader().is_paused().call().await?, "one confirmation is not enough");
+    let action_id = reader.council_action_count().call().await?;
+    expect_tx_revert(
+        market.send("outsider confirms", actor::CLIENT, vec![council.confirm_council_action_getcall(&action_id)]).await,
+        "GT: caller not council member",
+    );
+    market.send("confirm pause", second, vec![council.confirm_council_action_getcall(&action_id)]).await?;
+    assert!(market.job_reader().is_paused().call().await?);
+
+    let deadline = network.devnet.block_timestamp().await? + HOUR;
+    expect_tx_revert(market.submit_job(actor::CLIENT, &spec(model_id, Felt::from(1u8), deadline), CIRO).await, "Pause: paused");
+    // Unpausing is governance's, i.e. a proposal's: a council member cannot.
+    expect_tx_revert(market.send("member unpauses", first, vec![market.jobs().unpause_getcall()]).await, "Gov: caller not governance");
+    Ok(())
+}

@@ -19,9 +19,10 @@ use ciro_bindings::governance_treasury::{
     Call as ProposalCall, CouncilAction, Event as TreasuryEvent, GovernanceTreasury, GovernanceTreasuryReader,
     Parameters, Proposal, ProposalState,
 };
-use ciro_bindings::token::{CiroToken, CiroTokenReader};
-use ciro_deploy::tx::{self, TxError};
+use ciro_bindings::token::CiroTokenReader;
+use ciro_deploy::tx::TxError;
 use ciro_devnet::{DevnetAccount, DevnetProvider};
+use ciro_tests::token_fixture::TokenFixture;
 use ciro_tests::{events_named, expect_revert, TestChain};
 use starknet::core::types::{Call, Felt, TransactionReceiptWithBlockInfo};
 
@@ -155,11 +156,17 @@ fn decoded(receipt: &Receipt, emitter: Felt, name: &str) -> Result<Vec<TreasuryE
 
 /// A devnet with CIRO, the treasury (council MEMBER_A/B/C, 2 of 3) and the voters.
 struct Gov {
-    chain: TestChain,
-    token: Felt,
+    base: TokenFixture,
     treasury: Felt,
     calls: GovernanceTreasury<DevnetAccount>,
-    token_calls: CiroToken<DevnetAccount>,
+}
+
+impl std::ops::Deref for Gov {
+    type Target = TokenFixture;
+
+    fn deref(&self) -> &TokenFixture {
+        &self.base
+    }
 }
 
 impl Gov {
@@ -173,10 +180,8 @@ impl Gov {
         let treasury = chain.deploy("GovernanceTreasury", calldata).await?;
         let builder = chain.account(DEPLOYER)?;
         let gov = Gov {
-            calls: GovernanceTreasury::new(treasury, builder.clone()),
-            token_calls: CiroToken::new(token, builder),
-            chain,
-            token,
+            base: TokenFixture::new(chain, token)?,
+            calls: GovernanceTreasury::new(treasury, builder),
             treasury,
         };
 
@@ -198,38 +203,8 @@ impl Gov {
         Ok(gov)
     }
 
-    fn addr(&self, actor: usize) -> Felt {
-        self.chain.address_of(actor).expect("a predeployed account")
-    }
-
-    fn provider(&self) -> DevnetProvider {
-        (*self.chain.devnet().provider()).clone()
-    }
-
     fn reader(&self) -> GovernanceTreasuryReader<DevnetProvider> {
         GovernanceTreasuryReader::new(self.treasury, self.provider())
-    }
-
-    fn token_reader(&self) -> CiroTokenReader<DevnetProvider> {
-        CiroTokenReader::new(self.token, self.provider())
-    }
-
-    /// Makes a block at `time`: the next transaction and views run at `time`.
-    async fn at(&self, time: u64) -> Result<()> {
-        Ok(self.chain.devnet().set_time(time).await?)
-    }
-
-    async fn send(&self, actor: usize, call: Call) -> Result<Receipt, TxError> {
-        self.send_all(actor, vec![call]).await
-    }
-
-    async fn send_all(&self, actor: usize, calls: Vec<Call>) -> Result<Receipt, TxError> {
-        let account = self.chain.account(actor).map_err(|e| TxError::Account(e.to_string()))?;
-        tx::invoke(&account, calls).await
-    }
-
-    async fn balance(&self, address: Felt) -> Result<u128> {
-        to_u128(self.token_reader().balance_of(&ContractAddress(address)).call().await?)
     }
 
     /// `token.transfer(recipient, amount)`, as a proposal's call.

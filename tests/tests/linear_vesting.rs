@@ -11,11 +11,11 @@
 use anyhow::{ensure, Result};
 use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
 use ciro_bindings::linear_vesting::{Event as VestingEvent, LinearVesting, LinearVestingReader, Schedule};
-use ciro_bindings::token::{CiroToken, CiroTokenReader};
-use ciro_deploy::tx::{self, TxError};
+use ciro_deploy::tx::TxError;
 use ciro_devnet::{DevnetAccount, DevnetProvider};
+use ciro_tests::token_fixture::TokenFixture;
 use ciro_tests::{events_named, expect_revert, TestChain};
-use starknet::core::types::{Call, Felt, TransactionReceiptWithBlockInfo};
+use starknet::core::types::{Felt, TransactionReceiptWithBlockInfo};
 
 type Receipt = TransactionReceiptWithBlockInfo;
 
@@ -83,11 +83,17 @@ fn constructor_calldata(governance: Felt, token: Felt) -> Vec<Felt> {
 
 /// A devnet with the CIRO token (50M to GOVERNANCE) and LinearVesting governed by GOVERNANCE.
 struct Vesting {
-    chain: TestChain,
-    token: Felt,
+    base: TokenFixture,
     vesting: Felt,
     calls: LinearVesting<DevnetAccount>,
-    token_calls: CiroToken<DevnetAccount>,
+}
+
+impl std::ops::Deref for Vesting {
+    type Target = TokenFixture;
+
+    fn deref(&self) -> &TokenFixture {
+        &self.base
+    }
 }
 
 impl Vesting {
@@ -99,46 +105,14 @@ impl Vesting {
         let vesting = chain.deploy("LinearVesting", constructor_calldata(governance, token)).await?;
         let builder = chain.account(GOVERNANCE)?;
         Ok(Vesting {
-            calls: LinearVesting::new(vesting, builder.clone()),
-            token_calls: CiroToken::new(token, builder),
-            chain,
-            token,
+            base: TokenFixture::new(chain, token)?,
+            calls: LinearVesting::new(vesting, builder),
             vesting,
         })
     }
 
-    fn addr(&self, actor: usize) -> Felt {
-        self.chain.address_of(actor).expect("a predeployed account")
-    }
-
-    fn provider(&self) -> DevnetProvider {
-        (*self.chain.devnet().provider()).clone()
-    }
-
     fn reader(&self) -> LinearVestingReader<DevnetProvider> {
         LinearVestingReader::new(self.vesting, self.provider())
-    }
-
-    fn token_reader(&self) -> CiroTokenReader<DevnetProvider> {
-        CiroTokenReader::new(self.token, self.provider())
-    }
-
-    /// Makes a block at `time`: the next transaction and views run at `time`.
-    async fn at(&self, time: u64) -> Result<()> {
-        Ok(self.chain.devnet().set_time(time).await?)
-    }
-
-    async fn send(&self, actor: usize, call: Call) -> Result<Receipt, TxError> {
-        self.send_all(actor, vec![call]).await
-    }
-
-    async fn send_all(&self, actor: usize, calls: Vec<Call>) -> Result<Receipt, TxError> {
-        let account = self.chain.account(actor).map_err(|e| TxError::Account(e.to_string()))?;
-        tx::invoke(&account, calls).await
-    }
-
-    async fn balance(&self, address: Felt) -> Result<u128> {
-        to_u128(self.token_reader().balance_of(&ContractAddress(address)).call().await?)
     }
 
     /// Gives `actor` `amount` CIRO from GOVERNANCE.

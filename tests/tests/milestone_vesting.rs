@@ -12,11 +12,11 @@ use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
 use ciro_bindings::milestone_vesting::{
     Event as MilestoneEvent, Milestone, MilestoneStatus, MilestoneVesting, MilestoneVestingReader,
 };
-use ciro_bindings::token::{CiroToken, CiroTokenReader};
-use ciro_deploy::tx::{self, TxError};
+use ciro_deploy::tx::TxError;
 use ciro_devnet::{DevnetAccount, DevnetProvider};
+use ciro_tests::token_fixture::TokenFixture;
 use ciro_tests::{events_named, expect_revert, TestChain};
-use starknet::core::types::{Call, Felt, TransactionReceiptWithBlockInfo};
+use starknet::core::types::{Felt, TransactionReceiptWithBlockInfo};
 
 type Receipt = TransactionReceiptWithBlockInfo;
 
@@ -81,11 +81,17 @@ fn expect_call_revert<T: std::fmt::Debug>(result: Result<T, cainome::cairo_serde
 /// A devnet with the CIRO token (50M to GOVERNANCE, some given to FUNDER) and MilestoneVesting
 /// governed by GOVERNANCE, at block time T0.
 struct Milestones {
-    chain: TestChain,
-    token: Felt,
+    base: TokenFixture,
     vesting: Felt,
     calls: MilestoneVesting<DevnetAccount>,
-    token_calls: CiroToken<DevnetAccount>,
+}
+
+impl std::ops::Deref for Milestones {
+    type Target = TokenFixture;
+
+    fn deref(&self) -> &TokenFixture {
+        &self.base
+    }
 }
 
 impl Milestones {
@@ -97,10 +103,8 @@ impl Milestones {
         let vesting = chain.deploy("MilestoneVesting", constructor_calldata(governance, token)).await?;
         let builder = chain.account(GOVERNANCE)?;
         let m = Milestones {
-            calls: MilestoneVesting::new(vesting, builder.clone()),
-            token_calls: CiroToken::new(token, builder),
-            chain,
-            token,
+            base: TokenFixture::new(chain, token)?,
+            calls: MilestoneVesting::new(vesting, builder),
             vesting,
         };
         let fund = m.token_calls.transfer_getcall(&ContractAddress(m.addr(FUNDER)), &u256(10 * AMOUNT));
@@ -109,38 +113,8 @@ impl Milestones {
         Ok(m)
     }
 
-    fn addr(&self, actor: usize) -> Felt {
-        self.chain.address_of(actor).expect("a predeployed account")
-    }
-
-    fn provider(&self) -> DevnetProvider {
-        (*self.chain.devnet().provider()).clone()
-    }
-
     fn reader(&self) -> MilestoneVestingReader<DevnetProvider> {
         MilestoneVestingReader::new(self.vesting, self.provider())
-    }
-
-    fn token_reader(&self) -> CiroTokenReader<DevnetProvider> {
-        CiroTokenReader::new(self.token, self.provider())
-    }
-
-    /// Makes a block at `time`: the next transaction and views run at `time`.
-    async fn at(&self, time: u64) -> Result<()> {
-        Ok(self.chain.devnet().set_time(time).await?)
-    }
-
-    async fn send(&self, actor: usize, call: Call) -> Result<Receipt, TxError> {
-        self.send_all(actor, vec![call]).await
-    }
-
-    async fn send_all(&self, actor: usize, calls: Vec<Call>) -> Result<Receipt, TxError> {
-        let account = self.chain.account(actor).map_err(|e| TxError::Account(e.to_string()))?;
-        tx::invoke(&account, calls).await
-    }
-
-    async fn balance(&self, address: Felt) -> Result<u128> {
-        to_u128(self.token_reader().balance_of(&ContractAddress(address)).call().await?)
     }
 
     /// Approves and adds a milestone as `funder` in one multicall.
