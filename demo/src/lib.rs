@@ -30,7 +30,7 @@ pub enum DemoError {
     Artifacts(#[from] ArtifactsError),
     /// Deployment failed.
     #[error("deploying the contracts")]
-    Deploy(#[from] DeployError),
+    Deploy(#[source] Box<DeployError>),
     /// A transaction failed.
     #[error("{step}")]
     Transaction {
@@ -38,7 +38,7 @@ pub enum DemoError {
         step: String,
         /// Why it failed.
         #[source]
-        source: TxError,
+        source: Box<TxError>,
     },
     /// A contract read failed.
     #[error("reading {what}: {message}")]
@@ -69,6 +69,12 @@ pub enum DemoError {
     /// The manifest lacks a contract.
     #[error("the deployment has no {0}")]
     NotDeployed(&'static str),
+}
+
+impl From<DeployError> for DemoError {
+    fn from(error: DeployError) -> Self {
+        DemoError::Deploy(Box::new(error))
+    }
 }
 
 /// Where the main job reads from and writes to.

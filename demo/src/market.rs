@@ -126,7 +126,7 @@ impl<'n> Market<'n> {
         let account = self.network.devnet.account(actor)?;
         let receipt = tx::invoke(&account, calls)
             .await
-            .map_err(|source| DemoError::Transaction { step: step.to_owned(), source })?;
+            .map_err(|source| DemoError::Transaction { step: step.to_owned(), source: Box::new(source) })?;
         Ok(Sent::of(&receipt))
     }
 

@@ -235,7 +235,7 @@ where
         let estimates = provider
             .estimate_fee(requests, Vec::new(), BlockId::Tag(BlockTag::Latest))
             .await
-            .map_err(|e| DeployError::Estimate(TxError::from(starknet::accounts::AccountError::<String>::Provider(e))))?;
+            .map_err(|e| DeployError::Estimate(Box::new(TxError::from(starknet::accounts::AccountError::<String>::Provider(e)))))?;
         for (index, estimate) in pending.into_iter().zip(estimates) {
             outcomes[index].fee = Some(estimate.overall_fee);
         }
@@ -302,7 +302,7 @@ where
         let name = step.name();
         eprintln!("{name}: {}", if status == StepStatus::FoundOnChain { "found on chain" } else { "sending" });
         let sent = match status {
-            StepStatus::Pending => self.send(step).await.map_err(|source| DeployError::Tx { step: name.clone(), source })?,
+            StepStatus::Pending => self.send(step).await.map_err(|source| DeployError::Tx { step: name.clone(), source: Box::new(source) })?,
             _ => None,
         };
         outcome.status = if sent.is_some() { StepStatus::Sent } else { StepStatus::FoundOnChain };
@@ -370,8 +370,8 @@ where
 
     /// `step` as a signed query transaction with `nonce`, for fee estimation.
     async fn query_transaction(&self, step: Step, nonce: Felt) -> Result<BroadcastedTransaction, DeployError> {
-        let prepare_error = |e: starknet::accounts::NotPreparedError| DeployError::Estimate(TxError::Account(e.to_string()));
-        let sign_error = |e: String| DeployError::Estimate(TxError::Account(e));
+        let prepare_error = |e: starknet::accounts::NotPreparedError| DeployError::Estimate(Box::new(TxError::Account(e.to_string())));
+        let sign_error = |e: String| DeployError::Estimate(Box::new(TxError::Account(e)));
         match step {
             Step::Declare(contract) => {
                 let class = &self.classes[contract];
@@ -420,11 +420,11 @@ async fn query_invoke<B: Account + ConnectedAccount + Sync>(
         .l1_data_gas_price(0)
         .tip(0)
         .prepared()
-        .map_err(|e| DeployError::Estimate(TxError::Account(e.to_string())))?;
+        .map_err(|e| DeployError::Estimate(Box::new(TxError::Account(e.to_string()))))?;
     let request = prepared
         .get_invoke_request(true, false)
         .await
-        .map_err(|e| DeployError::Estimate(TxError::Account(e.to_string())))?;
+        .map_err(|e| DeployError::Estimate(Box::new(TxError::Account(e.to_string()))))?;
     Ok(BroadcastedTransaction::Invoke(request))
 }
 

@@ -72,15 +72,21 @@ pub enum DeployError {
         step: String,
         /// Why.
         #[source]
-        source: TxError,
+        source: Box<TxError>,
     },
     /// The node rejected the dry run's fee estimation.
     #[error("estimating the fees")]
-    Estimate(#[source] TxError),
+    Estimate(#[source] Box<TxError>),
     /// The wiring read back differs from the plan.
     #[error("the deployed wiring does not match the plan: {}", .0.join("; "))]
     VerificationFailed(Vec<String>),
     /// The node could not be reached or answered with an error.
     #[error("talking to the node")]
-    Provider(#[from] starknet::providers::ProviderError),
+    Provider(#[source] Box<starknet::providers::ProviderError>),
+}
+
+impl From<starknet::providers::ProviderError> for DeployError {
+    fn from(error: starknet::providers::ProviderError) -> Self {
+        DeployError::Provider(Box::new(error))
+    }
 }

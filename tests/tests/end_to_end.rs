@@ -139,7 +139,7 @@ async fn a_tampered_proof_reverts_and_moves_no_token() -> anyhow::Result<()> {
                     source.has_revert_message("JM: invalid proof") || messages.iter().any(|m| m.starts_with("PV: ")),
                     "felt {position}: {messages:?}"
                 );
-                assert!(matches!(source, TxError::Rejected { .. } | TxError::Reverted { .. }));
+                assert!(matches!(*source, TxError::Rejected { .. } | TxError::Reverted { .. }));
             }
             other => anyhow::bail!("a proof tampered at felt {position} was accepted: {other:?}"),
         }
