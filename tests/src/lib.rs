@@ -253,6 +253,30 @@ pub fn events_named<'r>(receipt: &'r TransactionReceiptWithBlockInfo, emitter: F
         .collect()
 }
 
+/// The events named `name` that `emitter` emitted in `receipt`, decoded into a contract's
+/// generated `Event` enum (e.g. `ciro_bindings::burn_manager::Event`).
+///
+/// # Errors
+/// An event does not decode as `E`.
+pub fn decoded_events<E>(receipt: &TransactionReceiptWithBlockInfo, emitter: Felt, name: &str) -> Result<Vec<E>>
+where
+    E: for<'e> TryFrom<&'e Event, Error = String>,
+{
+    events_named(receipt, emitter, name)
+        .into_iter()
+        .map(|e| E::try_from(e).map_err(|error| anyhow::anyhow!("{name}: {error}")))
+        .collect()
+}
+
+/// Asserts that a view call through a generated reader failed with exactly `message`.
+///
+/// # Panics
+/// When `result` succeeded or failed with other messages.
+#[track_caller]
+pub fn expect_view_revert<T: std::fmt::Debug>(result: Result<T, cainome::cairo_serde::Error>, message: &str) {
+    expect_revert(result.map_err(|e| TxError::Rejected { reason: format!("{e:?}") }), message);
+}
+
 /// Chain-wide reads and multi-call transactions.
 impl TestChain {
     /// Sends `calls` (contract, entry point, calldata) as one transaction from predeployed account

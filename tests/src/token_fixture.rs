@@ -3,7 +3,7 @@
 //! and dereferences to it, so `fixture.send(ALICE, call)` reads the same in every test file.
 
 use anyhow::{ensure, Result};
-use cainome::cairo_serde::{ContractAddress, U256};
+use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
 use ciro_bindings::token::{CiroToken, CiroTokenReader};
 use ciro_deploy::tx::{self, TxError};
 use ciro_devnet::{DevnetAccount, DevnetProvider};
@@ -83,4 +83,10 @@ impl TokenFixture {
         ensure!(balance.high == 0, "u256 above 2^128: {balance:?}");
         Ok(balance.low)
     }
+}
+
+/// Constructor calldata `(governance, token)`, the constructor of every contract that is governed
+/// and holds CIRO (vesting, BurnManager), serialized as the bindings do.
+pub fn governance_and_token(governance: Felt, token: Felt) -> Vec<Felt> {
+    [ContractAddress(governance), ContractAddress(token)].iter().flat_map(ContractAddress::cairo_serialize).collect()
 }

@@ -3,13 +3,14 @@
 //! share along the governance-set thresholds, bad schedules are rejected with their exact
 //! messages, and every entry point's access control holds.
 
-use anyhow::{ensure, Result};
-use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
+use anyhow::Result;
+use cainome::cairo_serde::{ContractAddress, U256};
 use ciro_bindings::burn_manager::{BurnManager, BurnManagerReader, BurnTier, Event as BurnEvent};
 use ciro_deploy::tx::TxError;
 use ciro_devnet::{DevnetAccount, DevnetProvider};
-use ciro_tests::token_fixture::TokenFixture;
-use ciro_tests::{events_named, expect_revert, TestChain};
+use ciro_tests::system::{to_u128, u256};
+use ciro_tests::token_fixture::{governance_and_token, TokenFixture};
+use ciro_tests::{decoded_events, events_named, expect_revert, TestChain};
 use starknet::core::types::{Felt, TransactionReceiptWithBlockInfo};
 
 type Receipt = TransactionReceiptWithBlockInfo;
@@ -38,28 +39,6 @@ const THRESHOLDS_NOT_ASCENDING: &str = "BM: thresholds not ascending";
 const TOO_MANY_THRESHOLDS: &str = "BM: too many thresholds";
 const PAUSED: &str = "CIRO: paused";
 
-fn u256(value: u128) -> U256 {
-    U256 { low: value, high: 0 }
-}
-
-fn to_u128(value: U256) -> Result<u128> {
-    ensure!(value.high == 0, "u256 above 2^128: {value:?}");
-    Ok(value.low)
-}
-
-/// Constructor calldata `(governance, token)`, serialized as the bindings do.
-fn constructor_calldata(governance: Felt, token: Felt) -> Vec<Felt> {
-    [ContractAddress(governance), ContractAddress(token)].iter().flat_map(ContractAddress::cairo_serialize).collect()
-}
-
-/// The events named `name` that `emitter` emitted in `receipt`, decoded by the bindings.
-fn decoded(receipt: &Receipt, emitter: Felt, name: &str) -> Result<Vec<BurnEvent>> {
-    events_named(receipt, emitter, name)
-        .into_iter()
-        .map(|e| BurnEvent::try_from(e).map_err(|error| anyhow::anyhow!("{name}: {error}")))
-        .collect()
-}
-
 /// Thresholds in whole CIRO.
 fn thresholds(ciro: &[u128]) -> Vec<U256> {
     ciro.iter().map(|c| u256(c * CIRO)).collect()
@@ -87,7 +66,7 @@ impl Burner {
         let governance = chain.address_of(GOVERNANCE)?;
         let council = chain.address_of(COUNCIL)?;
         let token = chain.deploy_ciro_token(governance, governance, governance, council, 1_000 * CIRO, 3_600).await?;
-        let burner = chain.deploy("BurnManager", constructor_calldata(governance, token)).await?;
+        let burner = chain.deploy("BurnManager", governance_and_token(governance, token)).await?;
         let builder = chain.account(GOVERNANCE)?;
         let b = Burner {
             base: TokenFixture::new(chain, token)?,
@@ -135,7 +114,7 @@ async fn constructor_starts_at_the_base_share_with_nothing_burned() -> Result<()
     let chain = TestChain::start().await?;
     let governance = chain.address_of(GOVERNANCE)?;
     let token = chain.deploy_ciro_token(governance, governance, governance, governance, CIRO, 3_600).await?;
-    let burner = chain.deploy("BurnManager", constructor_calldata(governance, token)).await?;
+    let burner = chain.deploy("BurnManager", governance_and_token(governance, token)).await?;
     let reader = BurnManagerReader::new(burner, (*chain.devnet().provider()).clone());
     assert_eq!(reader.governance().call().await?, ContractAddress(governance));
     assert_eq!(reader.token().call().await?, ContractAddress(token));
@@ -151,8 +130,8 @@ async fn constructor_starts_at_the_base_share_with_nothing_burned() -> Result<()
 async fn constructor_rejects_zero_addresses() -> Result<()> {
     let b = Burner::start().await?;
     let governance = b.addr(GOVERNANCE);
-    expect_revert(b.chain.deploy("BurnManager", constructor_calldata(governance, Felt::ZERO)).await, ADDRESS_IS_ZERO);
-    expect_revert(b.chain.deploy("BurnManager", constructor_calldata(Felt::ZERO, b.token)).await, GOVERNANCE_IS_ZERO);
+    expect_revert(b.chain.deploy("BurnManager", governance_and_token(governance, Felt::ZERO)).await, ADDRESS_IS_ZERO);
+    expect_revert(b.chain.deploy("BurnManager", governance_and_token(Felt::ZERO, b.token)).await, GOVERNANCE_IS_ZERO);
     Ok(())
 }
 
@@ -167,7 +146,7 @@ async fn burn_received_burns_the_whole_balance_and_lowers_supply() -> Result<()>
     assert_eq!(b.supply().await?, supply_before - first, "the supply falls by exactly the burned amount");
     assert_eq!(b.balance(b.burner).await?, 0);
     assert_eq!(b.reader().cumulative_burned().call().await?, u256(first));
-    let events = decoded(&receipt, b.burner, "TokensBurned")?;
+    let events = decoded_events::<BurnEvent>(&receipt, b.burner, "TokensBurned")?;
     assert_eq!(events.len(), 1);
     let BurnEvent::TokensBurned(event) = &events[0] else { panic!("not TokensBurned: {events:?}") };
     assert_eq!(event.caller, ContractAddress(b.addr(KEEPER)));
@@ -223,7 +202,7 @@ async fn record_revenue_accumulates_and_switches_share_at_thresholds() -> Result
         let receipt = b.record(REPORTER, amount).await?;
         assert_eq!(b.reader().cumulative_revenue().call().await?, u256(cumulative));
         assert_eq!(b.share().await?, share, "share at cumulative revenue {cumulative}");
-        let events = decoded(&receipt, b.burner, "RevenueRecorded")?;
+        let events = decoded_events::<BurnEvent>(&receipt, b.burner, "RevenueRecorded")?;
         assert_eq!(events.len(), 1);
         let BurnEvent::RevenueRecorded(event) = &events[0] else { panic!("not RevenueRecorded: {events:?}") };
         assert_eq!(event.reporter, ContractAddress(b.addr(REPORTER)));
@@ -248,7 +227,7 @@ async fn record_revenue_rejects_non_reporter_and_zero() -> Result<()> {
 async fn set_reporter_changes_who_may_record() -> Result<()> {
     let b = Burner::start().await?;
     let receipt = b.send(GOVERNANCE, b.calls.set_reporter_getcall(&ContractAddress(b.addr(KEEPER)))).await?;
-    let events = decoded(&receipt, b.burner, "ReporterChanged")?;
+    let events = decoded_events::<BurnEvent>(&receipt, b.burner, "ReporterChanged")?;
     assert_eq!(events.len(), 1);
     let BurnEvent::ReporterChanged(event) = &events[0] else { panic!("not ReporterChanged: {events:?}") };
     assert_eq!(event.previous_reporter, ContractAddress(b.addr(REPORTER)));
@@ -287,7 +266,7 @@ async fn set_burn_schedule_stores_tiers_and_emits_event() -> Result<()> {
             BurnTier { threshold: limits[2], share_bps: 8000 },
         ]
     );
-    let events = decoded(&receipt, b.burner, "BurnScheduleSet")?;
+    let events = decoded_events::<BurnEvent>(&receipt, b.burner, "BurnScheduleSet")?;
     assert_eq!(events.len(), 1);
     let BurnEvent::BurnScheduleSet(event) = &events[0] else { panic!("not BurnScheduleSet: {events:?}") };
     assert_eq!(event.thresholds, limits);

@@ -14,7 +14,7 @@
 //! after it, run at exactly `t` (see `ciro_token.rs`). Voting is open for `snapshot < t ≤ deadline`.
 
 use anyhow::{ensure, Result};
-use cainome::cairo_serde::{CairoSerde, ClassHash, ContractAddress, U256};
+use cainome::cairo_serde::{CairoSerde, ClassHash, ContractAddress};
 use ciro_bindings::governance_treasury::{
     Call as ProposalCall, CouncilAction, Event as TreasuryEvent, GovernanceTreasury, GovernanceTreasuryReader,
     Parameters, Proposal, ProposalState,
@@ -22,8 +22,9 @@ use ciro_bindings::governance_treasury::{
 use ciro_bindings::token::CiroTokenReader;
 use ciro_deploy::tx::TxError;
 use ciro_devnet::{DevnetAccount, DevnetProvider};
+use ciro_tests::system::{to_u128, u256};
 use ciro_tests::token_fixture::TokenFixture;
-use ciro_tests::{events_named, expect_revert, TestChain};
+use ciro_tests::{decoded_events, expect_view_revert, events_named, expect_revert, TestChain};
 use starknet::core::types::{Call, Felt, TransactionReceiptWithBlockInfo};
 
 type Receipt = TransactionReceiptWithBlockInfo;
@@ -100,15 +101,6 @@ const INSUFFICIENT_ALLOWANCE: &str = "CIRO: insufficient allowance";
 const INSUFFICIENT_BALANCE: &str = "CIRO: insufficient balance";
 const TOKEN_PAUSED: &str = "CIRO: paused";
 
-fn u256(value: u128) -> U256 {
-    U256 { low: value, high: 0 }
-}
-
-fn to_u128(value: U256) -> Result<u128> {
-    ensure!(value.high == 0, "u256 above 2^128: {value:?}");
-    Ok(value.low)
-}
-
 fn parameters() -> Parameters {
     Parameters {
         proposal_threshold: u256(PROPOSAL_THRESHOLD),
@@ -138,20 +130,6 @@ fn proposal_call(call: &Call) -> ProposalCall {
 
 fn proposal_calls(calls: &[Call]) -> Vec<ProposalCall> {
     calls.iter().map(proposal_call).collect()
-}
-
-/// Asserts that a view call failed with exactly `message`.
-#[track_caller]
-fn expect_call_revert<T: std::fmt::Debug>(result: Result<T, cainome::cairo_serde::Error>, message: &str) {
-    expect_revert(result.map_err(|e| TxError::Rejected { reason: format!("{e:?}") }), message);
-}
-
-/// The events named `name` that `emitter` emitted in `receipt`, decoded by the bindings.
-fn decoded(receipt: &Receipt, emitter: Felt, name: &str) -> Result<Vec<TreasuryEvent>> {
-    events_named(receipt, emitter, name)
-        .into_iter()
-        .map(|e| TreasuryEvent::try_from(e).map_err(|error| anyhow::anyhow!("{name}: {error}")))
-        .collect()
 }
 
 /// A devnet with CIRO, the treasury (council MEMBER_A/B/C, 2 of 3) and the voters.
@@ -331,7 +309,7 @@ async fn execute_changes_a_token_parameter_after_vote_queue_and_timelock() -> Re
     assert_eq!((proposal.eta, proposal.call_count, proposal.quorum_bps), (0, 2, QUORUM_BPS));
     assert!(!proposal.critical && !proposal.executed && !proposal.canceled);
     assert_eq!(g.reader().get_proposal_calls(&id).call().await?, proposal_calls(&calls));
-    let events = decoded(&receipt, g.treasury, "ProposalCreated")?;
+    let events = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "ProposalCreated")?;
     let [TreasuryEvent::ProposalCreated(created)] = &events[..] else { panic!("not one ProposalCreated: {events:?}") };
     assert_eq!((created.proposal_id, created.proposer), (id, ContractAddress(g.addr(ALICE))));
     assert_eq!((created.call_count, created.description_hash), (2, Felt::from(DESCRIPTION_HASH)));
@@ -342,7 +320,7 @@ async fn execute_changes_a_token_parameter_after_vote_queue_and_timelock() -> Re
     g.at(proposal.snapshot + 1).await?;
     assert_eq!(g.state(id).await?, ProposalState::Active);
     let receipt = g.vote(ALICE, id, FOR).await?;
-    let events = decoded(&receipt, g.treasury, "VoteCast")?;
+    let events = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "VoteCast")?;
     let [TreasuryEvent::VoteCast(vote)] = &events[..] else { panic!("not one VoteCast: {events:?}") };
     assert_eq!((vote.proposal_id, vote.voter, vote.support), (id, ContractAddress(g.addr(ALICE)), FOR));
     assert_eq!(vote.weight, u256(VOTERS[0].1));
@@ -358,7 +336,7 @@ async fn execute_changes_a_token_parameter_after_vote_queue_and_timelock() -> Re
     let eta = proposal.deadline + 1 + TIMELOCK;
     assert_eq!(g.proposal(id).await?.eta, eta);
     assert_eq!(g.state(id).await?, ProposalState::Queued);
-    let events = decoded(&receipt, g.treasury, "ProposalQueued")?;
+    let events = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "ProposalQueued")?;
     assert!(
         matches!(&events[..], [TreasuryEvent::ProposalQueued(q)] if q.proposal_id == id && q.eta == eta),
         "{events:?}"
@@ -374,7 +352,7 @@ async fn execute_changes_a_token_parameter_after_vote_queue_and_timelock() -> Re
     assert_eq!(g.token_reader().governance().call().await?, ContractAddress(g.treasury));
     assert_eq!(g.token_reader().mint_rate_limit().call().await?, (u256(new_limit), new_period));
     assert_eq!(events_named(&receipt, g.token, "MintRateLimitChanged").len(), 1);
-    let events = decoded(&receipt, g.treasury, "ProposalExecuted")?;
+    let events = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "ProposalExecuted")?;
     assert!(matches!(&events[..], [TreasuryEvent::ProposalExecuted(e)] if e.proposal_id == id), "{events:?}");
     assert_eq!(g.state(id).await?, ProposalState::Executed);
     assert!(g.proposal(id).await?.executed);
@@ -492,7 +470,7 @@ async fn cast_vote_counts_only_the_votes_held_at_the_snapshot() -> Result<()> {
     let bob = ContractAddress(g.addr(BOB));
     assert_eq!(to_u128(g.token_reader().get_votes(&bob).call().await?)?, alice_votes + bob_votes);
     let receipt = g.vote(BOB, id, FOR).await?;
-    let events = decoded(&receipt, g.treasury, "VoteCast")?;
+    let events = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "VoteCast")?;
     assert!(matches!(&events[..], [TreasuryEvent::VoteCast(v)] if v.weight == u256(bob_votes)), "{events:?}");
     expect_revert(g.vote(ALICE, id, AGAINST).await, ALREADY_VOTED);
     expect_revert(g.vote(BOB, id, FOR).await, ALREADY_VOTED);
@@ -529,7 +507,7 @@ async fn cast_vote_only_while_voting_is_open() -> Result<()> {
     expect_revert(g.vote(DAVE, id, FOR).await, VOTING_NOT_ACTIVE);
     expect_revert(g.vote(DAVE, 99, FOR).await, PROPOSAL_NOT_FOUND);
     expect_revert(g.vote(DAVE, 0, FOR).await, PROPOSAL_NOT_FOUND);
-    expect_call_revert(g.reader().state(&99).call().await, PROPOSAL_NOT_FOUND);
+    expect_view_revert(g.reader().state(&99).call().await, PROPOSAL_NOT_FOUND);
     Ok(())
 }
 
@@ -635,7 +613,7 @@ async fn cancel_by_the_proposer_only_before_voting_opens() -> Result<()> {
     expect_revert(g.send(BOB, g.calls.cancel_getcall(&first)).await, NOT_PROPOSER);
     let receipt = g.send(ALICE, g.calls.cancel_getcall(&first)).await?;
     assert_eq!(g.state(first).await?, ProposalState::Canceled);
-    let events = decoded(&receipt, g.treasury, "ProposalCanceled")?;
+    let events = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "ProposalCanceled")?;
     let [TreasuryEvent::ProposalCanceled(canceled)] = &events[..] else {
         panic!("not one ProposalCanceled: {events:?}")
     };
@@ -668,7 +646,7 @@ async fn council_cancels_a_queued_proposal_at_m_confirmations() -> Result<()> {
     let receipt = g.send(MEMBER_A, g.council_propose_call(cancel.clone())).await?;
     let action_id = g.reader().council_action_count().call().await?;
     assert_eq!(action_id, 1);
-    let events = decoded(&receipt, g.treasury, "CouncilActionProposed")?;
+    let events = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "CouncilActionProposed")?;
     let [TreasuryEvent::CouncilActionProposed(proposed)] = &events[..] else { panic!("{events:?}") };
     assert_eq!((proposed.action_id, &proposed.action), (action_id, &cancel));
     let action = g.reader().get_council_action(&action_id).call().await?;
@@ -686,13 +664,13 @@ async fn council_cancels_a_queued_proposal_at_m_confirmations() -> Result<()> {
     assert_eq!((action.confirmations, action.executed), (2, true));
     assert!(g.reader().has_confirmed(&action_id, &ContractAddress(g.addr(MEMBER_B))).call().await?);
     assert!(!g.reader().has_confirmed(&action_id, &ContractAddress(g.addr(MEMBER_C))).call().await?);
-    let confirmed = decoded(&receipt, g.treasury, "CouncilActionConfirmed")?;
+    let confirmed = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "CouncilActionConfirmed")?;
     assert!(
         matches!(&confirmed[..], [TreasuryEvent::CouncilActionConfirmed(c)] if c.confirmations == 2),
         "{confirmed:?}"
     );
-    assert_eq!(decoded(&receipt, g.treasury, "CouncilActionExecuted")?.len(), 1);
-    let canceled = decoded(&receipt, g.treasury, "ProposalCanceled")?;
+    assert_eq!(decoded_events::<TreasuryEvent>(&receipt, g.treasury, "CouncilActionExecuted")?.len(), 1);
+    let canceled = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "ProposalCanceled")?;
     let [TreasuryEvent::ProposalCanceled(canceled)] = &canceled[..] else { panic!("{canceled:?}") };
     assert!(canceled.by_council);
     assert_eq!(canceled.canceled_by, ContractAddress(g.addr(MEMBER_B)), "the member whose confirmation executed it");
@@ -740,7 +718,7 @@ async fn council_pauses_the_token_at_m_confirmations() -> Result<()> {
     let receipt = g.send(MEMBER_C, g.council_confirm_call(action_id)).await?;
     assert!(g.token_reader().is_paused().call().await?);
     assert_eq!(events_named(&receipt, g.token, "Paused").len(), 1);
-    let executed = decoded(&receipt, g.treasury, "CouncilActionExecuted")?;
+    let executed = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "CouncilActionExecuted")?;
     assert!(matches!(&executed[..], [TreasuryEvent::CouncilActionExecuted(e)] if e.action == pause), "{executed:?}");
     expect_revert(g.send(ALICE, g.payout(CAROL, CIRO)).await, TOKEN_PAUSED);
     // The council cannot unpause: only the token's governance can.
@@ -779,12 +757,12 @@ async fn set_council_and_set_parameters_only_through_a_proposal() -> Result<()> 
     assert_eq!(g.reader().council_members().call().await?, new_members.to_vec());
     assert_eq!((g.reader().council_threshold().call().await?, g.reader().council_epoch().call().await?), (1, 2));
     assert!(!g.reader().is_council_member(&ContractAddress(g.addr(MEMBER_B))).call().await?);
-    let changed = decoded(&receipt, g.treasury, "ParametersChanged")?;
+    let changed = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "ParametersChanged")?;
     assert!(
         matches!(&changed[..], [TreasuryEvent::ParametersChanged(c)] if c.parameters == new_parameters),
         "{changed:?}"
     );
-    assert_eq!(decoded(&receipt, g.treasury, "CouncilChanged")?.len(), 1);
+    assert_eq!(decoded_events::<TreasuryEvent>(&receipt, g.treasury, "CouncilChanged")?.len(), 1);
 
     expect_revert(g.send(MEMBER_B, g.council_confirm_call(1)).await, NOT_COUNCIL_MEMBER);
     expect_revert(g.send(MEMBER_A, g.council_confirm_call(1)).await, ACTION_STALE);
@@ -835,12 +813,12 @@ async fn set_pausable_target_and_upgrade_through_a_proposal() -> Result<()> {
     assert!(g.proposal(id).await?.critical);
     let receipt = g.pass(id, &[(ALICE, FOR)]).await?;
     assert!(g.reader().is_pausable_target(&other_address).call().await?);
-    let set = decoded(&receipt, g.treasury, "PausableTargetSet")?;
+    let set = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "PausableTargetSet")?;
     assert!(
         matches!(&set[..], [TreasuryEvent::PausableTargetSet(s)] if s.target == other_address && s.pausable),
         "{set:?}"
     );
-    let upgraded = decoded(&receipt, g.treasury, "Upgraded")?;
+    let upgraded = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "Upgraded")?;
     assert!(
         matches!(&upgraded[..], [TreasuryEvent::Upgraded(u)] if u.class_hash == ClassHash(class_hash)),
         "{upgraded:?}"

@@ -9,12 +9,13 @@
 //! after it, run at exactly `t` (see `ciro_token.rs`).
 
 use anyhow::{ensure, Result};
-use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
+use cainome::cairo_serde::ContractAddress;
 use ciro_bindings::linear_vesting::{Event as VestingEvent, LinearVesting, LinearVestingReader, Schedule};
 use ciro_deploy::tx::TxError;
 use ciro_devnet::{DevnetAccount, DevnetProvider};
-use ciro_tests::token_fixture::TokenFixture;
-use ciro_tests::{events_named, expect_revert, TestChain};
+use ciro_tests::system::{to_u128, u256};
+use ciro_tests::token_fixture::{governance_and_token, TokenFixture};
+use ciro_tests::{decoded_events, expect_view_revert, events_named, expect_revert, TestChain};
 use starknet::core::types::{Felt, TransactionReceiptWithBlockInfo};
 
 type Receipt = TransactionReceiptWithBlockInfo;
@@ -50,15 +51,6 @@ const SCHEDULE_NOT_FOUND: &str = "LV: schedule not found";
 const TOKEN_IS_ZERO: &str = "LV: token is zero";
 const INSUFFICIENT_ALLOWANCE: &str = "CIRO: insufficient allowance";
 
-fn u256(value: u128) -> U256 {
-    U256 { low: value, high: 0 }
-}
-
-fn to_u128(value: U256) -> Result<u128> {
-    ensure!(value.high == 0, "u256 above 2^128: {value:?}");
-    Ok(value.low)
-}
-
 /// The contract's formula, in Rust: 0 before the cliff, floor(total · elapsed / duration) until the
 /// end, total after.
 fn expected_vested(total: u128, start: u64, cliff: u64, duration: u64, at: u64) -> u128 {
@@ -74,11 +66,6 @@ fn expected_vested(total: u128, start: u64, cliff: u64, duration: u64, at: u64) 
 /// The `start`/`CLIFF`/`DURATION` schedule of `TOTAL`, vested at `at`.
 fn vested(at: u64) -> u128 {
     expected_vested(TOTAL, START, CLIFF, DURATION, at)
-}
-
-/// Constructor calldata `(governance, token)`, serialized as the bindings do.
-fn constructor_calldata(governance: Felt, token: Felt) -> Vec<Felt> {
-    [ContractAddress(governance), ContractAddress(token)].iter().flat_map(ContractAddress::cairo_serialize).collect()
 }
 
 /// A devnet with the CIRO token (50M to GOVERNANCE) and LinearVesting governed by GOVERNANCE.
@@ -102,7 +89,7 @@ impl Vesting {
         let governance = chain.address_of(GOVERNANCE)?;
         let council = chain.address_of(COUNCIL)?;
         let token = chain.deploy_ciro_token(governance, governance, governance, council, 1_000 * CIRO, 3_600).await?;
-        let vesting = chain.deploy("LinearVesting", constructor_calldata(governance, token)).await?;
+        let vesting = chain.deploy("LinearVesting", governance_and_token(governance, token)).await?;
         let builder = chain.account(GOVERNANCE)?;
         Ok(Vesting {
             base: TokenFixture::new(chain, token)?,
@@ -172,7 +159,7 @@ impl Vesting {
         let before = self.balance(beneficiary).await?;
         let receipt = self.send(caller, self.calls.release_getcall(&id)).await?;
         let received = self.balance(beneficiary).await? - before;
-        let events = decoded(&receipt, self.vesting, "TokensReleased")?;
+        let events = decoded_events::<VestingEvent>(&receipt, self.vesting, "TokensReleased")?;
         ensure!(events.len() == 1, "one TokensReleased event, got {events:?}");
         let VestingEvent::TokensReleased(event) = &events[0] else { anyhow::bail!("not TokensReleased: {events:?}") };
         ensure!(event.schedule_id == id && event.beneficiary == ContractAddress(beneficiary), "event ids: {event:?}");
@@ -197,20 +184,6 @@ impl Vesting {
     }
 }
 
-/// Asserts that a view call failed with exactly `message`.
-#[track_caller]
-fn expect_call_revert<T: std::fmt::Debug>(result: Result<T, cainome::cairo_serde::Error>, message: &str) {
-    expect_revert(result.map_err(|e| TxError::Rejected { reason: format!("{e:?}") }), message);
-}
-
-/// The events named `name` that `emitter` emitted in `receipt`, decoded by the bindings.
-fn decoded(receipt: &Receipt, emitter: Felt, name: &str) -> Result<Vec<VestingEvent>> {
-    events_named(receipt, emitter, name)
-        .into_iter()
-        .map(|e| VestingEvent::try_from(e).map_err(|error| anyhow::anyhow!("{name}: {error}")))
-        .collect()
-}
-
 #[tokio::test]
 async fn constructor_stores_governance_and_token() -> Result<()> {
     let v = Vesting::start().await?;
@@ -225,8 +198,8 @@ async fn constructor_stores_governance_and_token() -> Result<()> {
 async fn constructor_rejects_zero_addresses() -> Result<()> {
     let v = Vesting::start().await?;
     let governance = v.addr(GOVERNANCE);
-    expect_revert(v.chain.deploy("LinearVesting", constructor_calldata(governance, Felt::ZERO)).await, TOKEN_IS_ZERO);
-    expect_revert(v.chain.deploy("LinearVesting", constructor_calldata(Felt::ZERO, v.token)).await, GOVERNANCE_IS_ZERO);
+    expect_revert(v.chain.deploy("LinearVesting", governance_and_token(governance, Felt::ZERO)).await, TOKEN_IS_ZERO);
+    expect_revert(v.chain.deploy("LinearVesting", governance_and_token(Felt::ZERO, v.token)).await, GOVERNANCE_IS_ZERO);
     Ok(())
 }
 
@@ -248,7 +221,7 @@ async fn create_schedule_pulls_total_and_emits_event() -> Result<()> {
     assert!(schedule.revocable && !schedule.revoked);
     assert_eq!(schedule.revoked_at, 0);
 
-    let events = decoded(&receipt, v.vesting, "ScheduleCreated")?;
+    let events = decoded_events::<VestingEvent>(&receipt, v.vesting, "ScheduleCreated")?;
     assert_eq!(events.len(), 1);
     let VestingEvent::ScheduleCreated(event) = &events[0] else { panic!("not ScheduleCreated: {events:?}") };
     assert_eq!(event.schedule_id, 1);
@@ -328,9 +301,9 @@ async fn vested_amount_follows_cliff_and_linear_formula() -> Result<()> {
 #[tokio::test]
 async fn vested_amount_rejects_unknown_schedule() -> Result<()> {
     let v = Vesting::start().await?;
-    expect_call_revert(v.reader().vested_amount(&1, &T0).call().await, SCHEDULE_NOT_FOUND);
-    expect_call_revert(v.reader().releasable(&0).call().await, SCHEDULE_NOT_FOUND);
-    expect_call_revert(v.reader().get_schedule(&1).call().await, SCHEDULE_NOT_FOUND);
+    expect_view_revert(v.reader().vested_amount(&1, &T0).call().await, SCHEDULE_NOT_FOUND);
+    expect_view_revert(v.reader().releasable(&0).call().await, SCHEDULE_NOT_FOUND);
+    expect_view_revert(v.reader().get_schedule(&1).call().await, SCHEDULE_NOT_FOUND);
     Ok(())
 }
 
@@ -444,7 +417,7 @@ async fn revoke_returns_unvested_to_funder_and_freezes_the_schedule() -> Result<
     assert!(schedule.revoked);
     assert_eq!(schedule.revoked_at, revoked_at);
     assert_eq!(schedule.returned, u256(unvested));
-    let events = decoded(&receipt, v.vesting, "ScheduleRevoked")?;
+    let events = decoded_events::<VestingEvent>(&receipt, v.vesting, "ScheduleRevoked")?;
     assert_eq!(events.len(), 1);
     let VestingEvent::ScheduleRevoked(event) = &events[0] else { panic!("not ScheduleRevoked: {events:?}") };
     assert_eq!(event.schedule_id, id);

@@ -8,14 +8,15 @@
 //! after it, run at exactly `t` (see `ciro_token.rs`).
 
 use anyhow::{ensure, Result};
-use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
+use cainome::cairo_serde::ContractAddress;
 use ciro_bindings::milestone_vesting::{
     Event as MilestoneEvent, Milestone, MilestoneStatus, MilestoneVesting, MilestoneVestingReader,
 };
 use ciro_deploy::tx::TxError;
 use ciro_devnet::{DevnetAccount, DevnetProvider};
-use ciro_tests::token_fixture::TokenFixture;
-use ciro_tests::{events_named, expect_revert, TestChain};
+use ciro_tests::system::{to_u128, u256};
+use ciro_tests::token_fixture::{governance_and_token, TokenFixture};
+use ciro_tests::{decoded_events, expect_view_revert, expect_revert, TestChain};
 use starknet::core::types::{Felt, TransactionReceiptWithBlockInfo};
 
 type Receipt = TransactionReceiptWithBlockInfo;
@@ -50,34 +51,6 @@ const NOT_APPROVED: &str = "MV: not approved";
 const TOKEN_IS_ZERO: &str = "MV: token is zero";
 const INSUFFICIENT_ALLOWANCE: &str = "CIRO: insufficient allowance";
 
-fn u256(value: u128) -> U256 {
-    U256 { low: value, high: 0 }
-}
-
-fn to_u128(value: U256) -> Result<u128> {
-    ensure!(value.high == 0, "u256 above 2^128: {value:?}");
-    Ok(value.low)
-}
-
-/// Constructor calldata `(governance, token)`, serialized as the bindings do.
-fn constructor_calldata(governance: Felt, token: Felt) -> Vec<Felt> {
-    [ContractAddress(governance), ContractAddress(token)].iter().flat_map(ContractAddress::cairo_serialize).collect()
-}
-
-/// The events named `name` that `emitter` emitted in `receipt`, decoded by the bindings.
-fn decoded(receipt: &Receipt, emitter: Felt, name: &str) -> Result<Vec<MilestoneEvent>> {
-    events_named(receipt, emitter, name)
-        .into_iter()
-        .map(|e| MilestoneEvent::try_from(e).map_err(|error| anyhow::anyhow!("{name}: {error}")))
-        .collect()
-}
-
-/// Asserts that a view call failed with exactly `message`.
-#[track_caller]
-fn expect_call_revert<T: std::fmt::Debug>(result: Result<T, cainome::cairo_serde::Error>, message: &str) {
-    expect_revert(result.map_err(|e| TxError::Rejected { reason: format!("{e:?}") }), message);
-}
-
 /// A devnet with the CIRO token (50M to GOVERNANCE, some given to FUNDER) and MilestoneVesting
 /// governed by GOVERNANCE, at block time T0.
 struct Milestones {
@@ -100,7 +73,7 @@ impl Milestones {
         let governance = chain.address_of(GOVERNANCE)?;
         let council = chain.address_of(COUNCIL)?;
         let token = chain.deploy_ciro_token(governance, governance, governance, council, 1_000 * CIRO, 3_600).await?;
-        let vesting = chain.deploy("MilestoneVesting", constructor_calldata(governance, token)).await?;
+        let vesting = chain.deploy("MilestoneVesting", governance_and_token(governance, token)).await?;
         let builder = chain.account(GOVERNANCE)?;
         let m = Milestones {
             base: TokenFixture::new(chain, token)?,
@@ -177,8 +150,8 @@ async fn constructor_stores_governance_and_token() -> Result<()> {
 async fn constructor_rejects_zero_addresses() -> Result<()> {
     let m = Milestones::start().await?;
     let governance = m.addr(GOVERNANCE);
-    expect_revert(m.chain.deploy("MilestoneVesting", constructor_calldata(governance, Felt::ZERO)).await, TOKEN_IS_ZERO);
-    expect_revert(m.chain.deploy("MilestoneVesting", constructor_calldata(Felt::ZERO, m.token)).await, GOVERNANCE_IS_ZERO);
+    expect_revert(m.chain.deploy("MilestoneVesting", governance_and_token(governance, Felt::ZERO)).await, TOKEN_IS_ZERO);
+    expect_revert(m.chain.deploy("MilestoneVesting", governance_and_token(Felt::ZERO, m.token)).await, GOVERNANCE_IS_ZERO);
     Ok(())
 }
 
@@ -197,7 +170,7 @@ async fn add_milestone_pulls_amount_and_emits_event() -> Result<()> {
     assert_eq!(milestone.deadline, DEADLINE);
     assert_eq!(milestone.status, MilestoneStatus::Pending);
 
-    let events = decoded(&receipt, m.vesting, "MilestoneAdded")?;
+    let events = decoded_events::<MilestoneEvent>(&receipt, m.vesting, "MilestoneAdded")?;
     assert_eq!(events.len(), 1);
     let MilestoneEvent::MilestoneAdded(event) = &events[0] else { panic!("not MilestoneAdded: {events:?}") };
     assert_eq!(event.milestone_id, 1);
@@ -233,7 +206,7 @@ async fn approve_milestone_then_claim_pays_the_beneficiary_once() -> Result<()> 
     m.at(DEADLINE).await?;
     let receipt = m.approve(GOVERNANCE, id).await?;
     assert_eq!(m.milestone(id).await?.status, MilestoneStatus::Approved);
-    let events = decoded(&receipt, m.vesting, "MilestoneApproved")?;
+    let events = decoded_events::<MilestoneEvent>(&receipt, m.vesting, "MilestoneApproved")?;
     assert_eq!(events.len(), 1);
     let MilestoneEvent::MilestoneApproved(event) = &events[0] else { panic!("not MilestoneApproved: {events:?}") };
     assert_eq!((event.milestone_id, event.beneficiary), (id, ContractAddress(m.addr(BENEFICIARY))));
@@ -245,7 +218,7 @@ async fn approve_milestone_then_claim_pays_the_beneficiary_once() -> Result<()> 
     assert_eq!(m.balance(m.addr(BENEFICIARY)).await?, AMOUNT);
     assert_eq!(m.balance(m.vesting).await?, 0);
     assert_eq!(m.milestone(id).await?.status, MilestoneStatus::Claimed);
-    let events = decoded(&receipt, m.vesting, "MilestoneClaimed")?;
+    let events = decoded_events::<MilestoneEvent>(&receipt, m.vesting, "MilestoneClaimed")?;
     assert_eq!(events.len(), 1);
     let MilestoneEvent::MilestoneClaimed(event) = &events[0] else { panic!("not MilestoneClaimed: {events:?}") };
     assert_eq!(event.milestone_id, id);
@@ -315,7 +288,7 @@ async fn reclaim_milestone_by_funder_returns_funds_after_deadline() -> Result<()
     assert_eq!(m.balance(m.addr(FUNDER)).await?, funder_before + AMOUNT);
     assert_eq!(m.balance(m.vesting).await?, 0);
     assert_eq!(m.milestone(id).await?.status, MilestoneStatus::Reclaimed);
-    let events = decoded(&receipt, m.vesting, "MilestoneReclaimed")?;
+    let events = decoded_events::<MilestoneEvent>(&receipt, m.vesting, "MilestoneReclaimed")?;
     assert_eq!(events.len(), 1);
     let MilestoneEvent::MilestoneReclaimed(event) = &events[0] else { panic!("not MilestoneReclaimed: {events:?}") };
     assert_eq!(event.milestone_id, id);
@@ -363,7 +336,7 @@ async fn reclaim_milestone_rejects_others_approved_and_unknown() -> Result<()> {
 #[tokio::test]
 async fn get_milestone_rejects_unknown() -> Result<()> {
     let m = Milestones::start().await?;
-    expect_call_revert(m.reader().get_milestone(&0).call().await, NOT_FOUND);
-    expect_call_revert(m.reader().get_milestone(&1).call().await, NOT_FOUND);
+    expect_view_revert(m.reader().get_milestone(&0).call().await, NOT_FOUND);
+    expect_view_revert(m.reader().get_milestone(&1).call().await, NOT_FOUND);
     Ok(())
 }

@@ -20,7 +20,7 @@ use ciro_deploy::tx::{self, TxError};
 use ciro_devnet::{DevnetAccount, DevnetProvider, STRK_ADDRESS};
 use ciro_tests::outside_execution::{named, types, NamedCall, Request};
 use ciro_tests::system::{actor, to_u128, u256, System, CIRO};
-use ciro_tests::{events_named, expect_revert};
+use ciro_tests::{decoded_events, expect_revert};
 use starknet::core::types::{BlockId, BlockTag, Call, Felt, TransactionReceiptWithBlockInfo};
 use starknet::core::utils::{get_selector_from_name, starknet_keccak};
 use starknet::providers::Provider;
@@ -272,14 +272,6 @@ async fn deploy_user(system: &System, secret: Felt) -> Result<User> {
     Ok(User { address: deployed.address, key })
 }
 
-/// The events named `name` that `emitter` emitted in `receipt`, decoded by the bindings.
-fn decoded(receipt: &Receipt, emitter: Felt, name: &str) -> Result<Vec<PaymasterEvent>> {
-    events_named(receipt, emitter, name)
-        .into_iter()
-        .map(|e| PaymasterEvent::try_from(e).map_err(|error| anyhow::anyhow!("{name}: {error}")))
-        .collect()
-}
-
 // ---------------------------------------------------------------------------------------------
 // SNIP-12
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +333,7 @@ async fn sponsor_execution_submits_a_job_for_an_account_without_fee_tokens() -> 
     assert_eq!(s.balance(s.paymaster).await?, BUDGET - REIMBURSEMENT);
     assert_eq!(s.strk_balance(user).await?, 0, "the user paid no fee");
 
-    let events = decoded(&receipt, s.paymaster, "ExecutionSponsored")?;
+    let events = decoded_events::<PaymasterEvent>(&receipt, s.paymaster, "ExecutionSponsored")?;
     assert_eq!(events.len(), 1, "one ExecutionSponsored: {events:?}");
     let PaymasterEvent::ExecutionSponsored(event) = &events[0] else { panic!("not ExecutionSponsored: {events:?}") };
     assert_eq!(event.sponsor, ContractAddress(s.addr(SPONSOR)));
@@ -545,7 +537,7 @@ async fn deposit_and_withdraw_move_real_tokens() -> Result<()> {
     assert_eq!(s.balance(sponsor).await?, 20 * CIRO);
     assert_eq!(s.balance(s.paymaster).await?, BUDGET + 30 * CIRO);
     assert_eq!(s.budget(OTHER_SPONSOR).await?, 30 * CIRO);
-    let events = decoded(&receipt, s.paymaster, "Deposited")?;
+    let events = decoded_events::<PaymasterEvent>(&receipt, s.paymaster, "Deposited")?;
     let [PaymasterEvent::Deposited(event)] = events.as_slice() else { panic!("one Deposited: {events:?}") };
     assert_eq!((event.sponsor, event.amount, event.budget), (ContractAddress(sponsor), u256(30 * CIRO), u256(30 * CIRO)));
 
@@ -557,7 +549,7 @@ async fn deposit_and_withdraw_move_real_tokens() -> Result<()> {
     let receipt = s.system.send(OTHER_SPONSOR, s.calls.withdraw_getcall(&u256(12 * CIRO))).await?;
     assert_eq!(s.balance(sponsor).await?, 32 * CIRO);
     assert_eq!(s.budget(OTHER_SPONSOR).await?, 18 * CIRO);
-    let events = decoded(&receipt, s.paymaster, "Withdrawn")?;
+    let events = decoded_events::<PaymasterEvent>(&receipt, s.paymaster, "Withdrawn")?;
     let [PaymasterEvent::Withdrawn(event)] = events.as_slice() else { panic!("one Withdrawn: {events:?}") };
     assert_eq!((event.sponsor, event.amount, event.budget), (ContractAddress(sponsor), u256(12 * CIRO), u256(18 * CIRO)));
     s.assert_invariant().await?;
@@ -588,19 +580,19 @@ async fn admin_entry_points_are_governance_only() -> Result<()> {
 
     let receipt = s.system.send(GOVERNANCE, s.calls.set_allowed_getcall(&target, &selector, &true)).await?;
     assert!(s.reader().is_allowed(&target, &selector).call().await?);
-    let events = decoded(&receipt, s.paymaster, "AllowedCallSet")?;
+    let events = decoded_events::<PaymasterEvent>(&receipt, s.paymaster, "AllowedCallSet")?;
     let [PaymasterEvent::AllowedCallSet(event)] = events.as_slice() else { panic!("one AllowedCallSet: {events:?}") };
     assert_eq!((event.target, event.selector, event.allowed), (target, selector, true));
 
     let receipt = s.system.send(GOVERNANCE, s.calls.set_daily_quota_getcall(&1)).await?;
     assert_eq!(s.reader().daily_quota().call().await?, 1);
-    let events = decoded(&receipt, s.paymaster, "DailyQuotaSet")?;
+    let events = decoded_events::<PaymasterEvent>(&receipt, s.paymaster, "DailyQuotaSet")?;
     assert!(matches!(events.as_slice(), [PaymasterEvent::DailyQuotaSet(e)] if e.quota == 1), "{events:?}");
 
     let new_reimbursement = 5 * CIRO;
     let receipt = s.system.send(GOVERNANCE, s.calls.set_reimbursement_getcall(&u256(new_reimbursement))).await?;
     assert_eq!(s.reader().reimbursement().call().await?, u256(new_reimbursement));
-    let events = decoded(&receipt, s.paymaster, "ReimbursementSet")?;
+    let events = decoded_events::<PaymasterEvent>(&receipt, s.paymaster, "ReimbursementSet")?;
     assert!(matches!(events.as_slice(), [PaymasterEvent::ReimbursementSet(e)] if e.amount == u256(new_reimbursement)), "{events:?}");
 
     // The new parameters apply to the next request: the new reimbursement, a quota of one.
