@@ -169,7 +169,8 @@ pub async fn run(market: &Market<'_>, inputs: &JobInputs, progress: &dyn Fn(&str
     let sent = market.send("assigning the job", actor::KEEPER, vec![market.jobs().assign_job_getcall(&job_id)]).await?;
     let job = market.job(job_id).await?;
     let worker = job.worker.0;
-    let worker_name = if worker == network.address(first)? { "worker A" } else { "worker B" };
+    let (worker_actor, worker_name) =
+        if worker == network.address(first)? { (first, "worker A") } else { (second, "worker B") };
     record(&format!("assign_job → {worker_name} selected"), "keeper", Some(job.state), sent);
 
     progress(&format!("{worker_name} proves the inference for job #{job_id} (STARK, CPU backend)"));
@@ -178,7 +179,6 @@ pub async fn run(market: &Market<'_>, inputs: &JobInputs, progress: &dyn Fn(&str
     let prove_time = started.elapsed();
     let calldata = proven.decoded.to_calldata();
     let output_commitment = proven.decoded.output_commitment;
-    let worker_actor = if worker_name == "worker A" { first } else { second };
     let complete = market.jobs().complete_job_getcall(&job_id, &output_commitment, &calldata);
     let sent = market.send("completing the job with its proof", worker_actor, vec![complete]).await?;
     record("complete_job: proof verified on-chain", worker_name, Some(market.job(job_id).await?.state), sent);

@@ -65,14 +65,12 @@ impl PreparedClass {
     /// # Errors
     /// See [`ClassError`].
     pub fn from_sierra_json(sierra_json: &str) -> Result<Self, ClassError> {
-        let sierra: SierraClass = serde_json::from_str(sierra_json)?;
-        let flattened = sierra.flatten().map_err(|e| ClassError::Hash(e.to_string()))?;
-        let class_hash = flattened.class_hash();
+        let (flattened, class_hash) = flatten(sierra_json)?;
         let cache = cache_file(class_hash);
         if let Some(prepared) = cache.as_ref().and_then(|path| read_cached(path, &flattened, class_hash)) {
             return Ok(prepared);
         }
-        let prepared = Self::compile(sierra_json)?;
+        let prepared = compile_casm(sierra_json, flattened, class_hash)?;
         if let Some(path) = cache {
             write_cached(&path, &prepared);
         }
@@ -84,26 +82,35 @@ impl PreparedClass {
     /// # Errors
     /// See [`ClassError`].
     pub fn compile(sierra_json: &str) -> Result<Self, ClassError> {
-        let class: ContractClass = serde_json::from_str(sierra_json)?;
-        let (sierra_version, cairo_version) =
-            version_id_from_serialized_sierra_program(&class.sierra_program).map_err(|e| ClassError::Sierra(e.to_string()))?;
-        let program = class.extract_sierra_program(false).map_err(|e| ClassError::Sierra(e.to_string()))?;
-        let casm = CasmContractClass::from_contract_class(class, program, false, MAX_BYTECODE_FELTS)
-            .map_err(|e| ClassError::Casm(e.to_string()))?;
-        let compiled_class_hash = Felt::from_bytes_be(&casm.compiled_class_hash().to_bytes_be());
-
-        let sierra: SierraClass = serde_json::from_str(sierra_json)?;
-        let flattened = sierra.flatten().map_err(|e| ClassError::Hash(e.to_string()))?;
-        let class_hash = flattened.class_hash();
-        Ok(PreparedClass {
-            sierra: Arc::new(flattened),
-            class_hash,
-            compiled_class_hash,
-            bytecode_felts: casm.bytecode.len(),
-            sierra_version: sierra_version.to_string(),
-            cairo_version: cairo_version.to_string(),
-        })
+        let (flattened, class_hash) = flatten(sierra_json)?;
+        compile_casm(sierra_json, flattened, class_hash)
     }
+}
+
+/// The flattened class, as a declaration sends it, and its class hash.
+fn flatten(sierra_json: &str) -> Result<(FlattenedSierraClass, Felt), ClassError> {
+    let sierra: SierraClass = serde_json::from_str(sierra_json)?;
+    let flattened = sierra.flatten().map_err(|e| ClassError::Hash(e.to_string()))?;
+    let class_hash = flattened.class_hash();
+    Ok((flattened, class_hash))
+}
+
+/// Compiles the class to CASM for its compiled class hash and size.
+fn compile_casm(sierra_json: &str, flattened: FlattenedSierraClass, class_hash: Felt) -> Result<PreparedClass, ClassError> {
+    let class: ContractClass = serde_json::from_str(sierra_json)?;
+    let (sierra_version, cairo_version) =
+        version_id_from_serialized_sierra_program(&class.sierra_program).map_err(|e| ClassError::Sierra(e.to_string()))?;
+    let program = class.extract_sierra_program(false).map_err(|e| ClassError::Sierra(e.to_string()))?;
+    let casm = CasmContractClass::from_contract_class(class, program, false, MAX_BYTECODE_FELTS)
+        .map_err(|e| ClassError::Casm(e.to_string()))?;
+    Ok(PreparedClass {
+        sierra: Arc::new(flattened),
+        class_hash,
+        compiled_class_hash: Felt::from_bytes_be(&casm.compiled_class_hash().to_bytes_be()),
+        bytecode_felts: casm.bytecode.len(),
+        sierra_version: sierra_version.to_string(),
+        cairo_version: cairo_version.to_string(),
+    })
 }
 
 /// `<cache>/<class hash>`, when a cache directory can be named.

@@ -17,7 +17,7 @@ use crate::artifacts::ContractArtifacts;
 use crate::class::{PreparedClass, CASM_COMPILER};
 use crate::config::DeployConfig;
 use crate::manifest::{ClassRecord, Compilers, ContractRecord, Manifest, StepRecord, Verification};
-use crate::plan::{ConfigStep, Plan, CONTRACTS};
+use crate::plan::{ConfigStep, Plan, PlanError, CONTRACTS};
 use crate::tx::{self, Cost, TxError};
 use crate::DeployError;
 
@@ -26,7 +26,7 @@ use crate::DeployError;
 pub enum Step {
     /// Declare a contract's class.
     Declare(&'static str),
-    /// Deploy a contract (index into the plan's contracts).
+    /// Deploy a contract.
     Deploy(&'static str),
     /// A configuration transaction.
     Configure(ConfigStep),
@@ -302,7 +302,7 @@ where
         let name = step.name();
         eprintln!("{name}: {}", if status == StepStatus::FoundOnChain { "found on chain" } else { "sending" });
         let sent = match status {
-            StepStatus::Pending => self.send(step).await.map_err(|source| DeployError::Tx { step: name.clone(), source: Box::new(source) })?,
+            StepStatus::Pending => self.send(step).await?,
             _ => None,
         };
         outcome.status = if sent.is_some() { StepStatus::Sent } else { StepStatus::FoundOnChain };
@@ -311,7 +311,7 @@ where
         let block_number = sent.map(|(_, cost)| cost.block_number);
         match step {
             Step::Declare(contract) => {
-                let class = &self.classes[contract];
+                let class = self.class(contract)?;
                 self.manifest.classes.insert(
                     contract.into(),
                     ClassRecord {
@@ -323,7 +323,7 @@ where
                 );
             }
             Step::Deploy(contract) => {
-                let planned = self.planned(contract);
+                let planned = self.plan.contract(contract)?;
                 self.manifest.contracts.insert(
                     contract.into(),
                     ContractRecord {
@@ -343,29 +343,33 @@ where
         Ok(outcome)
     }
 
-    fn planned(&self, contract: &str) -> &crate::plan::PlannedContract {
-        // The plan holds every contract of CONTRACTS, and steps only name those.
-        let index = self.plan.contracts.iter().position(|c| c.name == contract).unwrap_or_default();
-        &self.plan.contracts[index]
+    /// The prepared class of `contract`.
+    fn class(&self, contract: &str) -> Result<&PreparedClass, DeployError> {
+        self.classes.get(contract).ok_or_else(|| PlanError::NotPlanned(contract.to_owned()).into())
     }
 
     /// Sends `step`; `None` when a declaration found the class declared in the meantime.
-    async fn send(&self, step: Step) -> Result<Option<(Felt, Cost)>, TxError> {
-        let receipt = match step {
+    async fn send(&self, step: Step) -> Result<Option<(Felt, Cost)>, DeployError> {
+        let failed = |source| DeployError::Tx { step: step.name(), source: Box::new(source) };
+        match step {
             Step::Declare(contract) => {
-                let class = &self.classes[contract];
-                let Some(hash) = tx::declare(&self.account, class).await?.transaction_hash else { return Ok(None) };
-                tx::wait_for_receipt(self.account.provider(), hash).await?
+                let declared = tx::declare(&self.account, self.class(contract)?).await.map_err(failed)?;
+                Ok(declared.transaction_hash.zip(declared.cost))
             }
             Step::Deploy(contract) => {
-                let planned = self.planned(contract);
-                let deployed =
-                    tx::deploy_unique(&self.account, planned.class_hash, planned.constructor_calldata.clone(), self.plan.salt).await?;
-                tx::wait_for_receipt(self.account.provider(), deployed.transaction_hash).await?
+                let planned = self.plan.contract(contract)?;
+                let calldata = planned.constructor_calldata.clone();
+                let deployed = tx::deploy_unique(&self.account, planned.class_hash, calldata, self.plan.salt)
+                    .await
+                    .map_err(failed)?;
+                Ok(Some((deployed.transaction_hash, deployed.cost)))
             }
-            Step::Configure(config_step) => tx::invoke(&self.account, vec![self.plan.call(&self.account, config_step)]).await?,
-        };
-        Ok(Some((*receipt.receipt.transaction_hash(), Cost::of(&receipt))))
+            Step::Configure(config_step) => {
+                let call = self.plan.call(&self.account, config_step);
+                let receipt = tx::invoke(&self.account, vec![call]).await.map_err(failed)?;
+                Ok(Some((*receipt.receipt.transaction_hash(), Cost::of(&receipt))))
+            }
+        }
     }
 
     /// `step` as a signed query transaction with `nonce`, for fee estimation.
@@ -374,7 +378,7 @@ where
         let sign_error = |e: String| DeployError::Estimate(Box::new(TxError::Account(e)));
         match step {
             Step::Declare(contract) => {
-                let class = &self.classes[contract];
+                let class = self.class(contract)?;
                 let declaration = self
                     .account
                     .declare_v3(class.sierra.clone(), class.compiled_class_hash)
@@ -392,7 +396,7 @@ where
                 Ok(BroadcastedTransaction::Declare(request))
             }
             Step::Deploy(contract) => {
-                let planned = self.planned(contract);
+                let planned = self.plan.contract(contract)?;
                 let factory = ContractFactory::new_with_udc(planned.class_hash, &self.account, UdcSelector::New);
                 let deployment = factory.deploy_v3(planned.constructor_calldata.clone(), self.plan.salt, true);
                 query_invoke(ExecutionV3::from(&deployment), nonce).await

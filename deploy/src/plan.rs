@@ -55,6 +55,9 @@ pub enum PlanError {
     /// No class hash for a contract (its class was not prepared).
     #[error("no class prepared for {0}")]
     MissingClass(&'static str),
+    /// A step names a contract the plan does not deploy.
+    #[error("{0} is not part of the deployment plan")]
+    NotPlanned(String),
     /// A value overflows its Cairo type.
     #[error("{0} overflows")]
     Overflow(&'static str),
@@ -99,8 +102,8 @@ pub enum ConfigStep {
     RegisterPausableTarget(&'static str),
     /// The GovernanceTreasury accepts the governance of a contract.
     AcceptGovernance(&'static str),
-    /// The Paymaster allows `SPONSORED[i]`.
-    AllowSponsored(usize),
+    /// The Paymaster allows a `(contract, entry point)` of [`SPONSORED`].
+    AllowSponsored(&'static str, &'static str),
     /// Starts the two-step governance transfer of a contract to `roles.governance`.
     TransferGovernance(&'static str),
 }
@@ -116,10 +119,7 @@ impl ConfigStep {
             ConfigStep::SetTokenEmergencyCouncil => "CIROToken.set_emergency_council".into(),
             ConfigStep::RegisterPausableTarget(contract) => format!("GovernanceTreasury.register_pausable_target {contract}"),
             ConfigStep::AcceptGovernance(contract) => format!("GovernanceTreasury.accept_governance_of {contract}"),
-            ConfigStep::AllowSponsored(i) => {
-                let (contract, entry_point) = SPONSORED[i % SPONSORED.len()];
-                format!("Paymaster.set_allowed {contract}.{entry_point}")
-            }
+            ConfigStep::AllowSponsored(contract, entry_point) => format!("Paymaster.set_allowed {contract}.{entry_point}"),
             ConfigStep::TransferGovernance(contract) => format!("{contract}.transfer_governance"),
         }
     }
@@ -254,7 +254,7 @@ impl Plan {
                 .concat(),
         )?;
         let mut steps = vec![ConfigStep::SetPoolJobManager, ConfigStep::SetBurnReporter, ConfigStep::SetJobManagerBurnManager];
-        steps.extend((0..SPONSORED.len()).map(ConfigStep::AllowSponsored));
+        steps.extend(SPONSORED.into_iter().map(|(contract, entry_point)| ConfigStep::AllowSponsored(contract, entry_point)));
         steps.extend(PAUSABLE.into_iter().map(ConfigStep::SetEmergencyCouncil));
         if early_roles.emergency_council != roles.emergency_council {
             steps.push(ConfigStep::SetTokenEmergencyCouncil);
@@ -278,6 +278,14 @@ impl Plan {
             fee_parameters: (jm.platform_fee_bps, jm.burn_share_bps),
             unstake_cooldown: pool_config.unstake_cooldown_seconds,
         })
+    }
+
+    /// The planned contract `name`.
+    ///
+    /// # Errors
+    /// [`PlanError::NotPlanned`] for a contract the plan does not deploy.
+    pub fn contract(&self, name: &str) -> Result<&PlannedContract, PlanError> {
+        self.contracts.iter().find(|c| c.name == name).ok_or_else(|| PlanError::NotPlanned(name.to_owned()))
     }
 
     /// The planned address of `name`.
@@ -307,8 +315,8 @@ impl Plan {
             }
             ConfigStep::AcceptGovernance(contract) => GovernanceTreasury::new(self.address("GovernanceTreasury"), account.clone())
                 .accept_governance_of_getcall(&ContractAddress(self.address(contract))),
-            ConfigStep::AllowSponsored(i) => {
-                let (target, selector) = self.sponsored(i);
+            ConfigStep::AllowSponsored(contract, entry_point) => {
+                let (target, selector) = self.sponsored(contract, entry_point);
                 Paymaster::new(self.address("Paymaster"), account.clone()).set_allowed_getcall(&target, &selector, &true)
             }
             ConfigStep::TransferGovernance(contract) => {
@@ -375,8 +383,8 @@ impl Plan {
                 let (governance, _) = self.governance_of(provider, contract).await?;
                 Ok(governance == self.roles.governance)
             }
-            ConfigStep::AllowSponsored(i) => {
-                let (target, selector) = self.sponsored(i);
+            ConfigStep::AllowSponsored(contract, entry_point) => {
+                let (target, selector) = self.sponsored(contract, entry_point);
                 PaymasterReader::new(self.address("Paymaster"), provider)
                     .is_allowed(&target, &selector)
                     .call()
@@ -390,9 +398,8 @@ impl Plan {
         }
     }
 
-    /// The target and selector of `SPONSORED[i]`.
-    fn sponsored(&self, i: usize) -> (ContractAddress, Felt) {
-        let (contract, entry_point) = SPONSORED[i % SPONSORED.len()];
+    /// The target and selector of `contract.entry_point`.
+    fn sponsored(&self, contract: &str, entry_point: &str) -> (ContractAddress, Felt) {
         // Entry point names are ASCII identifiers, which always have a selector.
         let selector = get_selector_from_name(entry_point).unwrap_or_default();
         (ContractAddress(self.address(contract)), selector)
@@ -458,7 +465,7 @@ impl Plan {
         for step in [ConfigStep::SetBurnReporter, ConfigStep::SetJobManagerBurnManager, ConfigStep::SetTokenEmergencyCouncil]
             .into_iter()
             .chain(PAUSABLE.into_iter().map(ConfigStep::SetEmergencyCouncil))
-            .chain((0..SPONSORED.len()).map(ConfigStep::AllowSponsored))
+            .chain(SPONSORED.into_iter().map(|(contract, entry_point)| ConfigStep::AllowSponsored(contract, entry_point)))
         {
             check(format!("{} in effect", step.name()), self.step_in_effect(provider, step).await?);
         }

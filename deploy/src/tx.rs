@@ -90,6 +90,8 @@ pub struct Declared {
     pub class_hash: Felt,
     /// The declare transaction, or `None` if the class was already declared.
     pub transaction_hash: Option<Felt>,
+    /// What the declare transaction cost, when one was sent.
+    pub cost: Option<Cost>,
 }
 
 /// The result of [`deploy`].
@@ -99,6 +101,8 @@ pub struct Deployed {
     pub address: Felt,
     /// The deploy transaction.
     pub transaction_hash: Felt,
+    /// What it cost.
+    pub cost: Cost,
 }
 
 /// What an included transaction cost.
@@ -137,7 +141,7 @@ where
 {
     let provider = account.provider();
     match provider.get_class(BlockId::Tag(BlockTag::Latest), class.class_hash).await {
-        Ok(_) => return Ok(Declared { class_hash: class.class_hash, transaction_hash: None }),
+        Ok(_) => return Ok(Declared { class_hash: class.class_hash, transaction_hash: None, cost: None }),
         Err(ProviderError::StarknetError(StarknetError::ClassHashNotFound)) => {}
         Err(error) => return Err(error.into()),
     }
@@ -145,8 +149,12 @@ where
         .declare_v3(class.sierra.clone(), class.compiled_class_hash)
         .send()
         .await?;
-    wait_for_receipt(provider, sent.transaction_hash).await?;
-    Ok(Declared { class_hash: sent.class_hash, transaction_hash: Some(sent.transaction_hash) })
+    let receipt = wait_for_receipt(provider, sent.transaction_hash).await?;
+    Ok(Declared {
+        class_hash: sent.class_hash,
+        transaction_hash: Some(sent.transaction_hash),
+        cost: Some(Cost::of(&receipt)),
+    })
 }
 
 /// Deploys an instance of `class_hash` through the Universal Deployer (the current one, at
@@ -198,8 +206,8 @@ where
     let deployment = factory.deploy_v3(constructor_calldata, salt, unique);
     let address = deployment.deployed_address();
     let sent = deployment.send().await?;
-    wait_for_receipt(account.provider(), sent.transaction_hash).await?;
-    Ok(Deployed { address, transaction_hash: sent.transaction_hash })
+    let receipt = wait_for_receipt(account.provider(), sent.transaction_hash).await?;
+    Ok(Deployed { address, transaction_hash: sent.transaction_hash, cost: Cost::of(&receipt) })
 }
 
 /// Sends `calls` as one invoke transaction and waits for its successful receipt.

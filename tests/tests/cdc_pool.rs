@@ -7,7 +7,7 @@
 use anyhow::{ensure, Context, Result};
 use ciro_deploy::tx::{self, TxError};
 use ciro_tests::{events_named, expect_revert, felt, u256_felts, u256_from_felts, TestChain};
-use starknet::core::types::{Call, Felt, TransactionReceipt, TransactionReceiptWithBlockInfo};
+use starknet::core::types::{Call, Felt, TransactionReceiptWithBlockInfo};
 use starknet::core::utils::get_selector_from_name;
 
 type Receipt = TransactionReceiptWithBlockInfo;
@@ -195,14 +195,6 @@ fn expect_call_revert(result: Result<Vec<Felt>>, message: &str) {
 #[track_caller]
 fn assert_block_time(time: u64, before: u64, after: u64) {
     assert!(before <= time && time <= after, "block time {time} outside [{before}, {after}]");
-}
-
-/// The L2 gas a transaction used.
-fn l2_gas(receipt: &Receipt) -> u64 {
-    match &receipt.receipt {
-        TransactionReceipt::Invoke(invoke) => invoke.execution_resources.l2_gas,
-        _ => 0,
-    }
 }
 
 /// Constructor arguments of the pool, to vary one at a time.
@@ -1843,7 +1835,7 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
                 let after = sys.balance(sys.pool).await?;
                 assert_eq!(after as i128 - before as i128, delta, "step {step}: {kind} moved the wrong amount");
                 let entry = gas.entry(kind).or_default();
-                entry.0 = entry.0.max(l2_gas(&receipt));
+                entry.0 = entry.0.max(tx::Cost::of(&receipt).l2_gas);
                 entry.1 += 1;
             }
             (result, Some(message)) => {

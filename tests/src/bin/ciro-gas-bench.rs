@@ -14,24 +14,15 @@ use anyhow::Result;
 use cainome::cairo_serde::ContractAddress;
 use ciro_bindings::cdc_pool::SlashReason;
 use ciro_tests::system::{actor, u256, System, CAP_CUDA, CIRO};
-use starknet::core::types::{Call, Felt, TransactionReceipt, TransactionReceiptWithBlockInfo};
-
-fn l2_gas(receipt: &TransactionReceiptWithBlockInfo) -> u64 {
-    match &receipt.receipt {
-        TransactionReceipt::Invoke(r) => r.execution_resources.l2_gas,
-        TransactionReceipt::Declare(r) => r.execution_resources.l2_gas,
-        TransactionReceipt::DeployAccount(r) => r.execution_resources.l2_gas,
-        TransactionReceipt::Deploy(r) => r.execution_resources.l2_gas,
-        TransactionReceipt::L1Handler(r) => r.execution_resources.l2_gas,
-    }
-}
+use ciro_deploy::tx::Cost;
+use starknet::core::types::{Call, Felt};
 
 struct Table(Vec<(&'static str, u64)>);
 
 impl Table {
     async fn measure(&mut self, system: &System, name: &'static str, caller: usize, call: Call) -> Result<()> {
         let receipt = system.send(caller, call).await?;
-        self.0.push((name, l2_gas(&receipt)));
+        self.0.push((name, Cost::of(&receipt).l2_gas));
         Ok(())
     }
 }
