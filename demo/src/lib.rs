@@ -7,9 +7,11 @@
 
 #![deny(missing_docs)]
 
+pub mod direct_job;
 pub mod main_job;
 pub mod market;
 pub mod network;
+pub mod operators;
 
 use std::path::{Path, PathBuf};
 
@@ -69,6 +71,9 @@ pub enum DemoError {
     /// The manifest lacks a contract.
     #[error("the deployment has no {0}")]
     NotDeployed(&'static str),
+    /// An operator process failed or is missing.
+    #[error("{0}")]
+    Operator(String),
 }
 
 impl From<DeployError> for DemoError {
@@ -85,7 +90,7 @@ pub struct DemoOptions {
     /// Where the deployment manifest goes (`<dir>/devnet.json`).
     pub manifest_dir: PathBuf,
     /// The model and input.
-    pub job: main_job::JobInputs,
+    pub job: direct_job::JobInputs,
 }
 
 impl DemoOptions {
@@ -95,7 +100,7 @@ impl DemoOptions {
         DemoOptions {
             artifacts_dir: root.join("target/dev"),
             manifest_dir: root.join("target/demo/deployments"),
-            job: main_job::JobInputs::iris(&root.join("prover/examples/models")),
+            job: direct_job::JobInputs::iris(&root.join("prover/examples/models")),
         }
     }
 }

@@ -4,26 +4,22 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use ciro_demo::main_job::{self, JobInputs};
+use ciro_demo::main_job;
 use ciro_demo::market::Market;
 use ciro_demo::network::LocalNetwork;
+use ciro_demo::operators::{Binaries, OperatorSite};
 use ciro_deploy::report::outcomes_table;
 use clap::Parser;
 
-/// Starts a local Starknet devnet, deploys Ciro with ciro-deploy, and takes one MLP inference
-/// job from submission to proven, verified and paid.
+/// Starts a local Starknet devnet, deploys Ciro with ciro-deploy, starts the keeper and two
+/// workers as processes, and has a client submit three MLP inference jobs with the `ciro` CLI
+/// (one through the Paymaster), each proven, verified on-chain and paid with no one stepping in.
 #[derive(Parser)]
 #[command(name = "ciro-demo", version)]
 struct Cli {
     /// The repository root (artifacts in <root>/target/dev, models in <root>/prover/examples/models).
     #[arg(long, default_value = ".")]
     root: PathBuf,
-    /// The ONNX model (default: the iris MLP).
-    #[arg(long)]
-    model: Option<PathBuf>,
-    /// The model's input file (default: the iris example input).
-    #[arg(long)]
-    input: Option<PathBuf>,
     /// Keep the local chain running after the demo, until Ctrl-C.
     #[arg(long)]
     keep_running: bool,
@@ -42,10 +38,9 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let started = Instant::now();
-    let mut options = ciro_demo::DemoOptions::in_repository(&cli.root);
-    let iris = JobInputs::iris(&cli.root.join("prover/examples/models"));
-    options.job.model = cli.model.unwrap_or(iris.model);
-    options.job.input = cli.input.unwrap_or(iris.input);
+    let options = ciro_demo::DemoOptions::in_repository(&cli.root);
+    let binaries = Binaries::beside_current_exe()?;
+    let models = cli.root.join("prover/examples/models");
 
     eprintln!("==> starting devnet and deploying with ciro-deploy");
     let network = LocalNetwork::launch(&options.artifacts_dir, &options.manifest_dir).await?;
@@ -58,10 +53,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let checks = network.manifest.verified.as_ref().map_or(0, |v| v.checks.len());
     println!("wiring read back: {checks} checks passed\n");
 
+    let site = OperatorSite::create(
+        &network,
+        &options.manifest_dir.join("devnet.json"),
+        network.devnet.url().as_str(),
+        &models,
+        &cli.root.join("target/demo/operators"),
+        binaries,
+    )?;
     let market = Market::new(&network)?;
-    let report = main_job::run(&market, &options.job, &|message| eprintln!("==> {message}")).await?;
+    let inputs = ["iris_input_0.json", "iris_input_1.json", "iris_input_2.json"].map(|name| models.join(name));
+    let report = main_job::run(&market, &site, &models.join("iris_mlp.onnx"), &inputs, &|message| eprintln!("==> {message}")).await?;
     print!("{}", main_job::render(&report));
+    println!("operator logs: {}", site.dir.display());
     println!("\nmain job finished in {:.1} s", started.elapsed().as_secs_f64());
+    if report.jobs.iter().any(|job| job.2 != "Completed" || !job.3) || report.escrowed_after != 0 {
+        anyhow::bail!("not every job was completed and paid");
+    }
     if cli.keep_running {
         println!("\nlocal chain running at {}; Ctrl-C to stop", network.devnet.url());
         tokio::signal::ctrl_c().await?;

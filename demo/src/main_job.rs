@@ -1,259 +1,296 @@
-//! The main job: two staked workers, one MLP inference job submitted by a client, proven by the
-//! selected worker, verified on-chain by ProofVerifier inside `complete_job`, and paid.
-//!
-//! Steps: fund the actors → both workers register and stake → the client registers the model's
-//! commitment → the client escrows the payment with its job (Pending) → the keeper assigns it
-//! (Assigned) → the selected worker runs the model and proves the inference for this job id →
-//! `complete_job` verifies the proof on-chain (Completed) → the keeper releases the payment
-//! (settled) → the worker claims its rewards.
+//! The main job: the keeper and two workers run as real processes; a client submits three jobs
+//! with the `ciro` CLI, one of them through the Paymaster (signed off-chain, relayed by the
+//! keeper); the keeper assigns them, the selected workers prove them and `complete_job` verifies
+//! each proof on-chain, the keeper releases the payments. Nobody steps in once the jobs are
+//! submitted; the lifecycle table is read back from JobManager's events.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ciro_bindings::job_manager::{Framework, JobPriority, JobSpec, JobState, JobType};
-use ciro_prover::api::{prove_inference, PreparedModel};
-use ciro_prover::backend::cpu::CpuBackend;
-use ciro_prover::model::input::InputFile;
-use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
-use ciro_prover::stark::{ProofParams, ProveOptions};
-use starknet::core::types::Felt;
+use cainome::cairo_serde::ContractAddress;
+use ciro_bindings::paymaster::Paymaster;
+use starknet::core::types::{
+    BlockId, BlockTag, EventFilter, Felt, InvokeTransaction, Transaction, TransactionReceipt,
+};
+use starknet::core::utils::get_selector_from_name;
+use starknet::providers::Provider;
 
-use crate::market::{Market, Sent, CIRO};
+use crate::market::{u256, Market, CIRO};
 use crate::network::actor;
+use crate::operators::{free_address, OperatorSite};
 use crate::DemoError;
 
-/// Capability flag: CUDA.
-const CAP_CUDA: u8 = 1;
-/// Capability flag: tensor cores.
-const CAP_TENSOR_CORES: u8 = 64;
-
-/// What the main job uses: the model, its input, the payment.
-#[derive(Debug, Clone)]
-pub struct JobInputs {
-    /// The ONNX model.
-    pub model: std::path::PathBuf,
-    /// The input file (`{"input": [...]}`).
-    pub input: std::path::PathBuf,
-    /// The payment escrowed, in whole CIRO.
-    pub payment_ciro: u128,
-}
-
-impl JobInputs {
-    /// The iris MLP and its first example input, under `models_dir`.
-    pub fn iris(models_dir: &Path) -> Self {
-        JobInputs {
-            model: models_dir.join("iris_mlp.onnx"),
-            input: models_dir.join("iris_input_0.json"),
-            payment_ciro: 100,
-        }
-    }
-}
+/// The client paying through the Paymaster (it signs, the keeper sends).
+pub const SPONSORED_CLIENT: usize = 5;
+/// CIRO each job escrows.
+pub const PAYMENT_CIRO: u128 = 100;
+/// CIRO the sponsor deposits in the Paymaster.
+pub const SPONSOR_BUDGET_CIRO: u128 = 50;
 
 /// One row of the lifecycle table.
-#[derive(Debug, Clone)]
-pub struct LifecycleRow {
-    /// What happened.
-    pub step: String,
-    /// Who sent it.
-    pub actor: String,
-    /// The job's state afterwards, once the job exists.
-    pub state: Option<JobState>,
-    /// The transaction.
-    pub sent: Sent,
-}
-
-/// A balance before and after the job.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BalanceRow {
-    /// Whose.
-    pub holder: String,
-    /// CIRO before the job was submitted (base units).
-    pub before: u128,
-    /// CIRO after the rewards were claimed.
-    pub after: u128,
-}
-
-/// The proof the worker produced.
-#[derive(Debug, Clone)]
-pub struct ProofSummary {
-    /// log2 of the trace rows.
-    pub log_trace_rows: u32,
-    /// Calldata felts sent to `complete_job`.
-    pub calldata_felts: usize,
-    /// Proving time.
-    pub prove_time: Duration,
-    /// The output commitment recorded on-chain.
-    pub output_commitment: Felt,
-    /// The model's output (fixed point, as reals).
-    pub output: Vec<f64>,
+pub struct LifecycleRow {
+    /// The job.
+    pub job_id: u64,
+    /// The event.
+    pub event: String,
+    /// Who sent the transaction.
+    pub by: String,
+    /// The transaction.
+    pub transaction_hash: Felt,
+    /// Its L2 gas.
+    pub l2_gas: u64,
 }
 
 /// What the main job did.
 #[derive(Debug, Clone)]
 pub struct MainJobReport {
-    /// The job.
-    pub job_id: u64,
-    /// The worker selected by CDC_Pool.
-    pub worker: Felt,
-    /// Every transaction, in order.
+    /// The jobs: (id, sponsored, final state, paid out, worker's name).
+    pub jobs: Vec<(u64, bool, String, bool, String)>,
+    /// Every job transaction, in chain order.
     pub lifecycle: Vec<LifecycleRow>,
-    /// CIRO balances before and after.
-    pub balances: Vec<BalanceRow>,
-    /// The proof.
-    pub proof: ProofSummary,
-    /// CIRO burned by the job (the supply's decrease).
-    pub burned: u128,
-    /// The job as it ended.
-    pub final_state: JobState,
-    /// Whether the escrow was paid out.
-    pub settled: bool,
+    /// (holder, before, after) in CIRO base units.
+    pub balances: Vec<(String, u128, u128)>,
+    /// CIRO still escrowed by JobManager at the end (0 when every job is paid).
+    pub escrowed_after: u128,
+    /// From the first submission to the last payment.
+    pub run_time: Duration,
 }
 
-/// Runs the main job on `market`; `progress` hears what is happening.
+fn operator_error(message: impl Into<String>) -> DemoError {
+    DemoError::Operator(message.into())
+}
+
+fn json_field(text: &str, field: &str) -> Result<serde_json::Value, DemoError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| operator_error(format!("unexpected output {text:?}: {e}")))?;
+    value.get(field).cloned().ok_or_else(|| operator_error(format!("no `{field}` in {text}")))
+}
+
+/// Runs the main job on `market` with the operators of `site`; `inputs` are three input files of
+/// `model`.
 ///
 /// # Errors
-/// A transaction, a read or proving fails.
-pub async fn run(market: &Market<'_>, inputs: &JobInputs, progress: &dyn Fn(&str)) -> Result<MainJobReport, DemoError> {
+/// An operator fails, or a job does not finish and get paid within the time limit.
+pub async fn run(market: &Market<'_>, site: &OperatorSite, model: &std::path::Path, inputs: &[PathBuf; 3], progress: &dyn Fn(&str)) -> Result<MainJobReport, DemoError> {
     let network = market.network();
-    let mut lifecycle = Vec::new();
-    let mut record = |step: &str, actor: &str, state: Option<JobState>, sent: Sent| {
-        lifecycle.push(LifecycleRow { step: step.into(), actor: actor.into(), state, sent });
-    };
-
-    progress("funding the client and two workers");
     let [first, second] = actor::WORKERS;
-    let sent = market.fund(&[(actor::CLIENT, 1_000 * CIRO), (first, 5_000 * CIRO), (second, 5_000 * CIRO)]).await?;
-    record("fund client 1,000 and workers 5,000 CIRO each", "deployer", None, sent);
-    let sent = market.join_as_worker(first, CAP_CUDA | CAP_TENSOR_CORES, 24, 2_000 * CIRO).await?;
-    record("worker A: register + stake 2,000 CIRO", "worker A", None, sent);
-    let sent = market.join_as_worker(second, CAP_CUDA, 16, 4_000 * CIRO).await?;
-    record("worker B: register + stake 4,000 CIRO", "worker B", None, sent);
+    let model_id = set_up(market, site, model, 1, progress).await?;
+    let paymaster_address = network.contract("Paymaster")?;
 
-    progress("preparing the model (quantize, commit the weights)");
-    let model = PreparedModel::<CpuBackend>::from_onnx_file(&inputs.model, DEFAULT_SCALE_BITS, ProofParams::default())?;
-    let input = InputFile::read(&inputs.input)?.input;
-    let register = market.jobs().register_model_getcall(&model.model_commitment(), &Framework::ONNX);
-    let sent = market.send("registering the model", actor::CLIENT, vec![register]).await?;
-    let model_id = market.job_reader().model_count().call().await.map_err(|e| DemoError::Read { what: "model_count", message: e.to_string() })?;
-    record("register the iris MLP's commitment", "client", None, sent);
+    progress("starting ciro-keeper and two ciro-worker processes");
+    let keeper_address = free_address()?;
+    let _keeper = site.spawn_keeper(actor::KEEPER, network.address(actor::DEPLOYER)?, &keeper_address, 300)?;
+    let _worker_a = site.spawn_worker(first, "worker-a", &free_address()?, 300)?;
+    let _worker_b = site.spawn_worker(second, "worker-b", &free_address()?, 300)?;
+    wait_for_health(&keeper_address).await?;
 
     let holders = [
-        ("client", network.address(actor::CLIENT)?),
-        ("worker A", network.address(first)?),
-        ("worker B", network.address(second)?),
-        ("GovernanceTreasury", market.treasury),
-        ("JobManager (escrow)", market.job_manager),
+        ("client".to_owned(), network.address(actor::CLIENT)?),
+        ("sponsored client".to_owned(), network.address(SPONSORED_CLIENT)?),
+        ("worker A".to_owned(), network.address(first)?),
+        ("worker B".to_owned(), network.address(second)?),
+        ("keeper (relayer)".to_owned(), network.address(actor::KEEPER)?),
+        ("GovernanceTreasury".to_owned(), market.treasury),
+        ("Paymaster (budgets)".to_owned(), paymaster_address),
+        ("JobManager (escrow)".to_owned(), market.job_manager),
     ];
     let mut before = Vec::new();
-    for (_, address) in holders {
-        before.push(market.balance(address).await?);
+    for (_, address) in &holders {
+        before.push(market.balance(*address).await?);
     }
-    let supply_before = market.total_supply().await?;
 
-    progress("submitting the job");
-    let now = network.devnet.block_timestamp().await?;
-    let spec = JobSpec {
-        job_type: JobType::AIInference,
-        priority: JobPriority::Standard,
-        required_capabilities: CAP_CUDA,
-        min_gpu_memory_gb: 8,
-        min_tier: 1,
-        model_id,
-        input_commitment: model.input_commitment(&input)?,
-        deadline: now + 3_600,
-    };
-    let (job_id, sent) = market.submit_job(actor::CLIENT, &spec, inputs.payment_ciro * CIRO).await?;
-    record(&format!("submit job #{job_id} escrowing {} CIRO", inputs.payment_ciro), "client", Some(market.job(job_id).await?.state), sent);
-
-    let sent = market.send("assigning the job", actor::KEEPER, vec![market.jobs().assign_job_getcall(&job_id)]).await?;
-    let job = market.job(job_id).await?;
-    let worker = job.worker.0;
-    let (worker_actor, worker_name) =
-        if worker == network.address(first)? { (first, "worker A") } else { (second, "worker B") };
-    record(&format!("assign_job → {worker_name} selected"), "keeper", Some(job.state), sent);
-
-    progress(&format!("{worker_name} proves the inference for job #{job_id} (STARK, CPU backend)"));
+    progress("the client submits three jobs with `ciro submit-job` (the third through the Paymaster)");
     let started = Instant::now();
-    let proven = prove_inference(&model, &input, Felt::from(job_id), &ProveOptions::default())?;
-    let prove_time = started.elapsed();
-    let calldata = proven.decoded.to_calldata();
-    let output_commitment = proven.decoded.output_commitment;
-    let complete = market.jobs().complete_job_getcall(&job_id, &output_commitment, &calldata);
-    let sent = market.send("completing the job with its proof", worker_actor, vec![complete]).await?;
-    record("complete_job: proof verified on-chain", worker_name, Some(market.job(job_id).await?.state), sent);
+    let payment = PAYMENT_CIRO.to_string();
+    let keeper_url = format!("http://{keeper_address}");
+    let mut submitted = Vec::new();
+    for (index, input) in inputs.iter().enumerate() {
+        let input = input.display().to_string();
+        let sponsored = index == 2;
+        let mut args = vec!["--json", "submit-job", "--model", &model_id, "--input", &input, "--payment", &payment, "--deadline-in", "1800"];
+        if sponsored {
+            args.extend(["--pay-with-paymaster", "--keeper-url", &keeper_url]);
+        }
+        let client = if sponsored { SPONSORED_CLIENT } else { actor::CLIENT };
+        let output = site.ciro(client, &args).await?;
+        let job_id = json_field(&output, "job_id")?.as_u64().ok_or_else(|| operator_error("job_id is not a number"))?;
+        submitted.push((job_id, sponsored));
+    }
 
-    let sent = market.send("releasing the payment", actor::KEEPER, vec![market.jobs().release_payment_getcall(&job_id)]).await?;
-    record("release_payment: fee split, burn, credit", "keeper", Some(market.job(job_id).await?.state), sent);
-    let sent = market.send("claiming rewards", worker_actor, vec![market.pool().claim_rewards_getcall()]).await?;
-    record("claim_rewards", worker_name, None, sent);
+    progress("waiting: the keeper assigns, the workers prove and complete, the keeper pays (`ciro job-status --watch`)");
+    let mut jobs = Vec::new();
+    for (job_id, sponsored) in &submitted {
+        let output = site.ciro(actor::CLIENT, &["--json", "job-status", &job_id.to_string(), "--watch", "--timeout", "600"]).await?;
+        let state = json_field(&output, "state")?.as_str().unwrap_or_default().to_owned();
+        let settled = json_field(&output, "settled")?.as_bool().unwrap_or(false);
+        let worker = Felt::from_hex(json_field(&output, "worker")?.as_str().unwrap_or("0x0")).unwrap_or_default();
+        let name = if worker == network.address(first)? { "worker A" } else if worker == network.address(second)? { "worker B" } else { "-" };
+        jobs.push((*job_id, *sponsored, state, settled, name.to_owned()));
+    }
+    let run_time = started.elapsed();
 
     let mut balances = Vec::new();
-    for ((holder, address), before) in holders.into_iter().zip(before) {
-        balances.push(BalanceRow { holder: holder.into(), before, after: market.balance(address).await? });
+    for ((holder, address), before) in holders.iter().zip(before) {
+        balances.push((holder.clone(), before, market.balance(*address).await?));
     }
-    let supply_after = market.total_supply().await?;
-    let job = market.job(job_id).await?;
-    Ok(MainJobReport {
-        job_id,
-        worker,
-        lifecycle,
-        balances,
-        proof: ProofSummary {
-            log_trace_rows: proven.decoded.statement.layout.log_trace_rows,
-            calldata_felts: calldata.len(),
-            prove_time,
-            output_commitment,
-            output: proven.file.outputs_real.clone(),
-        },
-        burned: supply_before.saturating_sub(supply_after),
-        final_state: job.state,
-        settled: job.settled,
-    })
+    let mut names: BTreeMap<Felt, String> = holders.iter().map(|(name, address)| (*address, name.clone())).collect();
+    names.insert(network.address(actor::KEEPER)?, "keeper".to_owned());
+    let lifecycle = lifecycle(market, &submitted.iter().map(|j| j.0).collect::<Vec<_>>(), &names).await?;
+    let escrowed_after = market.balance(market.job_manager).await?;
+    Ok(MainJobReport { jobs, lifecycle, balances, escrowed_after, run_time })
+}
+
+/// Funds the clients (1,000 and 500 CIRO) and the workers (5,000 each), funds the sponsor's
+/// Paymaster budget and approves the keeper as its relayer, registers and stakes both workers
+/// with `ciro-worker`, and registers `model` with `ciro`; returns the model's id.
+///
+/// # Errors
+/// A transaction or an operator command fails.
+pub async fn set_up(market: &Market<'_>, site: &OperatorSite, model: &std::path::Path, max_concurrent_jobs: u8, progress: &dyn Fn(&str)) -> Result<String, DemoError> {
+    let network = market.network();
+    let [first, second] = actor::WORKERS;
+    progress("funding the clients and the workers; the sponsor funds a Paymaster budget for the keeper");
+    market.fund(&[(actor::CLIENT, 1_000 * CIRO), (SPONSORED_CLIENT, 500 * CIRO), (first, 5_000 * CIRO), (second, 5_000 * CIRO)]).await?;
+    let paymaster_address = network.contract("Paymaster")?;
+    let paymaster = Paymaster::new(paymaster_address, network.devnet.account(actor::DEPLOYER)?);
+    let budget = u256(SPONSOR_BUDGET_CIRO * CIRO);
+    market
+        .send(
+            "funding the sponsor's Paymaster budget",
+            actor::DEPLOYER,
+            vec![
+                market.token().approve_getcall(&ContractAddress(paymaster_address), &budget),
+                paymaster.deposit_getcall(&budget),
+                paymaster.set_relayer_approval_getcall(&ContractAddress(network.address(actor::KEEPER)?), &true),
+            ],
+        )
+        .await?;
+
+    progress("workers register and stake with `ciro-worker`; the client registers the model with `ciro`");
+    let worker_binary = site.binaries.worker.clone();
+    for (worker, stake) in [(first, "2000"), (second, "4000")] {
+        let max = max_concurrent_jobs.to_string();
+        site.run(&worker_binary, worker, &["register", "--max-concurrent-jobs", &max]).await?;
+        site.run(&worker_binary, worker, &["stake", stake]).await?;
+    }
+    let model_path = model.display().to_string();
+    let registered = site.ciro(actor::CLIENT, &["--json", "models", "register", &model_path]).await?;
+    let model_id = json_field(&registered, "model_id")?.to_string();
+
+    Ok(model_id)
+}
+
+/// Waits until the keeper at `address` answers `/health` with 200.
+///
+/// # Errors
+/// Not within 60 s.
+pub async fn wait_for_health(address: &str) -> Result<(), DemoError> {
+    let url = format!("http://{address}/health");
+    let started = Instant::now();
+    loop {
+        if let Ok(response) = reqwest::get(&url).await {
+            if response.status().is_success() {
+                return Ok(());
+            }
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            return Err(operator_error(format!("the keeper did not become healthy at {url} within 60 s (see keeper.log)")));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The job events of `job_ids`, in chain order, with who sent each transaction and its gas.
+async fn lifecycle(market: &Market<'_>, job_ids: &[u64], names: &BTreeMap<Felt, String>) -> Result<Vec<LifecycleRow>, DemoError> {
+    let provider = market.network().devnet.provider();
+    let read = |e: starknet::providers::ProviderError| DemoError::Read { what: "job events", message: e.to_string() };
+    let labels: Vec<(Felt, &str)> = [
+        ("JobSubmitted", "submitted, payment escrowed"),
+        ("JobAssigned", "assigned by CDC_Pool's selection"),
+        ("JobCompleted", "completed: proof verified on-chain"),
+        ("JobRequeued", "timed out, requeued"),
+        ("PaymentReleased", "paid: fee split, burn, worker credited"),
+    ]
+    .iter()
+    .map(|(name, label)| (get_selector_from_name(name).unwrap_or_default(), *label))
+    .collect();
+    let mut rows = Vec::new();
+    let mut token = None;
+    loop {
+        let filter = EventFilter {
+            from_block: Some(BlockId::Number(0)),
+            to_block: Some(BlockId::Tag(BlockTag::Latest)),
+            address: Some(market.job_manager),
+            keys: None,
+        };
+        let page = provider.get_events(filter, token.take(), 1_000).await.map_err(read)?;
+        for event in page.events {
+            let Some(label) = event.keys.first().and_then(|k| labels.iter().find(|(s, _)| s == k)).map(|l| l.1) else { continue };
+            let Some(job_id) = event.keys.get(1).and_then(|k| u64::try_from(*k).ok()).filter(|id| job_ids.contains(id)) else { continue };
+            let receipt = provider.get_transaction_receipt(event.transaction_hash).await.map_err(read)?;
+            let l2_gas = match &receipt.receipt {
+                TransactionReceipt::Invoke(r) => r.execution_resources.l2_gas,
+                _ => 0,
+            };
+            let sender = match provider.get_transaction_by_hash(event.transaction_hash).await.map_err(read)? {
+                Transaction::Invoke(InvokeTransaction::V3(tx)) => tx.sender_address,
+                _ => Felt::ZERO,
+            };
+            let mut by = names.get(&sender).cloned().unwrap_or_else(|| format!("{sender:#x}"));
+            if by == "keeper" && label.starts_with("submitted") {
+                by = "keeper via Paymaster".to_owned();
+            }
+            rows.push(LifecycleRow { job_id, event: label.to_owned(), by, transaction_hash: event.transaction_hash, l2_gas });
+        }
+        match page.continuation_token {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    Ok(rows)
 }
 
 fn ciro(amount: u128) -> String {
     format!("{:.4}", amount as f64 / CIRO as f64)
 }
 
-fn signed_ciro(before: u128, after: u128) -> String {
-    if after >= before { format!("+{}", ciro(after - before)) } else { format!("-{}", ciro(before - after)) }
-}
-
 /// The report as the tables the main job prints.
 pub fn render(report: &MainJobReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Job lifecycle (job #{})", report.job_id);
-    let _ = writeln!(out, "{:<3} {:<46} {:<9} {:<10} {:>12} {:<66}", "#", "step", "by", "job state", "L2 gas", "transaction");
-    for (i, row) in report.lifecycle.iter().enumerate() {
-        let state = row.state.as_ref().map_or_else(|| "-".to_owned(), |s| format!("{s:?}"));
+    let _ = writeln!(out, "Job lifecycle (every transaction after submission was sent by ciro-keeper or ciro-worker)");
+    let _ = writeln!(out, "{:<4} {:<40} {:<21} {:>11}  transaction", "job", "event", "sent by", "L2 gas");
+    for row in &report.lifecycle {
+        let _ = writeln!(out, "{:<4} {:<40} {:<21} {:>11}  {:#066x}", format!("#{}", row.job_id), row.event, row.by, row.l2_gas, row.transaction_hash);
+    }
+    let _ = writeln!(out, "\nJobs");
+    let _ = writeln!(out, "{:<4} {:<10} {:<9} {:<9} paid with", "job", "state", "paid out", "worker");
+    for (id, sponsored, state, settled, worker) in &report.jobs {
         let _ = writeln!(
             out,
-            "{:<3} {:<46} {:<9} {:<10} {:>12} {:#066x}",
-            i + 1,
-            row.step,
-            row.actor,
+            "{:<4} {:<10} {:<9} {:<9} {}",
+            format!("#{id}"),
             state,
-            row.sent.cost.l2_gas,
-            row.sent.transaction_hash
+            if *settled { "yes" } else { "no" },
+            worker,
+            if *sponsored { "Paymaster (signed SNIP-9 request, relayed by the keeper)" } else { "client's account" }
         );
     }
-    let proof = &report.proof;
-    let _ = writeln!(
-        out,
-        "\nProof: 2^{} trace rows, {} felts of calldata, proved in {:.1} s; output {:?} (commitment {:#x})",
-        proof.log_trace_rows,
-        proof.calldata_felts,
-        proof.prove_time.as_secs_f64(),
-        proof.output,
-        proof.output_commitment
-    );
     let _ = writeln!(out, "\nCIRO balances");
     let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", "holder", "before", "after", "change");
-    for row in &report.balances {
-        let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", row.holder, ciro(row.before), ciro(row.after), signed_ciro(row.before, row.after));
+    for (holder, before, after) in &report.balances {
+        let change = if after >= before { format!("+{}", ciro(after - before)) } else { format!("-{}", ciro(before - after)) };
+        let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", holder, ciro(*before), ciro(*after), change);
     }
-    let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", "burned (supply)", "", "", format!("-{}", ciro(report.burned)));
-    let _ = writeln!(out, "\nJob #{} ended {:?}, payment settled: {}", report.job_id, report.final_state, report.settled);
+    let _ = writeln!(out, "(workers' payments are credited in CDC_Pool: `ciro worker earnings`, then `ciro worker claim`)");
+    let done = report.jobs.iter().filter(|j| j.2 == "Completed" && j.3).count();
+    let _ = writeln!(
+        out,
+        "\n{done} of {} jobs Completed and paid in {:.1} s; CIRO left in escrow: {}",
+        report.jobs.len(),
+        report.run_time.as_secs_f64(),
+        ciro(report.escrowed_after)
+    );
     out
 }

@@ -17,7 +17,7 @@
 //! written by `ciro-cairo build`): the product package `ciro`, and `ciro_test_contracts`, which holds
 //! test doubles such as `TestProofVerifier` that no deploy script can reach.
 
-pub mod outside_execution;
+pub use ciro_client::outside_execution;
 pub mod system;
 pub mod token_fixture;
 

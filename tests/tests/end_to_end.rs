@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use ciro_bindings::job_manager::{Framework, JobPriority, JobSpec, JobState, JobType};
-use ciro_demo::main_job::{self, JobInputs};
+use ciro_demo::direct_job::{self as main_job, JobInputs};
 use ciro_demo::market::{Market, CIRO};
 use ciro_demo::network::{actor, LocalNetwork};
 use ciro_deploy::TxError;

@@ -176,7 +176,7 @@ impl Sponsored {
 
     /// CIRO `approve(JobManager, amount)`: a small allowed call.
     fn approve_call(&self, amount: u128) -> Result<NamedCall> {
-        named(self.system.token().approve_getcall(&ContractAddress(self.system.job_manager), &u256(amount)), "approve")
+        Ok(named(self.system.token().approve_getcall(&ContractAddress(self.system.job_manager), &u256(amount)), "approve")?)
     }
 
     /// A request of the user's naming this Paymaster, valid for an hour from now.
@@ -186,7 +186,7 @@ impl Sponsored {
 
     /// The user's signature of `request`.
     fn sign(&self, request: &Request) -> Result<Vec<Felt>> {
-        request.sign(&self.user.key, self.chain_id(), self.user.address)
+        Ok(request.sign(&self.user.key, self.chain_id(), self.user.address)?)
     }
 
     /// `sponsor_execution(sponsor, user, request, signature)` on `paymaster`, sent by `relayer`.

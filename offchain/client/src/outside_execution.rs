@@ -2,9 +2,8 @@
 //! makes them: what a user without fee tokens signs for the Paymaster to relay.
 //!
 //! The type strings are OpenZeppelin's (checked against its type-hash constants in
-//! `tests/paymaster.rs`); the hash is starknet-rs's `TypedData`.
+//! `tests/tests/paymaster.rs`); the hash is starknet-rs's `TypedData`.
 
-use anyhow::{ensure, Result};
 use cainome::cairo_serde::ContractAddress;
 use ciro_bindings::paymaster::{Call as OutsideCall, OutsideExecution};
 use starknet::core::types::typed_data::{
@@ -15,8 +14,18 @@ use starknet::core::types::{Call, Felt};
 use starknet::core::utils::{cairo_short_string_to_felt, get_selector_from_name};
 use starknet::signers::SigningKey;
 
+use crate::ClientError;
+
+type Result<T> = std::result::Result<T, ClientError>;
+
+fn signing(error: impl std::fmt::Display) -> ClientError {
+    ClientError::Signing(error.to_string())
+}
+
 /// The SNIP-9 v2 domain: name 'Account.execute_from_outside', version 2 (the number), revision 1.
+/// The domain's name.
 pub const SNIP9_DOMAIN_NAME: &str = "Account.execute_from_outside";
+/// The domain's version.
 pub const SNIP9_DOMAIN_VERSION: Felt = Felt::TWO;
 
 // ---------------------------------------------------------------------------------------------
@@ -34,7 +43,9 @@ pub struct NamedCall {
 
 /// `call` (from a binding's `*_getcall`), checked to be `entry_point`.
 pub fn named(call: Call, entry_point: &'static str) -> Result<NamedCall> {
-    ensure!(call.selector == get_selector_from_name(entry_point)?, "the call is not `{entry_point}`");
+    if call.selector != get_selector_from_name(entry_point).map_err(signing)? {
+        return Err(signing(format!("the call is not `{entry_point}`")));
+    }
     Ok(NamedCall { call, entry_point })
 }
 
@@ -86,7 +97,7 @@ pub fn types() -> Types {
 /// The SNIP-9 v2 domain on `chain_id`.
 pub fn domain(chain_id: Felt) -> Result<Domain> {
     Ok(Domain {
-        name: cairo_short_string_to_felt(SNIP9_DOMAIN_NAME)?,
+        name: cairo_short_string_to_felt(SNIP9_DOMAIN_NAME).map_err(signing)?,
         version: SNIP9_DOMAIN_VERSION,
         chain_id,
         revision: Revision::V1,
@@ -146,13 +157,14 @@ impl Request {
             ("Execute Before", Value::UnsignedInteger(self.execute_before.into())),
             ("Calls", Value::Array(ArrayValue { elements: calls })),
         ]);
-        Ok(TypedData::new(types(), domain(chain_id)?, InlineTypeReference::Custom("OutsideExecution".to_owned()), message)?)
+        TypedData::new(types(), domain(chain_id)?, InlineTypeReference::Custom("OutsideExecution".to_owned()), message)
+            .map_err(signing)
     }
 
     /// `[r, s]` of `key`'s signature of the request's hash for `account`.
     pub fn sign(&self, key: &SigningKey, chain_id: Felt, account: Felt) -> Result<Vec<Felt>> {
-        let hash = self.typed_data(chain_id)?.message_hash(account)?;
-        let signature = key.sign(&hash)?;
+        let hash = self.typed_data(chain_id)?.message_hash(account).map_err(signing)?;
+        let signature = key.sign(&hash).map_err(signing)?;
         Ok(vec![signature.r, signature.s])
     }
 }

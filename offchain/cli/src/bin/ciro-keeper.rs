@@ -1,0 +1,54 @@
+//! `ciro-keeper`: assigns, times out and pays jobs, relays sponsored requests.
+
+use clap::Parser;
+
+/// Ciro's keeper: follows JobManager, CDC_Pool and Paymaster events and moves every job from
+/// submission to payment; relays sponsored requests (POST /relay); serves /health and /metrics.
+#[derive(Debug, Parser)]
+#[command(name = "ciro-keeper", version)]
+struct Args {
+    #[command(flatten)]
+    connection: ciro_cli::ConnectionArgs,
+    /// SQLite database holding the cursor, the jobs and every transaction sent.
+    #[arg(long, env = "CIRO_KEEPER_DATABASE")]
+    database: Option<std::path::PathBuf>,
+    /// Address for /health, /metrics and /relay.
+    #[arg(long, env = "CIRO_KEEPER_LISTEN")]
+    listen: Option<String>,
+    /// Sponsor whose Paymaster budget pays for relayed requests.
+    #[arg(long, env = "CIRO_KEEPER_SPONSOR")]
+    sponsor: Option<String>,
+    /// Poll interval in milliseconds.
+    #[arg(long)]
+    poll_interval_ms: Option<u64>,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let result = async {
+        let mut config = args.connection.load()?;
+        if let Some(database) = args.database {
+            config.keeper.database = database;
+        }
+        if let Some(listen) = args.listen {
+            config.keeper.listen = listen;
+        }
+        if let Some(sponsor) = args.sponsor {
+            config.keeper.sponsor = Some(sponsor);
+        }
+        if let Some(interval) = args.poll_interval_ms {
+            config.keeper.poll_interval_ms = interval;
+        }
+        ciro_keeper::run(&config).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! `ciro-worker`: a GPU provider's node.
+
+use clap::{Parser, Subcommand};
+use ciro_cli::commands::WorkerCommand;
+
+/// Ciro's worker node: detects the hardware, registers and stakes, and proves the jobs assigned
+/// to it (`start`).
+#[derive(Debug, Parser)]
+#[command(name = "ciro-worker", version)]
+struct Args {
+    #[command(flatten)]
+    connection: ciro_cli::ConnectionArgs,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show the CUDA devices (through the driver) or the CPU, and the capability bitmask.
+    CheckHardware,
+    /// Register this account as a worker with this machine's hardware.
+    Register {
+        /// Jobs held at once.
+        #[arg(long, default_value_t = 2)]
+        max_concurrent_jobs: u8,
+        /// Commission on delegators' rewards, in basis points.
+        #[arg(long, default_value_t = 1_000)]
+        commission_bps: u16,
+    },
+    /// Stake CIRO.
+    Stake {
+        /// CIRO to stake.
+        amount: String,
+    },
+    /// This worker's standing.
+    Status,
+    /// Rewards to claim and balance.
+    Earnings,
+    /// Wait for assigned jobs and prove them until stopped.
+    Start {
+        /// Where in-flight jobs are persisted.
+        #[arg(long, env = "CIRO_WORKER_STATE_DIR")]
+        state_dir: Option<std::path::PathBuf>,
+        /// Address for /health and /metrics.
+        #[arg(long, env = "CIRO_WORKER_LISTEN")]
+        listen: Option<String>,
+        /// Jobs proved at once.
+        #[arg(long)]
+        max_concurrent_jobs: Option<u8>,
+        /// Poll interval in milliseconds.
+        #[arg(long)]
+        poll_interval_ms: Option<u64>,
+    },
+}
+
+async fn run(args: Args) -> anyhow::Result<String> {
+    let worker = |command| ciro_cli::Cli {
+        connection: args.connection.clone(),
+        json: args.json,
+        command: ciro_cli::Command::Worker(command),
+    };
+    match args.command {
+        Command::CheckHardware => ciro_cli::commands::check_hardware(args.json),
+        Command::Register { max_concurrent_jobs, commission_bps } => {
+            ciro_cli::run(worker(WorkerCommand::Register { max_concurrent_jobs, commission_bps })).await
+        }
+        Command::Stake { amount } => ciro_cli::run(worker(WorkerCommand::Stake { amount })).await,
+        Command::Status => ciro_cli::run(worker(WorkerCommand::Status { address: None })).await,
+        Command::Earnings => ciro_cli::run(worker(WorkerCommand::Earnings { address: None })).await,
+        Command::Start { state_dir, listen, max_concurrent_jobs, poll_interval_ms } => {
+            let mut config = args.connection.load()?;
+            if let Some(dir) = state_dir {
+                config.worker.state_dir = dir;
+            }
+            if let Some(listen) = listen {
+                config.worker.listen = listen;
+            }
+            if let Some(n) = max_concurrent_jobs {
+                config.worker.max_concurrent_jobs = n;
+            }
+            if let Some(interval) = poll_interval_ms {
+                config.worker.poll_interval_ms = interval;
+            }
+            ciro_worker::run(&config).await?;
+            Ok(String::new())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run(Args::parse()).await {
+        Ok(output) => {
+            print!("{output}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,473 @@
+//! What each `ciro` command does.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use cainome::cairo_serde::{ContractAddress, U256};
+use ciro_bindings::job_manager::{Framework, JobPriority, JobSpec, JobType};
+use ciro_client::config::parse_address;
+use ciro_client::outside_execution::{named, Request};
+use ciro_client::store::{load_model, ModelStore};
+use ciro_client::{format_ciro, parse_ciro, Chain, JobView, OperatorConfig};
+use ciro_keeper::{RelayRequest, RelayResponse};
+use ciro_prover::model::input::InputFile;
+use ciro_prover::proof_file::ProofFile;
+use ciro_prover::stark::SecurityPolicy;
+use ciro_worker::hardware::Hardware;
+use ciro_worker::operations;
+use starknet::core::types::{Felt, TransactionReceipt};
+use starknet::core::utils::get_selector_from_name;
+use starknet::providers::Provider;
+
+use crate::render;
+use crate::{Cli, Command};
+
+/// `ciro submit-job`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SubmitJob {
+    /// The registered model's id (`ciro models list`).
+    #[arg(long)]
+    pub model: u64,
+    /// The input file: {"input": [numbers]}.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// CIRO to escrow for the job.
+    #[arg(long, default_value = "100")]
+    pub payment: String,
+    /// Seconds from now the job must be completed within.
+    #[arg(long, default_value_t = 3_600)]
+    pub deadline_in: u64,
+    /// An absolute deadline (unix seconds) instead of --deadline-in.
+    #[arg(long)]
+    pub deadline: Option<u64>,
+    /// CAP_* bitmask the worker must have (1 = CUDA, 64 = tensor cores, …).
+    #[arg(long, default_value_t = 0)]
+    pub required_capabilities: u8,
+    /// Minimum GPU memory in GiB.
+    #[arg(long, default_value_t = 0)]
+    pub min_gpu_memory_gb: u32,
+    /// Minimum staking tier.
+    #[arg(long, default_value_t = 1)]
+    pub min_tier: u8,
+    /// Have the keeper relay it through the Paymaster: no STRK needed, only a signature.
+    #[arg(long)]
+    pub pay_with_paymaster: bool,
+    /// The keeper relaying sponsored requests.
+    #[arg(long, env = "CIRO_KEEPER_URL", default_value = "http://127.0.0.1:9464")]
+    pub keeper_url: String,
+}
+
+/// `ciro worker …`.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum WorkerCommand {
+    /// Register this account as a worker with this machine's hardware.
+    Register {
+        /// Jobs held at once.
+        #[arg(long, default_value_t = 2)]
+        max_concurrent_jobs: u8,
+        /// Commission on delegators' rewards, in basis points.
+        #[arg(long, default_value_t = 1_000)]
+        commission_bps: u16,
+    },
+    /// Stake CIRO.
+    Stake {
+        /// CIRO to stake.
+        amount: String,
+    },
+    /// Lock stake for withdrawal after the cooldown.
+    Unstake {
+        /// CIRO to unstake.
+        amount: String,
+    },
+    /// Withdraw unlocked stake.
+    Withdraw,
+    /// Claim accrued rewards.
+    Claim,
+    /// The worker's standing (defaults to this account).
+    Status {
+        /// Another worker's address.
+        address: Option<String>,
+    },
+    /// Rewards to claim and balance (defaults to this account).
+    Earnings {
+        /// Another worker's address.
+        address: Option<String>,
+    },
+}
+
+/// `ciro models …`.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ModelsCommand {
+    /// Registered models, with the local ONNX file matching each.
+    List,
+    /// Register an ONNX model's commitment.
+    Register {
+        /// The ONNX file.
+        model: PathBuf,
+    },
+}
+
+fn sent_line(action: &str, sent: &ciro_client::Sent) -> String {
+    format!("{action}: transaction {:#x} (block {}, {} L2 gas)\n", sent.transaction_hash, sent.cost.block_number, sent.cost.l2_gas)
+}
+
+fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(value)? + "\n")
+}
+
+fn job_json(view: &JobView) -> serde_json::Value {
+    let job = &view.job;
+    serde_json::json!({
+        "id": view.id,
+        "state": view.state_name(),
+        "client": format!("{:#x}", job.client.0),
+        "worker": format!("{:#x}", job.worker.0),
+        "model_id": job.model_id,
+        "input_commitment": format!("{:#x}", job.input_commitment),
+        "output_commitment": format!("{:#x}", job.output_commitment),
+        "payment": view.payment().to_string(),
+        "deadline": job.deadline,
+        "reassignments": job.reassignments,
+        "settled": job.settled,
+    })
+}
+
+async fn connect(config: &OperatorConfig, with_account: bool) -> anyhow::Result<Chain> {
+    Ok(Chain::connect(config, with_account).await?)
+}
+
+/// Job `id`, with an error that says what to do when it does not exist.
+async fn job(chain: &Chain, id: u64) -> anyhow::Result<JobView> {
+    let count = chain.job_count().await?;
+    if id == 0 || id > count {
+        bail!("there is no job #{id} (jobs are numbered 1 to {count}): `ciro jobs` lists them");
+    }
+    Ok(chain.job(id).await?)
+}
+
+/// Runs `cli`.
+///
+/// # Errors
+/// What failed, with what to do next.
+pub async fn run(cli: Cli) -> anyhow::Result<String> {
+    if let Command::Verify { proof } = &cli.command {
+        return verify(proof, cli.json);
+    }
+    let config = cli.connection.load()?;
+    match cli.command {
+        Command::SubmitJob(args) => submit_job(&config, &args, cli.json).await,
+        Command::JobStatus { id, watch, timeout } => {
+            let chain = connect(&config, false).await?;
+            let view = if watch { watch_job(&chain, id, Duration::from_secs(timeout)).await? } else { job(&chain, id).await? };
+            if cli.json { json(&job_json(&view)) } else { Ok(render::job_detail(&view)) }
+        }
+        Command::Jobs { client } => {
+            let chain = connect(&config, false).await?;
+            let client = client.map(|c| parse_address(&c, "--client")).transpose()?;
+            let mut jobs = Vec::new();
+            for id in 1..=chain.job_count().await? {
+                let view = chain.job(id).await?;
+                if client.is_none_or(|c| view.job.client.0 == c) {
+                    jobs.push(view);
+                }
+            }
+            if cli.json { json(&jobs.iter().map(job_json).collect::<Vec<_>>()) } else { Ok(render::jobs_table(&jobs)) }
+        }
+        Command::Worker(command) => worker(&config, command, cli.json).await,
+        Command::Delegate { worker, amount } => {
+            let chain = connect(&config, true).await?;
+            let worker = parse_address(&worker, "worker")?;
+            let sent = operations::delegate(&chain, worker, parse_ciro(&amount)?).await?;
+            Ok(sent_line(&format!("delegated {amount} CIRO to {worker:#x}"), &sent))
+        }
+        Command::Models(command) => models(&config, command, cli.json).await,
+        Command::Verify { .. } => unreachable_verify(),
+    }
+}
+
+fn unreachable_verify() -> anyhow::Result<String> {
+    bail!("verify is handled before connecting")
+}
+
+fn verify(path: &std::path::Path, as_json: bool) -> anyhow::Result<String> {
+    let file = ProofFile::read(path).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), ciro_client::error_chain(&e)))?;
+    let decoded = file
+        .verify(&SecurityPolicy::default())
+        .map_err(|e| anyhow::anyhow!("the proof in {} is INVALID: {}", path.display(), ciro_client::error_chain(&e)))?;
+    let facts = serde_json::json!({
+        "valid": true,
+        "job_id": format!("{:#x}", decoded.statement.job_id),
+        "model_commitment": format!("{:#x}", decoded.model_commitment),
+        "input_commitment": format!("{:#x}", decoded.input_commitment),
+        "output_commitment": format!("{:#x}", decoded.output_commitment),
+        "trace_rows_log2": decoded.statement.layout.log_trace_rows,
+        "calldata_felts": decoded.to_calldata().len(),
+    });
+    if as_json {
+        return json(&facts);
+    }
+    Ok(format!(
+        "proof valid (checked locally with the production policy: ≥27 queries, ≥20 grinding bits)\n\
+         job id            {:#x}\nmodel commitment  {:#x}\ninput commitment  {:#x}\noutput commitment {:#x}\n\
+         trace rows        2^{}\ncalldata          {} felts\n",
+        decoded.statement.job_id,
+        decoded.model_commitment,
+        decoded.input_commitment,
+        decoded.output_commitment,
+        decoded.statement.layout.log_trace_rows,
+        decoded.to_calldata().len()
+    ))
+}
+
+/// The id of the job a transaction submitted, from its `JobSubmitted` event.
+async fn submitted_job_id(chain: &Chain, transaction_hash: Felt) -> anyhow::Result<u64> {
+    let receipt = chain.provider().get_transaction_receipt(transaction_hash).await.context("reading the receipt")?;
+    let TransactionReceipt::Invoke(receipt) = receipt.receipt else { bail!("{transaction_hash:#x} is not an invoke") };
+    let selector = get_selector_from_name("JobSubmitted")?;
+    receipt
+        .events
+        .iter()
+        .filter(|e| e.from_address == chain.contracts.job_manager && e.keys.first() == Some(&selector))
+        .find_map(|e| e.keys.get(1).and_then(|k| u64::try_from(*k).ok()))
+        .with_context(|| format!("transaction {transaction_hash:#x} submitted no job"))
+}
+
+async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) -> anyhow::Result<String> {
+    let input = InputFile::read(&args.input)
+        .map_err(|e| anyhow::anyhow!("{}: {} (an input file is {{\"input\": [numbers]}})", args.input.display(), ciro_client::error_chain(&e)))?
+        .input;
+    let payment = parse_ciro(&args.payment)?;
+    let chain = connect(config, true).await?;
+    let model_count = chain.jobs_reader().model_count().call().await.map_err(ciro_client::chain::read_error("model_count"))?;
+    if args.model == 0 || args.model > model_count {
+        bail!("there is no model #{} ({model_count} registered): `ciro models list` shows them, `ciro models register <file.onnx>` adds one", args.model);
+    }
+    let record = chain.model(args.model).await?;
+    let models = ModelStore::new(&config.models);
+    let (model_path, model) = tokio::task::spawn_blocking(move || models.find(record.commitment)).await??;
+    let input_commitment = model
+        .input_commitment(&input)
+        .map_err(|e| anyhow::anyhow!("{} does not fit model #{} ({}): {}", args.input.display(), args.model, model_path.display(), ciro_client::error_chain(&e)))?;
+    let now = chain.now().await?;
+    let deadline = args.deadline.unwrap_or(now + args.deadline_in);
+    if deadline <= now {
+        bail!("the deadline {deadline} is not in the future (the chain's time is {now}): pass a later --deadline or --deadline-in");
+    }
+    let balance = chain.balance(chain.address()?).await?;
+    if balance < payment {
+        bail!("the account holds {} CIRO, the job escrows {}: get CIRO first, or lower --payment", format_ciro(balance), format_ciro(payment));
+    }
+    let stored = config.inputs.put(input_commitment, &input)?;
+    let spec = JobSpec {
+        job_type: JobType::AIInference,
+        priority: JobPriority::Standard,
+        required_capabilities: args.required_capabilities,
+        min_gpu_memory_gb: args.min_gpu_memory_gb,
+        min_tier: args.min_tier,
+        model_id: args.model,
+        input_commitment,
+        deadline,
+    };
+    let amount = U256 { low: payment, high: 0 };
+    let approve = chain.token().approve_getcall(&ContractAddress(chain.contracts.job_manager), &amount);
+    let submit = chain.jobs().submit_ai_job_getcall(&spec, &amount);
+    let (transaction_hash, route) = if args.pay_with_paymaster {
+        let request = Request {
+            caller: chain.contracts.paymaster,
+            nonce: Felt::from(fastrand::u64(1..)),
+            execute_after: 0,
+            execute_before: now + 600,
+            calls: vec![named(approve, "approve")?, named(submit, "submit_ai_job")?],
+        };
+        let account = chain.address()?;
+        let signature = request.sign(&config.signing_key()?, chain.chain_id, account)?;
+        let body = RelayRequest { account, outside_execution: request.outside_execution(), signature };
+        let response = relay(&args.keeper_url, &body).await?;
+        let hash = response.transaction_hash.context("the keeper relayed the request but returned no transaction")?;
+        (hash, "Paymaster (sponsored, relayed by the keeper)")
+    } else {
+        let sent = chain.send("submitting the job", vec![approve, submit]).await?;
+        (sent.transaction_hash, "own account")
+    };
+    let job_id = submitted_job_id(&chain, transaction_hash).await?;
+    if as_json {
+        return json(&serde_json::json!({
+            "job_id": job_id,
+            "transaction_hash": format!("{transaction_hash:#x}"),
+            "input_commitment": format!("{input_commitment:#x}"),
+            "input_stored_at": stored,
+            "payment": payment.to_string(),
+            "deadline": deadline,
+            "sponsored": args.pay_with_paymaster,
+        }));
+    }
+    Ok(format!(
+        "submitted job #{job_id}: {} CIRO escrowed, deadline {deadline}\n\
+         paid through       {route}\ntransaction        {transaction_hash:#x}\ninput commitment   {input_commitment:#x}\n\
+         input stored at    {stored}\nfollow it with     ciro job-status {job_id} --watch\n",
+        format_ciro(payment)
+    ))
+}
+
+async fn relay(keeper_url: &str, body: &RelayRequest) -> anyhow::Result<RelayResponse> {
+    let url = format!("{}/relay", keeper_url.trim_end_matches('/'));
+    let response = reqwest::Client::new()
+        .post(&url)
+        .json(body)
+        .timeout(Duration::from_secs(120))
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the keeper at {url}: is ciro-keeper running? (--keeper-url / CIRO_KEEPER_URL)"))?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    if !status.is_success() {
+        let error: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let message = error["error"].as_str().unwrap_or(&text).to_owned();
+        bail!("the keeper refused to relay the request ({status}): {message}");
+    }
+    serde_json::from_str(&text).with_context(|| format!("the keeper's answer is not a relay response: {text}"))
+}
+
+async fn watch_job(chain: &Chain, id: u64, timeout: Duration) -> anyhow::Result<JobView> {
+    let started = Instant::now();
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    loop {
+        let view = job(chain, id).await?;
+        spinner.set_message(format!("job #{id}: {}{}", view.state_name(), if view.job.settled { ", paid out" } else { "" }));
+        if view.is_final() {
+            spinner.finish_and_clear();
+            return Ok(view);
+        }
+        if started.elapsed() > timeout {
+            spinner.finish_and_clear();
+            bail!("job #{id} is still {} after {} s: is a keeper running, and a worker able to take it?", view.state_name(), timeout.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+async fn worker(config: &OperatorConfig, command: WorkerCommand, as_json: bool) -> anyhow::Result<String> {
+    let read_only = matches!(command, WorkerCommand::Status { address: Some(_) } | WorkerCommand::Earnings { address: Some(_) });
+    let chain = connect(config, !read_only).await?;
+    match command {
+        WorkerCommand::Register { max_concurrent_jobs, commission_bps } => {
+            let hardware = Hardware::detect();
+            let sent = operations::register(&chain, &hardware, max_concurrent_jobs, commission_bps).await?;
+            Ok(sent_line(&format!("registered with capabilities {:#04x}, {} GiB", hardware.capabilities(), hardware.gpu_memory_gb()), &sent))
+        }
+        WorkerCommand::Stake { amount } => Ok(sent_line(&format!("staked {amount} CIRO"), &operations::stake(&chain, parse_ciro(&amount)?).await?)),
+        WorkerCommand::Unstake { amount } => {
+            Ok(sent_line(&format!("requested to unstake {amount} CIRO"), &operations::request_unstake(&chain, parse_ciro(&amount)?).await?))
+        }
+        WorkerCommand::Withdraw => Ok(sent_line("withdrew the unlocked stake", &operations::withdraw(&chain).await?)),
+        WorkerCommand::Claim => Ok(sent_line("claimed rewards", &operations::claim(&chain).await?)),
+        WorkerCommand::Status { address } | WorkerCommand::Earnings { address } if as_json => {
+            let address = match address { Some(a) => parse_address(&a, "address")?, None => chain.address()? };
+            json(&operations::standing(&chain, address).await?)
+        }
+        WorkerCommand::Status { address } => {
+            let address = match address { Some(a) => parse_address(&a, "address")?, None => chain.address()? };
+            Ok(render::standing(&operations::standing(&chain, address).await?))
+        }
+        WorkerCommand::Earnings { address } => {
+            let address = match address { Some(a) => parse_address(&a, "address")?, None => chain.address()? };
+            let standing = operations::standing(&chain, address).await?;
+            Ok(format!(
+                "rewards to claim  {} CIRO\nbalance           {} CIRO\nstake             {} CIRO\n",
+                format_ciro(standing.pending_rewards),
+                format_ciro(standing.balance),
+                format_ciro(standing.info.stake.low)
+            ))
+        }
+    }
+}
+
+async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) -> anyhow::Result<String> {
+    match command {
+        ModelsCommand::List => {
+            let chain = connect(config, false).await?;
+            let count = chain.jobs_reader().model_count().call().await.map_err(ciro_client::chain::read_error("model_count"))?;
+            let store = ModelStore::new(&config.models);
+            let local: Vec<(Felt, String)> = store
+                .files()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|path| load_model(&path).ok().map(|m| (m.model_commitment(), path.display().to_string())))
+                .collect();
+            let mut rows = Vec::new();
+            for id in 1..=count {
+                let model = chain.model(id).await?;
+                let file = local.iter().find(|(c, _)| *c == model.commitment).map(|(_, f)| f.clone());
+                rows.push((id, model.owner.0, model.commitment, file));
+            }
+            if as_json {
+                let rows: Vec<_> = rows
+                    .iter()
+                    .map(|(id, owner, commitment, file)| serde_json::json!({"id": id, "owner": format!("{owner:#x}"), "commitment": format!("{commitment:#x}"), "local_file": file}))
+                    .collect();
+                return json(&rows);
+            }
+            Ok(render::models_table(&rows))
+        }
+        ModelsCommand::Register { model } => {
+            let path = model.clone();
+            let prepared = tokio::task::spawn_blocking(move || load_model(&path)).await??;
+            let commitment = prepared.model_commitment();
+            let chain = connect(config, true).await?;
+            let sent = chain.send("registering the model", vec![chain.jobs().register_model_getcall(&commitment, &Framework::ONNX)]).await?;
+            let receipt = chain.provider().get_transaction_receipt(sent.transaction_hash).await?;
+            let selector = get_selector_from_name("ModelRegistered")?;
+            let id = match receipt.receipt {
+                TransactionReceipt::Invoke(r) => r.events.iter().find(|e| e.keys.first() == Some(&selector)).and_then(|e| e.keys.get(1).and_then(|k| u64::try_from(*k).ok())),
+                _ => None,
+            }
+            .context("the transaction registered no model")?;
+            if as_json {
+                return json(&serde_json::json!({"model_id": id, "commitment": format!("{commitment:#x}"), "transaction_hash": format!("{:#x}", sent.transaction_hash)}));
+            }
+            Ok(format!("registered model #{id} ({}) with commitment {commitment:#x}\n{}", model.display(), sent_line("transaction", &sent)))
+        }
+    }
+}
+
+/// `ciro-worker check-hardware`.
+///
+/// # Errors
+/// JSON serialization fails.
+pub fn check_hardware(as_json: bool) -> anyhow::Result<String> {
+    let hardware = Hardware::detect();
+    if as_json {
+        return json(&serde_json::json!({
+            "cuda_devices": hardware.cuda_devices,
+            "cuda_unavailable": hardware.cuda_unavailable,
+            "cpu_threads": hardware.cpu_threads,
+            "memory_bytes": hardware.memory_bytes,
+            "capabilities": hardware.capabilities(),
+            "gpu_memory_gb": hardware.gpu_memory_gb(),
+        }));
+    }
+    let mut out = String::new();
+    if hardware.cuda_devices.is_empty() {
+        out.push_str(&format!("CUDA        none ({})\n", hardware.cuda_unavailable.as_deref().unwrap_or("no devices")));
+    }
+    for device in &hardware.cuda_devices {
+        out.push_str(&format!(
+            "GPU {}       {} · {} GiB · compute capability {}.{}\n",
+            device.index,
+            device.name,
+            device.memory_bytes >> 30,
+            device.compute_capability.0,
+            device.compute_capability.1
+        ));
+    }
+    out.push_str(&format!("CPU         {} threads · {} GiB memory\n", hardware.cpu_threads, hardware.memory_bytes >> 30));
+    out.push_str(&format!(
+        "registers   capabilities {:#04x} ({}) · prover memory {} GiB · proving backend: CPU (the CUDA backend is not built yet)\n",
+        hardware.capabilities(),
+        ciro_worker::hardware::capability_names(hardware.capabilities()).join(", "),
+        hardware.gpu_memory_gb()
+    ));
+    Ok(out)
+}

@@ -1,0 +1,79 @@
+//! The `ciro` command line, and the flags shared with `ciro-keeper` and `ciro-worker`.
+//!
+//! Every command prints a human table by default and JSON with `--json`; every error says what
+//! to do next.
+
+#![deny(missing_docs)]
+
+pub mod args;
+pub mod commands;
+pub mod render;
+
+use clap::{Parser, Subcommand};
+
+pub use args::ConnectionArgs;
+
+/// Ciro: submit verifiable AI jobs, follow them, run a worker's account, check proofs.
+#[derive(Debug, Parser)]
+#[command(name = "ciro", version)]
+pub struct Cli {
+    /// Where the node, the deployment and the key are.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `ciro`'s commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Escrow CIRO for an inference job on a registered model.
+    SubmitJob(commands::SubmitJob),
+    /// Show a job; with --watch, wait until it is finished and paid.
+    JobStatus {
+        /// The job id.
+        id: u64,
+        /// Follow the job until it is finished and paid out.
+        #[arg(long)]
+        watch: bool,
+        /// Give up watching after this many seconds.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+    },
+    /// List jobs.
+    Jobs {
+        /// Only this client's jobs.
+        #[arg(long)]
+        client: Option<String>,
+    },
+    /// A worker's account: register, stake, unstake, withdraw, claim, status, earnings.
+    #[command(subcommand)]
+    Worker(commands::WorkerCommand),
+    /// Delegate CIRO to a worker.
+    Delegate {
+        /// The worker's address.
+        worker: String,
+        /// CIRO to delegate.
+        amount: String,
+    },
+    /// Check a proof file locally (no node needed).
+    Verify {
+        /// The proof file (JSON, as `ciro-prover prove` writes it).
+        proof: std::path::PathBuf,
+    },
+    /// Registered models.
+    #[command(subcommand)]
+    Models(commands::ModelsCommand),
+}
+
+/// Runs `cli`; returns what to print on stdout.
+///
+/// # Errors
+/// What went wrong, with what to do next.
+pub async fn run(cli: Cli) -> anyhow::Result<String> {
+    commands::run(cli).await
+}

@@ -1,0 +1,413 @@
+//! `ciro-worker`: a GPU provider's node.
+//!
+//! [`hardware`] detects what the machine offers; [`operations`] registers, stakes and reads the
+//! worker's standing; [`WorkerNode`] waits for jobs CDC_Pool assigns to its address and, for each:
+//! refuses it early (`abandon_job`, no slash) when it cannot finish before the deadline, loads the
+//! job's model (found by its on-chain commitment), fetches the input from the input store and
+//! checks it against the job's input commitment, runs and proves the inference, and submits
+//! `complete_job` — which verifies the proof on-chain. Jobs run at most
+//! `worker.max_concurrent_jobs` at a time; each stage is written to the [`journal`] so a restart
+//! resumes in-flight jobs instead of losing them (or proving them twice).
+
+#![deny(missing_docs)]
+
+pub mod hardware;
+pub mod journal;
+pub mod operations;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cainome::cairo_serde::ContractAddress;
+use ciro_bindings::job_manager::JobState;
+use ciro_client::config::WorkerSettings;
+use ciro_client::http::{Request, Response};
+use ciro_client::metrics::{Kind, Metrics};
+use ciro_client::retry::{is_transient, Backoff};
+use ciro_client::store::{InputStore, Model, ModelStore};
+use ciro_client::{Chain, ClientError, JobView, OperatorConfig};
+use ciro_prover::api::prove_inference;
+use ciro_prover::stark::ProveOptions;
+use starknet::core::types::{BlockId, EventFilter, Felt};
+use starknet::core::utils::get_selector_from_name;
+use starknet::providers::Provider;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::journal::{Entry, Journal, Stage};
+
+fn log(message: &str) {
+    eprintln!("ciro-worker: {message}");
+}
+
+/// Why a job was given back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Proving would not finish before the deadline.
+    TooLate,
+    /// The model is not in the model directory, or the input is missing, malformed, or does not
+    /// match its commitment.
+    BadJob(String),
+}
+
+/// The worker node.
+pub struct WorkerNode {
+    chain: Chain,
+    address: Felt,
+    settings: WorkerSettings,
+    inputs: InputStore,
+    models: ModelStore,
+    model_cache: Mutex<HashMap<Felt, Arc<Model>>>,
+    journal: Journal,
+    metrics: Metrics,
+    slots: Arc<Semaphore>,
+    active: Mutex<HashSet<u64>>,
+    prove_estimate: Mutex<Duration>,
+    send_lock: tokio::sync::Mutex<()>,
+    scanned_to: Mutex<Option<u64>>,
+    last_poll: Mutex<Option<Instant>>,
+}
+
+impl WorkerNode {
+    /// A node sending from `chain`'s account.
+    ///
+    /// # Errors
+    /// No account, or the state directory cannot be created.
+    pub fn new(chain: Chain, config: &OperatorConfig) -> Result<Self, ClientError> {
+        let address = chain.address()?;
+        let settings = config.worker.clone();
+        let journal = Journal::open(&settings.state_dir)?;
+        let metrics = Metrics::default();
+        metrics.describe("ciro_worker_jobs_total", Kind::Counter, "Jobs handled, by result.");
+        metrics.describe("ciro_worker_in_flight", Kind::Gauge, "Jobs being proved or submitted.");
+        metrics.describe("ciro_worker_prove_seconds_total", Kind::Counter, "Time spent proving.");
+        metrics.describe("ciro_worker_failures_total", Kind::Counter, "Polls or jobs that failed for a transient reason.");
+        Ok(WorkerNode {
+            slots: Arc::new(Semaphore::new(usize::from(settings.max_concurrent_jobs.max(1)))),
+            prove_estimate: Mutex::new(Duration::from_secs(settings.prove_estimate_seconds)),
+            chain,
+            address,
+            inputs: config.inputs.clone(),
+            models: ModelStore::new(&config.models),
+            model_cache: Mutex::new(HashMap::new()),
+            journal,
+            metrics,
+            active: Mutex::new(HashSet::new()),
+            send_lock: tokio::sync::Mutex::new(()),
+            scanned_to: Mutex::new(None),
+            last_poll: Mutex::new(None),
+            settings,
+        })
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Polls for assigned jobs until the process ends.
+    pub async fn run(self: Arc<Self>) {
+        let backoff = Backoff { base: Duration::from_millis(200), max: Duration::from_secs(10), attempts: u32::MAX };
+        let mut failures = 0u32;
+        for entry in self.journal.entries().unwrap_or_default() {
+            log(&format!("resuming job #{} from the journal", entry.job_id));
+        }
+        loop {
+            match Arc::clone(&self).poll().await {
+                Ok(_) => {
+                    failures = 0;
+                    tokio::time::sleep(self.settings.poll_interval()).await;
+                }
+                Err(error) => {
+                    self.metrics.inc("ciro_worker_failures_total", &[("kind", "poll")]);
+                    log(&format!("poll failed: {}", ciro_client::error_chain(&error)));
+                    tokio::time::sleep(backoff.delay(failures)).await;
+                    failures = failures.saturating_add(1);
+                }
+            }
+        }
+    }
+
+    /// One poll: finds the jobs assigned to this worker and starts those not running yet (as many
+    /// as there are free slots); returns how many it started.
+    ///
+    /// # Errors
+    /// The node failed.
+    pub async fn poll(self: Arc<Self>) -> Result<usize, ClientError> {
+        let mut candidates = self.assigned_job_ids().await?;
+        candidates.extend(self.journal.entries()?.into_iter().map(|e| e.job_id));
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut started = 0;
+        for job_id in candidates {
+            if self.active.lock().unwrap_or_else(|p| p.into_inner()).contains(&job_id) {
+                continue;
+            }
+            let view = match self.chain.job(job_id).await {
+                Ok(view) => view,
+                Err(error) if is_transient(&error) => continue,
+                Err(error) => return Err(error),
+            };
+            if view.job.state != JobState::Assigned || view.job.worker.0 != self.address {
+                // Done, given back, or re-assigned: nothing left to do here.
+                self.journal.remove(job_id)?;
+                continue;
+            }
+            let Ok(permit) = Arc::clone(&self.slots).try_acquire_owned() else { break };
+            self.active.lock().unwrap_or_else(|p| p.into_inner()).insert(job_id);
+            self.metrics.add("ciro_worker_in_flight", &[], 1.0);
+            let node = Arc::clone(&self);
+            tokio::spawn(async move { node.handle(view, permit).await });
+            started += 1;
+        }
+        *self.last_poll.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        Ok(started)
+    }
+
+    /// Ids of jobs ever assigned to this worker, from the `JobAssigned` events (read once each).
+    async fn assigned_job_ids(&self) -> Result<Vec<u64>, ClientError> {
+        let head = self.chain.block_number().await?;
+        let from = self.scanned_to.lock().unwrap_or_else(|p| p.into_inner()).map_or(self.chain.contracts.start_block, |b| b + 1);
+        if from > head {
+            return Ok(Vec::new());
+        }
+        let selector = get_selector_from_name("JobAssigned").map_err(|e| ClientError::Config(e.to_string()))?;
+        let mut ids = Vec::new();
+        let mut token = None;
+        loop {
+            let filter = EventFilter {
+                from_block: Some(BlockId::Number(from)),
+                to_block: Some(BlockId::Number(head)),
+                address: Some(self.chain.contracts.job_manager),
+                keys: Some(vec![vec![selector], vec![], vec![self.address]]),
+            };
+            let page = self
+                .chain
+                .provider()
+                .get_events(filter, token.take(), 1_000)
+                .await
+                .map_err(|e| ciro_client::chain::provider_error(self.chain.url(), &e))?;
+            ids.extend(page.events.iter().filter_map(|e| e.keys.get(1).and_then(|k| u64::try_from(*k).ok())));
+            match page.continuation_token {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        *self.scanned_to.lock().unwrap_or_else(|p| p.into_inner()) = Some(head);
+        Ok(ids)
+    }
+
+    async fn handle(self: Arc<Self>, view: JobView, permit: OwnedSemaphorePermit) {
+        let job_id = view.id;
+        let result = Arc::clone(&self).work(view).await;
+        match result {
+            Ok(result) => self.metrics.inc("ciro_worker_jobs_total", &[("result", result)]),
+            Err(error) => {
+                self.metrics.inc("ciro_worker_failures_total", &[("kind", "job")]);
+                log(&format!("job #{job_id}: {} (retrying at the next poll)", ciro_client::error_chain(&error)));
+            }
+        }
+        self.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&job_id);
+        self.metrics.add("ciro_worker_in_flight", &[], -1.0);
+        drop(permit);
+    }
+
+    /// Takes job `view` from Assigned to Completed (or gives it back); returns the result's name.
+    async fn work(self: Arc<Self>, view: JobView) -> Result<&'static str, ClientError> {
+        let job_id = view.id;
+        let job = &view.job;
+        let proved = match self.journal.get(job_id) {
+            Some(Entry { stage: Stage::Proved { output_commitment, proof, .. }, .. }) => Some((output_commitment, proof)),
+            _ => None,
+        };
+        let now = self.chain.now().await?;
+        let estimate = if proved.is_some() { Duration::from_secs(5) } else { *self.prove_estimate.lock().unwrap_or_else(|p| p.into_inner()) };
+        if now.saturating_add(estimate.as_secs()) > job.deadline {
+            return self.refuse(job_id, Refusal::TooLate).await;
+        }
+        let (output_commitment, proof) = match proved {
+            Some(proved) => {
+                log(&format!("job #{job_id}: proof found in the journal, submitting it"));
+                proved
+            }
+            None => {
+                self.journal.save(&Entry { job_id, stage: Stage::Proving })?;
+                match self.prove(&view).await {
+                    Ok(proved) => proved,
+                    Err(JobFailure::Refused(refusal)) => return self.refuse(job_id, refusal).await,
+                    Err(JobFailure::Transient(error)) => return Err(error),
+                }
+            }
+        };
+        let call = self.chain.jobs().complete_job_getcall(&job_id, &output_commitment, &proof);
+        let sent = {
+            let _turn = self.send_lock.lock().await;
+            self.chain.send("complete_job", vec![call]).await
+        };
+        match sent {
+            Ok(sent) => {
+                log(&format!("job #{job_id}: completed, proof verified on-chain (tx {:#x})", sent.transaction_hash));
+                self.journal.remove(job_id)?;
+                Ok("completed")
+            }
+            Err(error) if is_transient(&error) => Err(error),
+            Err(error) => {
+                // Reverted or rejected: whatever the job's state now, the next poll reads it and
+                // forgets the job unless it is still assigned here.
+                log(&format!("job #{job_id}: complete_job refused: {}", ciro_client::error_chain(&error)));
+                let still_mine = self.chain.job(job_id).await.map(|v| v.job.state == JobState::Assigned && v.job.worker.0 == self.address)?;
+                if !still_mine {
+                    self.journal.remove(job_id)?;
+                    return Ok("lost");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Loads the model, fetches and checks the input, proves.
+    async fn prove(&self, view: &JobView) -> Result<(Felt, Vec<Felt>), JobFailure> {
+        let job_id = view.id;
+        let job = &view.job;
+        let model_record = self.chain.model(job.model_id).await?;
+        let model = self.model(model_record.commitment).await.map_err(|e| JobFailure::Refused(Refusal::BadJob(e.to_string())))?;
+        let input = match self.inputs.fetch(job.input_commitment).await {
+            Ok(input) => input,
+            Err(error @ ClientError::Http { .. }) => return Err(JobFailure::Transient(error)),
+            Err(error) => return Err(JobFailure::Refused(Refusal::BadJob(format!("input: {error}")))),
+        };
+        let commitment = model.input_commitment(&input).map_err(|e| JobFailure::Refused(Refusal::BadJob(format!("input: {}", ciro_client::error_chain(&e)))))?;
+        if commitment != job.input_commitment {
+            return Err(JobFailure::Refused(Refusal::BadJob(format!(
+                "the input fetched hashes to {commitment:#x}, the job commits to {:#x}",
+                job.input_commitment
+            ))));
+        }
+        log(&format!("job #{job_id}: proving (model #{}, {} inputs)", job.model_id, input.len()));
+        let started = Instant::now();
+        let proven = tokio::task::spawn_blocking(move || prove_inference(&model, &input, Felt::from(job_id), &ProveOptions::default()))
+            .await
+            .map_err(|e| ClientError::Prover(format!("the proving task failed: {e}")))?
+            .map_err(ClientError::from)?;
+        let elapsed = started.elapsed();
+        self.metrics.add("ciro_worker_prove_seconds_total", &[], elapsed.as_secs_f64());
+        {
+            // Future refusals assume twice the slowest proof seen, plus a margin for submitting.
+            let mut estimate = self.prove_estimate.lock().unwrap_or_else(|p| p.into_inner());
+            *estimate = (elapsed * 2 + Duration::from_secs(10)).max(Duration::from_secs(self.settings.prove_estimate_seconds).min(*estimate));
+        }
+        let proof = proven.decoded.to_calldata();
+        let output_commitment = proven.decoded.output_commitment;
+        self.journal.save(&Entry {
+            job_id,
+            stage: Stage::Proved { output_commitment, proof: proof.clone(), prove_seconds: elapsed.as_secs_f64() },
+        })?;
+        log(&format!("job #{job_id}: proved in {:.1} s ({} felts)", elapsed.as_secs_f64(), proof.len()));
+        Ok((output_commitment, proof))
+    }
+
+    async fn model(&self, commitment: Felt) -> Result<Arc<Model>, ClientError> {
+        if let Some(model) = self.model_cache.lock().unwrap_or_else(|p| p.into_inner()).get(&commitment) {
+            return Ok(Arc::clone(model));
+        }
+        let models = self.models.clone();
+        let (_, model) = tokio::task::spawn_blocking(move || models.find(commitment))
+            .await
+            .map_err(|e| ClientError::Prover(format!("loading the model failed: {e}")))??;
+        let model = Arc::new(model);
+        self.model_cache.lock().unwrap_or_else(|p| p.into_inner()).insert(commitment, Arc::clone(&model));
+        Ok(model)
+    }
+
+    /// Gives job `job_id` back with `abandon_job`: the client is refunded, nothing is slashed.
+    async fn refuse(&self, job_id: u64, refusal: Refusal) -> Result<&'static str, ClientError> {
+        let reason = match &refusal {
+            Refusal::TooLate => "it cannot be proved before its deadline".to_owned(),
+            Refusal::BadJob(reason) => reason.clone(),
+        };
+        log(&format!("job #{job_id}: giving it back ({reason})"));
+        let call = self.chain.jobs().abandon_job_getcall(&job_id);
+        let result = {
+            let _turn = self.send_lock.lock().await;
+            self.chain.send("abandon_job", vec![call]).await
+        };
+        match result {
+            Ok(_) => {}
+            Err(error) if is_transient(&error) => return Err(error),
+            Err(error) => log(&format!("job #{job_id}: abandon_job refused: {}", ciro_client::error_chain(&error))),
+        }
+        self.journal.remove(job_id)?;
+        Ok(match refusal {
+            Refusal::TooLate => "refused_deadline",
+            Refusal::BadJob(_) => "refused_bad_job",
+        })
+    }
+
+    /// `/health` and `/metrics`.
+    pub fn handle_http(&self, request: &Request) -> Response {
+        match (request.method.as_str(), request.path.as_str()) {
+            ("GET", "/health") => {
+                let age = self.last_poll.lock().unwrap_or_else(|p| p.into_inner()).map(|t| t.elapsed().as_secs_f64());
+                let healthy = age.is_some_and(|age| age < 30.0 + self.settings.poll_interval().as_secs_f64());
+                let body = serde_json::json!({
+                    "status": if healthy { "ok" } else { "unhealthy" },
+                    "address": format!("{:#x}", self.address),
+                    "in_flight": self.active.lock().unwrap_or_else(|p| p.into_inner()).len(),
+                    "seconds_since_last_poll": age,
+                });
+                Response::json(if healthy { 200 } else { 503 }, &body)
+            }
+            ("GET", "/metrics") => Response {
+                status: 200,
+                content_type: "text/plain; version=0.0.4".to_owned(),
+                body: self.metrics.render().into_bytes(),
+            },
+            _ => Response::text(404, "not found: try /health or /metrics\n"),
+        }
+    }
+}
+
+enum JobFailure {
+    Refused(Refusal),
+    Transient(ClientError),
+}
+
+impl From<ClientError> for JobFailure {
+    fn from(error: ClientError) -> Self {
+        JobFailure::Transient(error)
+    }
+}
+
+/// Connects and runs the node with its HTTP endpoints until the process ends.
+///
+/// # Errors
+/// The configuration, the node or the listen address is unusable, or the account is not a
+/// registered worker.
+pub async fn run(config: &OperatorConfig) -> Result<(), ClientError> {
+    let chain = ciro_client::chain::connect_with_retries(config, true).await?;
+    let address = chain.address()?;
+    let info = Backoff::default()
+        .retry(
+            || async { chain.pool_reader().get_worker(&ContractAddress(address)).call().await.map_err(ciro_client::chain::read_error("get_worker")) },
+            is_transient,
+            |_| {},
+        )
+        .await?;
+    if info.stake.low == 0 {
+        return Err(ClientError::Config(format!(
+            "{address:#x} has no stake in CDC_Pool: run `ciro-worker register` and `ciro-worker stake <CIRO>` first"
+        )));
+    }
+    let node = Arc::new(WorkerNode::new(chain, config)?);
+    let listener = ciro_client::http::bind(&config.worker.listen).await?;
+    if let Ok(local) = listener.local_addr() {
+        log(&format!("worker {address:#x} listening on http://{local} (/health, /metrics)"));
+    }
+    let server = Arc::clone(&node);
+    tokio::spawn(ciro_client::http::serve(listener, move |request| {
+        let node = Arc::clone(&server);
+        async move { Some(node.handle_http(&request)) }
+    }));
+    node.run().await;
+    Ok(())
+}
