@@ -213,11 +213,13 @@ pub async fn run(market: &Market<'_>, inputs: &JobInputs, progress: &dyn Fn(&str
     })
 }
 
-fn ciro(amount: u128) -> String {
+/// `amount` base units as CIRO with 4 decimals.
+pub(crate) fn ciro(amount: u128) -> String {
     format!("{:.4}", amount as f64 / CIRO as f64)
 }
 
-fn signed_ciro(before: u128, after: u128) -> String {
+/// The change from `before` to `after`, signed, in CIRO.
+pub(crate) fn signed_ciro(before: u128, after: u128) -> String {
     if after >= before { format!("+{}", ciro(after - before)) } else { format!("-{}", ciro(before - after)) }
 }
 

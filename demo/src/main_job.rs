@@ -17,6 +17,7 @@ use starknet::core::types::{
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
 
+use crate::direct_job::{ciro, signed_ciro};
 use crate::market::{u256, Market, CIRO};
 use crate::network::actor;
 use crate::operators::{free_address, OperatorSite};
@@ -216,44 +217,32 @@ async fn lifecycle(market: &Market<'_>, job_ids: &[u64], names: &BTreeMap<Felt, 
     .iter()
     .map(|(name, label)| (get_selector_from_name(name).unwrap_or_default(), *label))
     .collect();
+    let filter = EventFilter {
+        from_block: Some(BlockId::Number(0)),
+        to_block: Some(BlockId::Tag(BlockTag::Latest)),
+        address: Some(market.job_manager),
+        keys: None,
+    };
     let mut rows = Vec::new();
-    let mut token = None;
-    loop {
-        let filter = EventFilter {
-            from_block: Some(BlockId::Number(0)),
-            to_block: Some(BlockId::Tag(BlockTag::Latest)),
-            address: Some(market.job_manager),
-            keys: None,
+    for event in ciro_client::chain::all_events(provider.as_ref(), filter).await.map_err(read)? {
+        let Some(label) = event.keys.first().and_then(|k| labels.iter().find(|(s, _)| s == k)).map(|l| l.1) else { continue };
+        let Some(job_id) = event.keys.get(1).and_then(|k| u64::try_from(*k).ok()).filter(|id| job_ids.contains(id)) else { continue };
+        let receipt = provider.get_transaction_receipt(event.transaction_hash).await.map_err(read)?;
+        let l2_gas = match &receipt.receipt {
+            TransactionReceipt::Invoke(r) => r.execution_resources.l2_gas,
+            _ => 0,
         };
-        let page = provider.get_events(filter, token.take(), 1_000).await.map_err(read)?;
-        for event in page.events {
-            let Some(label) = event.keys.first().and_then(|k| labels.iter().find(|(s, _)| s == k)).map(|l| l.1) else { continue };
-            let Some(job_id) = event.keys.get(1).and_then(|k| u64::try_from(*k).ok()).filter(|id| job_ids.contains(id)) else { continue };
-            let receipt = provider.get_transaction_receipt(event.transaction_hash).await.map_err(read)?;
-            let l2_gas = match &receipt.receipt {
-                TransactionReceipt::Invoke(r) => r.execution_resources.l2_gas,
-                _ => 0,
-            };
-            let sender = match provider.get_transaction_by_hash(event.transaction_hash).await.map_err(read)? {
-                Transaction::Invoke(InvokeTransaction::V3(tx)) => tx.sender_address,
-                _ => Felt::ZERO,
-            };
-            let mut by = names.get(&sender).cloned().unwrap_or_else(|| format!("{sender:#x}"));
-            if by == "keeper" && label.starts_with("submitted") {
-                by = "keeper via Paymaster".to_owned();
-            }
-            rows.push(LifecycleRow { job_id, event: label.to_owned(), by, transaction_hash: event.transaction_hash, l2_gas });
+        let sender = match provider.get_transaction_by_hash(event.transaction_hash).await.map_err(read)? {
+            Transaction::Invoke(InvokeTransaction::V3(tx)) => tx.sender_address,
+            _ => Felt::ZERO,
+        };
+        let mut by = names.get(&sender).cloned().unwrap_or_else(|| format!("{sender:#x}"));
+        if by == "keeper" && label.starts_with("submitted") {
+            by = "keeper via Paymaster".to_owned();
         }
-        match page.continuation_token {
-            Some(next) => token = Some(next),
-            None => break,
-        }
+        rows.push(LifecycleRow { job_id, event: label.to_owned(), by, transaction_hash: event.transaction_hash, l2_gas });
     }
     Ok(rows)
-}
-
-fn ciro(amount: u128) -> String {
-    format!("{:.4}", amount as f64 / CIRO as f64)
 }
 
 /// The report as the tables the main job prints.
@@ -280,8 +269,7 @@ pub fn render(report: &MainJobReport) -> String {
     let _ = writeln!(out, "\nCIRO balances");
     let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", "holder", "before", "after", "change");
     for (holder, before, after) in &report.balances {
-        let change = if after >= before { format!("+{}", ciro(after - before)) } else { format!("-{}", ciro(before - after)) };
-        let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", holder, ciro(*before), ciro(*after), change);
+        let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", holder, ciro(*before), ciro(*after), signed_ciro(*before, *after));
     }
     let _ = writeln!(out, "(workers' payments are credited in CDC_Pool: `ciro worker earnings`, then `ciro worker claim`)");
     let done = report.jobs.iter().filter(|j| j.2 == "Completed" && j.3).count();

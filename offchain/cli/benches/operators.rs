@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Result};
 use ciro_bindings::job_manager::JobState;
-use ciro_demo::market::CIRO;
 use ciro_demo::network::actor;
 use ciro_demo::operators::free_address;
 use common::Fixture;
@@ -41,7 +40,6 @@ async fn wait_until(fixture: &Fixture, jobs: &[u64], done: impl Fn(&JobState, bo
 
 async fn end_to_end() -> Result<(usize, Duration)> {
     let fixture = Fixture::start(1).await?;
-    fixture.market()?.fund(&[(actor::CLIENT, 1_000 * CIRO)]).await?;
     let jobs = fixture.submit(actor::CLIENT, END_TO_END_JOBS).await?;
     let site = &fixture.site;
     let _keeper = site.spawn_keeper(actor::KEEPER, site.address(actor::DEPLOYER)?, &free_address()?, 200)?;
@@ -53,7 +51,6 @@ async fn end_to_end() -> Result<(usize, Duration)> {
 
 async fn keeper_backlog() -> Result<(usize, Duration)> {
     let fixture = Fixture::start(u8::try_from(BACKLOG_JOBS)?).await?;
-    fixture.market()?.fund(&[(actor::CLIENT, 1_000 * CIRO)]).await?;
     let jobs = fixture.submit(actor::CLIENT, BACKLOG_JOBS).await?;
     let site = &fixture.site;
     let _keeper = site.spawn_keeper(actor::KEEPER, site.address(actor::DEPLOYER)?, &free_address()?, 50)?;

@@ -182,12 +182,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<String> {
             Ok(sent_line(&format!("delegated {amount} CIRO to {worker:#x}"), &sent))
         }
         Command::Models(command) => models(&config, command, cli.json).await,
-        Command::Verify { .. } => unreachable_verify(),
+        // Answered above, before any configuration is needed.
+        Command::Verify { proof } => verify(&proof, cli.json),
     }
-}
-
-fn unreachable_verify() -> anyhow::Result<String> {
-    bail!("verify is handled before connecting")
 }
 
 fn verify(path: &std::path::Path, as_json: bool) -> anyhow::Result<String> {

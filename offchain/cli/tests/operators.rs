@@ -24,7 +24,6 @@ const JOBS: usize = 20;
 async fn twenty_jobs_survive_keeper_kills_a_worker_kill_and_a_flaky_rpc() -> Result<()> {
     let fixture = Fixture::start(1).await?;
     let market = fixture.market()?;
-    market.fund(&[(actor::CLIENT, 1_000 * CIRO)]).await?;
     let jobs = fixture.submit(actor::CLIENT, JOBS).await?;
     let proxy = FlakyRpc::start(fixture.network.devnet.url().to_string(), 0.02, 0.02, 0.1).await?;
     fixture.use_rpc(&proxy.url)?;
@@ -113,7 +112,6 @@ fn expect_failure(result: Result<String, ciro_demo::DemoError>, needle: &str) {
 async fn bad_inputs_get_clear_errors_and_change_nothing() -> Result<()> {
     let fixture = Fixture::start(1).await?;
     let market = fixture.market()?;
-    market.fund(&[(actor::CLIENT, 1_000 * CIRO)]).await?;
     let site = &fixture.site;
     let client = site.address(actor::CLIENT)?;
     let provider = fixture.network.devnet.provider();

@@ -13,7 +13,7 @@ use ciro_deploy::tx::{self, Cost, TxError};
 use ciro_deploy::Manifest;
 use starknet::accounts::{Account, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
 use starknet::core::types::{
-    BlockId, BlockTag, Call, ExecutionResult, Felt, MaybePreConfirmedBlockWithTxHashes, StarknetError,
+    BlockId, BlockTag, Call, EmittedEvent, EventFilter, ExecutionResult, Felt, MaybePreConfirmedBlockWithTxHashes, StarknetError,
     TransactionReceiptWithBlockInfo, TransactionStatus,
 };
 use starknet::providers::jsonrpc::HttpTransport;
@@ -399,6 +399,33 @@ impl Chain {
     }
 }
 
+/// Every event matching `filter`, following the node's continuation tokens (pages of 1,000).
+///
+/// # Errors
+/// The node fails.
+pub async fn all_events<P: Provider + Sync>(provider: &P, filter: EventFilter) -> Result<Vec<EmittedEvent>, ProviderError> {
+    let mut events = Vec::new();
+    let mut token = None;
+    loop {
+        let page = provider.get_events(filter.clone(), token.take(), 1_000).await?;
+        events.extend(page.events);
+        match page.continuation_token {
+            Some(next) => token = Some(next),
+            None => return Ok(events),
+        }
+    }
+}
+
+impl Chain {
+    /// Every event matching `filter` (see [`all_events`]).
+    ///
+    /// # Errors
+    /// The node fails.
+    pub async fn events(&self, filter: EventFilter) -> Result<Vec<EmittedEvent>, ClientError> {
+        all_events(self.provider.as_ref(), filter).await.map_err(|e| provider_error(&self.url, &e))
+    }
+}
+
 /// [`Chain::connect`], retried with backoff and jitter while the node is unreachable (about a
 /// minute), so an operator started next to a node that is not up yet, or behind a flaky link,
 /// does not give up at once.
@@ -419,5 +446,8 @@ pub fn provider_error(url: &str, error: &ProviderError) -> ClientError {
 
 /// Maps a failed contract read.
 pub fn read_error(what: &'static str) -> impl Fn(cainome::cairo_serde::Error) -> ClientError {
-    move |error| ClientError::Read { what, message: format!("{error:?}") }
+    move |error| {
+        let transient = matches!(&error, cainome::cairo_serde::Error::Provider(e) if crate::retry::is_transient_provider_error(e));
+        ClientError::Read { what, message: format!("{error:?}"), transient }
+    }
 }

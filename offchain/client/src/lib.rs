@@ -63,6 +63,8 @@ pub enum ClientError {
         what: &'static str,
         /// The error.
         message: String,
+        /// Whether the node was unreachable (rather than the call failing).
+        transient: bool,
     },
     /// A transaction was rejected or reverted.
     #[error("{action}: {}", summarize(source))]

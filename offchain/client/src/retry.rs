@@ -87,7 +87,7 @@ fn is_transient_rejection(reason: &str) -> bool {
 pub fn is_transient(error: &ClientError) -> bool {
     match error {
         ClientError::Provider { .. } | ClientError::Http { .. } => true,
-        ClientError::Read { message, .. } => !message.contains("execution") && !message.contains("revert"),
+        ClientError::Read { transient, .. } => *transient,
         ClientError::Tx { source, .. } => is_transient_tx_error(source),
         _ => false,
     }

@@ -37,7 +37,6 @@ use ciro_client::retry::{is_transient, Backoff};
 use ciro_client::{Chain, ClientError};
 use starknet::core::types::{BlockId, Call, EventFilter, Felt};
 use starknet::core::utils::get_selector_from_name;
-use starknet::providers::Provider;
 
 pub use relay::{RelayRequest, RelayResponse};
 pub use store::{Store, StoreError};
@@ -281,35 +280,22 @@ impl Keeper {
             ("Paymaster", self.chain.contracts.paymaster),
         ];
         for (name, address) in contracts {
-            let mut token = None;
-            loop {
-                let filter = EventFilter {
-                    from_block: Some(BlockId::Number(from)),
-                    to_block: Some(BlockId::Number(to)),
-                    address: Some(address),
-                    keys: None,
-                };
-                let page = self
-                    .chain
-                    .provider()
-                    .get_events(filter, token.take(), 1_000)
-                    .await
-                    .map_err(|e| ciro_client::chain::provider_error(self.chain.url(), &e))?;
-                self.metrics.add("ciro_keeper_events_total", &[("contract", name)], page.events.len() as f64);
-                report.events += page.events.len() as u64;
-                if address == self.chain.contracts.job_manager {
-                    for event in &page.events {
-                        if event.keys.first().is_some_and(|k| self.job_event_selectors.contains(k)) {
-                            if let Some(job_id) = event.keys.get(1).and_then(|k| u64::try_from(*k).ok()) {
-                                touched.push(job_id);
-                            }
-                        }
-                    }
-                }
-                match page.continuation_token {
-                    Some(next) => token = Some(next),
-                    None => break,
-                }
+            let filter = EventFilter {
+                from_block: Some(BlockId::Number(from)),
+                to_block: Some(BlockId::Number(to)),
+                address: Some(address),
+                keys: None,
+            };
+            let events = self.chain.events(filter).await?;
+            self.metrics.add("ciro_keeper_events_total", &[("contract", name)], events.len() as f64);
+            report.events += events.len() as u64;
+            if address == self.chain.contracts.job_manager {
+                touched.extend(
+                    events
+                        .iter()
+                        .filter(|event| event.keys.first().is_some_and(|k| self.job_event_selectors.contains(k)))
+                        .filter_map(|event| event.keys.get(1).and_then(|k| u64::try_from(*k).ok())),
+                );
             }
         }
         touched.sort_unstable();
@@ -359,8 +345,7 @@ impl Keeper {
             }
             Ok(SendOutcome::AlreadyDone) => Ok(false),
             Err(error) => {
-                let messages = error.revert_messages();
-                if action.not_yet().iter().any(|m| messages.iter().any(|got| got == m)) {
+                if says_any(&error.revert_messages(), action.not_yet()) {
                     return Ok(false);
                 }
                 self.metrics.inc("ciro_keeper_failures_total", &[("kind", action.entry_point())]);
@@ -384,7 +369,8 @@ impl Keeper {
                     result = Recorded::Succeeded;
                 }
                 TxOutcome::Reverted(reason) => {
-                    let status = if already_done.iter().any(|m| reason.contains(&hex_short_string(m))) { "already_done" } else { "reverted" };
+                    let messages = ciro_deploy::TxError::Reverted { transaction_hash: action.transaction_hash, reason: reason.clone() }.revert_messages();
+                    let status = if says_any(&messages, already_done) { "already_done" } else { "reverted" };
                     self.store.finish_action(action.id, status, &reason)?;
                 }
                 TxOutcome::Pending => result = Recorded::InFlight,
@@ -422,7 +408,7 @@ impl Keeper {
             }
             Err(error) => {
                 let messages = error.revert_messages();
-                if already_done.iter().any(|m| messages.iter().any(|got| got == m)) {
+                if says_any(&messages, already_done) {
                     finish("already_done", &messages.join("; "));
                     self.metrics.inc("ciro_keeper_actions_total", &[("action", kind), ("result", "already_done")]);
                     return Ok(SendOutcome::AlreadyDone);
@@ -482,13 +468,9 @@ enum SendOutcome {
     AlreadyDone,
 }
 
-/// `message` as the hex felt a revert reason carries it in.
-fn hex_short_string(message: &str) -> String {
-    let mut hex = String::from("0x");
-    for byte in message.bytes() {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    hex
+/// Whether one of a failure's revert `messages` is exactly one of `expected`.
+fn says_any(messages: &[String], expected: &[&str]) -> bool {
+    messages.iter().any(|message| expected.contains(&message.as_str()))
 }
 
 /// Opens the database, connects, and runs the keeper with its HTTP endpoints until the process
@@ -527,6 +509,7 @@ mod tests {
         assert_eq!(next_action(&JobState::Completed, 100, false, 500), Some(Action::Release));
         assert_eq!(next_action(&JobState::Completed, 100, true, 500), None);
         assert_eq!(next_action(&JobState::Cancelled, 100, true, 500), None);
-        assert_eq!(hex_short_string("JM"), "0x4a4d");
+        assert!(says_any(&["Pool: no eligible worker".to_owned()], Action::Assign.not_yet()));
+        assert!(!says_any(&["JM: job not pending".to_owned()], Action::Assign.not_yet()));
     }
 }

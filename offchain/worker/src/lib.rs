@@ -15,7 +15,7 @@ pub mod hardware;
 pub mod journal;
 pub mod operations;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,6 @@ use ciro_prover::api::prove_inference;
 use ciro_prover::stark::ProveOptions;
 use starknet::core::types::{BlockId, EventFilter, Felt};
 use starknet::core::utils::get_selector_from_name;
-use starknet::providers::Provider;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::journal::{Entry, Journal, Stage};
@@ -62,6 +61,9 @@ pub struct WorkerNode {
     metrics: Metrics,
     slots: Arc<Semaphore>,
     active: Mutex<HashSet<u64>>,
+    /// Jobs assigned here that may still need work: kept until a read shows they are no longer
+    /// Assigned to this worker, so a failed poll or a full set of slots loses none.
+    assigned: Mutex<BTreeSet<u64>>,
     prove_estimate: Mutex<Duration>,
     send_lock: tokio::sync::Mutex<()>,
     scanned_to: Mutex<Option<u64>>,
@@ -93,6 +95,7 @@ impl WorkerNode {
             journal,
             metrics,
             active: Mutex::new(HashSet::new()),
+            assigned: Mutex::new(BTreeSet::new()),
             send_lock: tokio::sync::Mutex::new(()),
             scanned_to: Mutex::new(None),
             last_poll: Mutex::new(None),
@@ -134,10 +137,13 @@ impl WorkerNode {
     /// # Errors
     /// The node failed.
     pub async fn poll(self: Arc<Self>) -> Result<usize, ClientError> {
-        let mut candidates = self.assigned_job_ids().await?;
-        candidates.extend(self.journal.entries()?.into_iter().map(|e| e.job_id));
-        candidates.sort_unstable();
-        candidates.dedup();
+        let new = self.assigned_job_ids().await?;
+        let journaled = self.journal.entries()?.into_iter().map(|e| e.job_id);
+        let candidates = {
+            let mut assigned = self.assigned.lock().unwrap_or_else(|p| p.into_inner());
+            assigned.extend(new.into_iter().chain(journaled));
+            assigned.clone()
+        };
         let mut started = 0;
         for job_id in candidates {
             if self.active.lock().unwrap_or_else(|p| p.into_inner()).contains(&job_id) {
@@ -151,6 +157,7 @@ impl WorkerNode {
             if view.job.state != JobState::Assigned || view.job.worker.0 != self.address {
                 // Done, given back, or re-assigned: nothing left to do here.
                 self.journal.remove(job_id)?;
+                self.assigned.lock().unwrap_or_else(|p| p.into_inner()).remove(&job_id);
                 continue;
             }
             let Ok(permit) = Arc::clone(&self.slots).try_acquire_owned() else { break };
@@ -164,7 +171,7 @@ impl WorkerNode {
         Ok(started)
     }
 
-    /// Ids of jobs ever assigned to this worker, from the `JobAssigned` events (read once each).
+    /// Ids of jobs assigned to this worker in blocks not read yet, from the `JobAssigned` events.
     async fn assigned_job_ids(&self) -> Result<Vec<u64>, ClientError> {
         let head = self.chain.block_number().await?;
         let from = self.scanned_to.lock().unwrap_or_else(|p| p.into_inner()).map_or(self.chain.contracts.start_block, |b| b + 1);
@@ -172,27 +179,13 @@ impl WorkerNode {
             return Ok(Vec::new());
         }
         let selector = get_selector_from_name("JobAssigned").map_err(|e| ClientError::Config(e.to_string()))?;
-        let mut ids = Vec::new();
-        let mut token = None;
-        loop {
-            let filter = EventFilter {
-                from_block: Some(BlockId::Number(from)),
-                to_block: Some(BlockId::Number(head)),
-                address: Some(self.chain.contracts.job_manager),
-                keys: Some(vec![vec![selector], vec![], vec![self.address]]),
-            };
-            let page = self
-                .chain
-                .provider()
-                .get_events(filter, token.take(), 1_000)
-                .await
-                .map_err(|e| ciro_client::chain::provider_error(self.chain.url(), &e))?;
-            ids.extend(page.events.iter().filter_map(|e| e.keys.get(1).and_then(|k| u64::try_from(*k).ok())));
-            match page.continuation_token {
-                Some(next) => token = Some(next),
-                None => break,
-            }
-        }
+        let filter = EventFilter {
+            from_block: Some(BlockId::Number(from)),
+            to_block: Some(BlockId::Number(head)),
+            address: Some(self.chain.contracts.job_manager),
+            keys: Some(vec![vec![selector], vec![], vec![self.address]]),
+        };
+        let ids = self.chain.events(filter).await?.iter().filter_map(|e| e.keys.get(1).and_then(|k| u64::try_from(*k).ok())).collect();
         *self.scanned_to.lock().unwrap_or_else(|p| p.into_inner()) = Some(head);
         Ok(ids)
     }

@@ -172,20 +172,12 @@ pub async fn job_events(network: &LocalNetwork, job_manager: Felt) -> Result<BTr
     let provider = network.devnet.provider();
     let names = ["JobAssigned", "JobRequeued", "JobTimedOut", "PaymentReleased"];
     let selectors: Vec<(Felt, &str)> = names.iter().map(|n| (get_selector_from_name(n).unwrap_or_default(), *n)).collect();
+    let filter = EventFilter { from_block: Some(BlockId::Number(0)), to_block: None, address: Some(job_manager), keys: None };
     let mut counts = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let filter = EventFilter { from_block: Some(BlockId::Number(0)), to_block: None, address: Some(job_manager), keys: None };
-        let page = provider.get_events(filter, token.take(), 1_000).await?;
-        for event in page.events {
-            if let Some((_, name)) = event.keys.first().and_then(|k| selectors.iter().find(|(s, _)| s == k)) {
-                let job = event.keys.get(1).and_then(|j| u64::try_from(*j).ok()).unwrap_or(0);
-                *counts.entry((job, (*name).to_owned())).or_insert(0) += 1;
-            }
-        }
-        match page.continuation_token {
-            Some(next) => token = Some(next),
-            None => break,
+    for event in ciro_client::chain::all_events(provider.as_ref(), filter).await? {
+        if let Some((_, name)) = event.keys.first().and_then(|k| selectors.iter().find(|(s, _)| s == k)) {
+            let job = event.keys.get(1).and_then(|j| u64::try_from(*j).ok()).unwrap_or(0);
+            *counts.entry((job, (*name).to_owned())).or_insert(0) += 1;
         }
     }
     Ok(counts)
