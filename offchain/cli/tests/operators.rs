@@ -16,15 +16,17 @@ use starknet::providers::Provider;
 
 const JOBS: usize = 20;
 
-/// 20 jobs; the keeper is SIGKILLed at random points and restarted each time, worker A is
-/// SIGKILLed once in the middle of a proof, and every operator talks to the node through a proxy
-/// that drops or delays requests. Every job must end Completed and paid, with no duplicate keeper
-/// action and no reverted keeper transaction.
+/// 20 jobs, plus 2 that no worker can take (they require CUDA) and expire after 30 s; the keeper
+/// is SIGKILLed at random points and restarted each time, worker A is SIGKILLed once in the middle
+/// of a proof, and every operator talks to the node through a proxy that drops or delays
+/// requests. Every job must end Completed and paid, each expiring one TimedOut and refunded (no
+/// missed timeout), with no duplicate keeper action and no reverted keeper transaction.
 #[tokio::test(flavor = "multi_thread")]
 async fn twenty_jobs_survive_keeper_kills_a_worker_kill_and_a_flaky_rpc() -> Result<()> {
     let fixture = Fixture::start(1).await?;
     let market = fixture.market()?;
     let jobs = fixture.submit(actor::CLIENT, JOBS).await?;
+    let expiring = fixture.submit_with(actor::CLIENT, 2, &["--required-capabilities", "1", "--deadline-in", "30"]).await?;
     let proxy = FlakyRpc::start(fixture.network.devnet.url().to_string(), 0.02, 0.02, 0.1).await?;
     fixture.use_rpc(&proxy.url)?;
 
@@ -48,10 +50,16 @@ async fn twenty_jobs_survive_keeper_kills_a_worker_kill_and_a_flaky_rpc() -> Res
                 finished += 1;
             }
         }
-        if finished == jobs.len() {
+        for id in &expiring {
+            let job = market.job(*id).await?;
+            if job.state == JobState::TimedOut && job.settled {
+                finished += 1;
+            }
+        }
+        if finished == jobs.len() + expiring.len() {
             break;
         }
-        ensure!(started.elapsed() < Duration::from_secs(900), "only {finished} of {} jobs finished in 15 min", jobs.len());
+        ensure!(started.elapsed() < Duration::from_secs(900), "only {finished} of {} jobs finished in 15 min", jobs.len() + expiring.len());
         if Instant::now() >= next_keeper_kill {
             keeper.kill().await?;
             keeper_kills += 1;
@@ -76,10 +84,11 @@ async fn twenty_jobs_survive_keeper_kills_a_worker_kill_and_a_flaky_rpc() -> Res
     let duplicates = duplicate_actions(&sent, &events);
     let escrow = market.balance(market.job_manager).await?;
     println!(
-        "crash safety: {} jobs in {:.1} s; keeper SIGKILLed {keeper_kills} times, worker SIGKILLed {worker_kills} time(s) mid-proof; \
+        "crash safety: {} jobs and {} expiring in {:.1} s; keeper SIGKILLed {keeper_kills} times, worker SIGKILLed {worker_kills} time(s) mid-proof; \
          {} keeper transactions, {duplicates} duplicate actions, {reverted} reverted; \
          RPC proxy: {} requests forwarded, {} dropped before, {} answers dropped after, {} delayed",
         jobs.len(),
+        expiring.len(),
         elapsed.as_secs_f64(),
         sent.values().sum::<u64>(),
         proxy.forwarded.load(std::sync::atomic::Ordering::Relaxed),
@@ -94,6 +103,9 @@ async fn twenty_jobs_survive_keeper_kills_a_worker_kill_and_a_flaky_rpc() -> Res
     ensure!(escrow == 0, "{escrow} CIRO still escrowed");
     for id in &jobs {
         ensure!(events.get(&(*id, "PaymentReleased".to_owned())) == Some(&1), "job #{id} was not paid exactly once");
+    }
+    for id in &expiring {
+        ensure!(events.get(&(*id, "JobTimedOut".to_owned())) == Some(&1), "job #{id} was not timed out exactly once");
     }
     Ok(())
 }

@@ -73,13 +73,17 @@ impl Fixture {
 
     /// Submits `count` jobs as `client` with `ciro submit-job`; returns their ids.
     pub async fn submit(&self, client: usize, count: usize) -> Result<Vec<u64>> {
+        self.submit_with(client, count, &["--deadline-in", "3600"]).await
+    }
+
+    /// Submits `count` jobs as `client` with `ciro submit-job <extra>`; returns their ids.
+    pub async fn submit_with(&self, client: usize, count: usize, extra: &[&str]) -> Result<Vec<u64>> {
         let mut ids = Vec::new();
         for index in 0..count {
             let input = models().join(format!("iris_input_{}.json", index % 3));
-            let output = self
-                .site
-                .ciro(client, &["--json", "submit-job", "--model", &self.model_id, "--input", input.to_str().unwrap_or_default(), "--payment", "10", "--deadline-in", "3600"])
-                .await?;
+            let mut args = vec!["--json", "submit-job", "--model", &self.model_id, "--input", input.to_str().unwrap_or_default(), "--payment", "10"];
+            args.extend_from_slice(extra);
+            let output = self.site.ciro(client, &args).await?;
             let value: serde_json::Value = serde_json::from_str(&output)?;
             ids.push(value["job_id"].as_u64().ok_or_else(|| anyhow::anyhow!("no job id in {output}"))?);
         }
