@@ -64,14 +64,14 @@ pub struct LifecycleRow {
     pub sent: Sent,
 }
 
-/// A balance before and after the job.
+/// A balance before and after a run (the direct job's run ends when the rewards are claimed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BalanceRow {
     /// Whose.
     pub holder: String,
-    /// CIRO before the job was submitted (base units).
+    /// CIRO before the first job was submitted (base units).
     pub before: u128,
-    /// CIRO after the rewards were claimed.
+    /// CIRO at the end of the run (base units).
     pub after: u128,
 }
 
@@ -223,6 +223,15 @@ pub(crate) fn signed_ciro(before: u128, after: u128) -> String {
     if after >= before { format!("+{}", ciro(after - before)) } else { format!("-{}", ciro(before - after)) }
 }
 
+/// Writes the "CIRO balances" table: each holder's balance before, after, and the change.
+pub(crate) fn write_balances(out: &mut String, rows: &[BalanceRow]) {
+    let _ = writeln!(out, "\nCIRO balances");
+    let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", "holder", "before", "after", "change");
+    for row in rows {
+        let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", row.holder, ciro(row.before), ciro(row.after), signed_ciro(row.before, row.after));
+    }
+}
+
 /// The report as the tables the main job prints.
 pub fn render(report: &MainJobReport) -> String {
     let mut out = String::new();
@@ -251,11 +260,7 @@ pub fn render(report: &MainJobReport) -> String {
         proof.output,
         proof.output_commitment
     );
-    let _ = writeln!(out, "\nCIRO balances");
-    let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", "holder", "before", "after", "change");
-    for row in &report.balances {
-        let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", row.holder, ciro(row.before), ciro(row.after), signed_ciro(row.before, row.after));
-    }
+    write_balances(&mut out, &report.balances);
     let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", "burned (supply)", "", "", format!("-{}", ciro(report.burned)));
     let _ = writeln!(out, "\nJob #{} ended {:?}, payment settled: {}", report.job_id, report.final_state, report.settled);
     out

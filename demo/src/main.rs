@@ -67,7 +67,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     print!("{}", main_job::render(&report));
     println!("operator logs: {}", site.dir.display());
     println!("\nmain job finished in {:.1} s", started.elapsed().as_secs_f64());
-    if report.jobs.iter().any(|job| job.2 != "Completed" || !job.3) || report.escrowed_after != 0 {
+    if !report.jobs.iter().all(main_job::JobOutcome::completed_and_paid) || report.escrowed_after != 0 {
         anyhow::bail!("not every job was completed and paid");
     }
     if cli.keep_running {

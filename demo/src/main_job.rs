@@ -17,7 +17,7 @@ use starknet::core::types::{
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
 
-use crate::direct_job::{ciro, signed_ciro};
+use crate::direct_job::{ciro, write_balances, BalanceRow};
 use crate::market::{u256, Market, CIRO};
 use crate::network::actor;
 use crate::operators::{free_address, OperatorSite};
@@ -45,15 +45,37 @@ pub struct LifecycleRow {
     pub l2_gas: u64,
 }
 
+/// How one job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobOutcome {
+    /// The job.
+    pub id: u64,
+    /// Paid through the Paymaster.
+    pub sponsored: bool,
+    /// Its final state's name.
+    pub state: String,
+    /// Its payment was released.
+    pub settled: bool,
+    /// The worker's name.
+    pub worker: String,
+}
+
+impl JobOutcome {
+    /// Completed and paid out.
+    pub fn completed_and_paid(&self) -> bool {
+        self.state == "Completed" && self.settled
+    }
+}
+
 /// What the main job did.
 #[derive(Debug, Clone)]
 pub struct MainJobReport {
-    /// The jobs: (id, sponsored, final state, paid out, worker's name).
-    pub jobs: Vec<(u64, bool, String, bool, String)>,
+    /// The jobs.
+    pub jobs: Vec<JobOutcome>,
     /// Every job transaction, in chain order.
     pub lifecycle: Vec<LifecycleRow>,
-    /// (holder, before, after) in CIRO base units.
-    pub balances: Vec<(String, u128, u128)>,
+    /// The holders' balances.
+    pub balances: Vec<BalanceRow>,
     /// CIRO still escrowed by JobManager at the end (0 when every job is paid).
     pub escrowed_after: u128,
     /// From the first submission to the last payment.
@@ -128,13 +150,13 @@ pub async fn run(market: &Market<'_>, site: &OperatorSite, model: &std::path::Pa
         let settled = json_field(&output, "settled")?.as_bool().unwrap_or(false);
         let worker = Felt::from_hex(json_field(&output, "worker")?.as_str().unwrap_or("0x0")).unwrap_or_default();
         let name = if worker == network.address(first)? { "worker A" } else if worker == network.address(second)? { "worker B" } else { "-" };
-        jobs.push((*job_id, *sponsored, state, settled, name.to_owned()));
+        jobs.push(JobOutcome { id: *job_id, sponsored: *sponsored, state, settled, worker: name.to_owned() });
     }
     let run_time = started.elapsed();
 
     let mut balances = Vec::new();
     for ((holder, address), before) in holders.iter().zip(before) {
-        balances.push((holder.clone(), before, market.balance(*address).await?));
+        balances.push(BalanceRow { holder: holder.clone(), before, after: market.balance(*address).await? });
     }
     let mut names: BTreeMap<Felt, String> = holders.iter().map(|(name, address)| (*address, name.clone())).collect();
     names.insert(network.address(actor::KEEPER)?, "keeper".to_owned());
@@ -255,24 +277,20 @@ pub fn render(report: &MainJobReport) -> String {
     }
     let _ = writeln!(out, "\nJobs");
     let _ = writeln!(out, "{:<4} {:<10} {:<9} {:<9} paid with", "job", "state", "paid out", "worker");
-    for (id, sponsored, state, settled, worker) in &report.jobs {
+    for job in &report.jobs {
         let _ = writeln!(
             out,
             "{:<4} {:<10} {:<9} {:<9} {}",
-            format!("#{id}"),
-            state,
-            if *settled { "yes" } else { "no" },
-            worker,
-            if *sponsored { "Paymaster (signed SNIP-9 request, relayed by the keeper)" } else { "client's account" }
+            format!("#{}", job.id),
+            job.state,
+            if job.settled { "yes" } else { "no" },
+            job.worker,
+            if job.sponsored { "Paymaster (signed SNIP-9 request, relayed by the keeper)" } else { "client's account" }
         );
     }
-    let _ = writeln!(out, "\nCIRO balances");
-    let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", "holder", "before", "after", "change");
-    for (holder, before, after) in &report.balances {
-        let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", holder, ciro(*before), ciro(*after), signed_ciro(*before, *after));
-    }
+    write_balances(&mut out, &report.balances);
     let _ = writeln!(out, "(workers' payments are credited in CDC_Pool: `ciro worker earnings`, then `ciro worker claim`)");
-    let done = report.jobs.iter().filter(|j| j.2 == "Completed" && j.3).count();
+    let done = report.jobs.iter().filter(|job| job.completed_and_paid()).count();
     let _ = writeln!(
         out,
         "\n{done} of {} jobs Completed and paid in {:.1} s; CIRO left in escrow: {}",

@@ -62,19 +62,9 @@ pub struct SubmitJob {
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum WorkerCommand {
     /// Register this account as a worker with this machine's hardware.
-    Register {
-        /// Jobs held at once.
-        #[arg(long, default_value_t = 2)]
-        max_concurrent_jobs: u8,
-        /// Commission on delegators' rewards, in basis points.
-        #[arg(long, default_value_t = 1_000)]
-        commission_bps: u16,
-    },
+    Register(RegisterArgs),
     /// Stake CIRO.
-    Stake {
-        /// CIRO to stake.
-        amount: String,
-    },
+    Stake(StakeArgs),
     /// Lock stake for withdrawal after the cooldown.
     Unstake {
         /// CIRO to unstake.
@@ -94,6 +84,24 @@ pub enum WorkerCommand {
         /// Another worker's address.
         address: Option<String>,
     },
+}
+
+/// `register`'s flags, shared by `ciro worker register` and `ciro-worker register`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegisterArgs {
+    /// Jobs held at once.
+    #[arg(long, default_value_t = 2)]
+    pub max_concurrent_jobs: u8,
+    /// Commission on delegators' rewards, in basis points.
+    #[arg(long, default_value_t = 1_000)]
+    pub commission_bps: u16,
+}
+
+/// `stake`'s argument, shared by `ciro worker stake` and `ciro-worker stake`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StakeArgs {
+    /// CIRO to stake.
+    pub amount: String,
 }
 
 /// `ciro models …`.
@@ -349,12 +357,12 @@ async fn worker(config: &OperatorConfig, command: WorkerCommand, as_json: bool) 
     let read_only = matches!(command, WorkerCommand::Status { address: Some(_) } | WorkerCommand::Earnings { address: Some(_) });
     let chain = connect(config, !read_only).await?;
     match command {
-        WorkerCommand::Register { max_concurrent_jobs, commission_bps } => {
+        WorkerCommand::Register(RegisterArgs { max_concurrent_jobs, commission_bps }) => {
             let hardware = Hardware::detect();
             let sent = operations::register(&chain, &hardware, max_concurrent_jobs, commission_bps).await?;
             Ok(sent_line(&format!("registered with capabilities {:#04x}, {} GiB", hardware.capabilities(), hardware.gpu_memory_gb()), &sent))
         }
-        WorkerCommand::Stake { amount } => Ok(sent_line(&format!("staked {amount} CIRO"), &operations::stake(&chain, parse_ciro(&amount)?).await?)),
+        WorkerCommand::Stake(StakeArgs { amount }) => Ok(sent_line(&format!("staked {amount} CIRO"), &operations::stake(&chain, parse_ciro(&amount)?).await?)),
         WorkerCommand::Unstake { amount } => {
             Ok(sent_line(&format!("requested to unstake {amount} CIRO"), &operations::request_unstake(&chain, parse_ciro(&amount)?).await?))
         }

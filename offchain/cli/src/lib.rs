@@ -77,3 +77,18 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<String> {
     commands::run(cli).await
 }
+
+/// Ends a binary: prints a command's output on stdout, or its error (with its causes) on stderr,
+/// and returns the matching exit code.
+pub fn exit_with(result: anyhow::Result<String>) -> std::process::ExitCode {
+    match result {
+        Ok(output) => {
+            print!("{output}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! request per connection, bodies up to [`MAX_BODY`], a read timeout, no dependencies beyond tokio.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,9 +66,8 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Serves `handler` on `listener` until the task is dropped. A handler returning `None` closes
-/// the connection without answering.
-pub async fn serve<H, Fut>(listener: TcpListener, handler: H)
+/// Serves `handler` on `listener` until the task is dropped.
+async fn serve<H, Fut>(listener: TcpListener, handler: H)
 where
     H: Fn(Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Option<Response>> + Send + 'static,
@@ -165,14 +165,24 @@ async fn read_request(stream: &mut TcpStream) -> Result<Request, RequestError> {
     Ok(Request { method: method.to_owned(), path: path.to_owned(), headers, body })
 }
 
-/// Binds `address` (`host:port`; port 0 picks a free one).
+/// Listens on `address` (`host:port`; port 0 picks a free one) and serves `handler` there on a
+/// task of its own; returns the address bound. A handler returning `None` closes the connection
+/// without answering.
 ///
 /// # Errors
 /// The address is malformed or taken.
-pub async fn bind(address: &str) -> Result<TcpListener, crate::ClientError> {
-    TcpListener::bind(address)
-        .await
-        .map_err(|e| crate::ClientError::Config(format!("cannot listen on {address}: {e} (choose another with --listen)")))
+pub async fn start<H, Fut>(address: &str, handler: H) -> Result<SocketAddr, crate::ClientError>
+where
+    H: Fn(Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Option<Response>> + Send + 'static,
+{
+    let cannot_listen = |e: std::io::Error| {
+        crate::ClientError::Config(format!("cannot listen on {address}: {e} (choose another with --listen)"))
+    };
+    let listener = TcpListener::bind(address).await.map_err(cannot_listen)?;
+    let bound = listener.local_addr().map_err(cannot_listen)?;
+    tokio::spawn(serve(listener, handler));
+    Ok(bound)
 }
 
 #[cfg(test)]

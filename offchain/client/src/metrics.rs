@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// A metric family's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +94,18 @@ impl Metrics {
         }
         out
     }
+
+    /// [`render`](Self::render) as the answer to `GET /metrics`.
+    pub fn response(&self) -> crate::http::Response {
+        crate::http::Response { status: 200, content_type: "text/plain; version=0.0.4".to_owned(), body: self.render().into_bytes() }
+    }
+}
+
+/// Seconds since a loop's last successful poll at `last`, and whether the loop counts as live for
+/// `/health`: it polled within one `poll_interval` plus 30 s of grace.
+pub fn liveness(last: Option<Instant>, poll_interval: Duration) -> (Option<f64>, bool) {
+    let age = last.map(|t| t.elapsed().as_secs_f64());
+    (age, age.is_some_and(|age| age < 30.0 + poll_interval.as_secs_f64()))
 }
 
 #[cfg(test)]

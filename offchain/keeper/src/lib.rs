@@ -431,11 +431,7 @@ impl Keeper {
     pub async fn handle(&self, request: Request) -> Response {
         match (request.method.as_str(), request.path.as_str()) {
             ("GET", "/health") => self.health(),
-            ("GET", "/metrics") => Response {
-                status: 200,
-                content_type: "text/plain; version=0.0.4".to_owned(),
-                body: self.metrics.render().into_bytes(),
-            },
+            ("GET", "/metrics") => self.metrics.response(),
             ("POST", "/relay") => self.handle_relay(&request.body).await,
             (_, "/health" | "/metrics" | "/relay") => Response::text(405, "method not allowed\n"),
             _ => Response::text(404, "not found: try /health, /metrics or POST /relay\n"),
@@ -444,8 +440,7 @@ impl Keeper {
 
     fn health(&self) -> Response {
         let health = *self.health.lock().unwrap_or_else(|p| p.into_inner());
-        let age = health.last_success.map(|t| t.elapsed().as_secs_f64());
-        let healthy = age.is_some_and(|age| age < 30.0 + self.settings.poll_interval().as_secs_f64());
+        let (age, healthy) = ciro_client::metrics::liveness(health.last_success, self.settings.poll_interval());
         let body = serde_json::json!({
             "status": if healthy { "ok" } else { "unhealthy" },
             "head": health.head,
@@ -482,15 +477,13 @@ pub async fn run(config: &ciro_client::OperatorConfig) -> Result<(), KeeperError
     let chain = ciro_client::chain::connect_with_retries(config, true).await?;
     let store = Store::open(&config.keeper.database)?;
     let keeper = Arc::new(Keeper::new(chain, store, config.keeper.clone())?);
-    let listener = ciro_client::http::bind(&config.keeper.listen).await?;
-    if let Ok(address) = listener.local_addr() {
-        log(&format!("listening on http://{address} (/health, /metrics, POST /relay)"));
-    }
     let server = Arc::clone(&keeper);
-    tokio::spawn(ciro_client::http::serve(listener, move |request| {
+    let address = ciro_client::http::start(&config.keeper.listen, move |request| {
         let keeper = Arc::clone(&server);
         async move { Some(keeper.handle(request).await) }
-    }));
+    })
+    .await?;
+    log(&format!("listening on http://{address} (/health, /metrics, POST /relay)"));
     keeper.run().await;
     Ok(())
 }

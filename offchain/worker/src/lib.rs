@@ -340,8 +340,8 @@ impl WorkerNode {
     pub fn handle_http(&self, request: &Request) -> Response {
         match (request.method.as_str(), request.path.as_str()) {
             ("GET", "/health") => {
-                let age = self.last_poll.lock().unwrap_or_else(|p| p.into_inner()).map(|t| t.elapsed().as_secs_f64());
-                let healthy = age.is_some_and(|age| age < 30.0 + self.settings.poll_interval().as_secs_f64());
+                let last_poll = *self.last_poll.lock().unwrap_or_else(|p| p.into_inner());
+                let (age, healthy) = ciro_client::metrics::liveness(last_poll, self.settings.poll_interval());
                 let body = serde_json::json!({
                     "status": if healthy { "ok" } else { "unhealthy" },
                     "address": format!("{:#x}", self.address),
@@ -350,11 +350,7 @@ impl WorkerNode {
                 });
                 Response::json(if healthy { 200 } else { 503 }, &body)
             }
-            ("GET", "/metrics") => Response {
-                status: 200,
-                content_type: "text/plain; version=0.0.4".to_owned(),
-                body: self.metrics.render().into_bytes(),
-            },
+            ("GET", "/metrics") => self.metrics.response(),
             _ => Response::text(404, "not found: try /health or /metrics\n"),
         }
     }
@@ -392,15 +388,13 @@ pub async fn run(config: &OperatorConfig) -> Result<(), ClientError> {
         )));
     }
     let node = Arc::new(WorkerNode::new(chain, config)?);
-    let listener = ciro_client::http::bind(&config.worker.listen).await?;
-    if let Ok(local) = listener.local_addr() {
-        log(&format!("worker {address:#x} listening on http://{local} (/health, /metrics)"));
-    }
     let server = Arc::clone(&node);
-    tokio::spawn(ciro_client::http::serve(listener, move |request| {
+    let local = ciro_client::http::start(&config.worker.listen, move |request| {
         let node = Arc::clone(&server);
         async move { Some(node.handle_http(&request)) }
-    }));
+    })
+    .await?;
+    log(&format!("worker {address:#x} listening on http://{local} (/health, /metrics)"));
     node.run().await;
     Ok(())
 }

@@ -23,32 +23,25 @@ struct Args {
     poll_interval_ms: Option<u64>,
 }
 
+async fn run(args: Args) -> anyhow::Result<String> {
+    let mut config = args.connection.load()?;
+    if let Some(database) = args.database {
+        config.keeper.database = database;
+    }
+    if let Some(listen) = args.listen {
+        config.keeper.listen = listen;
+    }
+    if let Some(sponsor) = args.sponsor {
+        config.keeper.sponsor = Some(sponsor);
+    }
+    if let Some(interval) = args.poll_interval_ms {
+        config.keeper.poll_interval_ms = interval;
+    }
+    ciro_keeper::run(&config).await?;
+    Ok(String::new())
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    let result = async {
-        let mut config = args.connection.load()?;
-        if let Some(database) = args.database {
-            config.keeper.database = database;
-        }
-        if let Some(listen) = args.listen {
-            config.keeper.listen = listen;
-        }
-        if let Some(sponsor) = args.sponsor {
-            config.keeper.sponsor = Some(sponsor);
-        }
-        if let Some(interval) = args.poll_interval_ms {
-            config.keeper.poll_interval_ms = interval;
-        }
-        ciro_keeper::run(&config).await?;
-        anyhow::Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    ciro_cli::exit_with(run(Args::parse()).await)
 }

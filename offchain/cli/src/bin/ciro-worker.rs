@@ -1,7 +1,7 @@
 //! `ciro-worker`: a GPU provider's node.
 
 use clap::{Parser, Subcommand};
-use ciro_cli::commands::WorkerCommand;
+use ciro_cli::commands::{RegisterArgs, StakeArgs, WorkerCommand};
 
 /// Ciro's worker node: detects the hardware, registers and stakes, and proves the jobs assigned
 /// to it (`start`).
@@ -22,19 +22,9 @@ enum Command {
     /// Show the CUDA devices (through the driver) or the CPU, and the capability bitmask.
     CheckHardware,
     /// Register this account as a worker with this machine's hardware.
-    Register {
-        /// Jobs held at once.
-        #[arg(long, default_value_t = 2)]
-        max_concurrent_jobs: u8,
-        /// Commission on delegators' rewards, in basis points.
-        #[arg(long, default_value_t = 1_000)]
-        commission_bps: u16,
-    },
+    Register(RegisterArgs),
     /// Stake CIRO.
-    Stake {
-        /// CIRO to stake.
-        amount: String,
-    },
+    Stake(StakeArgs),
     /// This worker's standing.
     Status,
     /// Rewards to claim and balance.
@@ -64,10 +54,8 @@ async fn run(args: Args) -> anyhow::Result<String> {
     };
     match args.command {
         Command::CheckHardware => ciro_cli::commands::check_hardware(args.json),
-        Command::Register { max_concurrent_jobs, commission_bps } => {
-            ciro_cli::run(worker(WorkerCommand::Register { max_concurrent_jobs, commission_bps })).await
-        }
-        Command::Stake { amount } => ciro_cli::run(worker(WorkerCommand::Stake { amount })).await,
+        Command::Register(register) => ciro_cli::run(worker(WorkerCommand::Register(register))).await,
+        Command::Stake(stake) => ciro_cli::run(worker(WorkerCommand::Stake(stake))).await,
         Command::Status => ciro_cli::run(worker(WorkerCommand::Status { address: None })).await,
         Command::Earnings => ciro_cli::run(worker(WorkerCommand::Earnings { address: None })).await,
         Command::Start { state_dir, listen, max_concurrent_jobs, poll_interval_ms } => {
@@ -92,14 +80,5 @@ async fn run(args: Args) -> anyhow::Result<String> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Args::parse()).await {
-        Ok(output) => {
-            print!("{output}");
-            std::process::ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    ciro_cli::exit_with(run(Args::parse()).await)
 }

@@ -103,12 +103,10 @@ pub struct FlakyRpc {
 
 impl FlakyRpc {
     pub async fn start(upstream: String, drop_request: f64, drop_answer: f64, delay: f64) -> Result<Self> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}/rpc", listener.local_addr()?);
         let counters = [Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))];
         let [requests, answers, delays, forwarded] = counters.clone();
         let client = reqwest::Client::new();
-        tokio::spawn(ciro_client::http::serve(listener, move |request| {
+        let address = ciro_client::http::start("127.0.0.1:0", move |request| {
             let (client, upstream) = (client.clone(), upstream.clone());
             let (requests, answers, delays, forwarded) = (requests.clone(), answers.clone(), delays.clone(), forwarded.clone());
             async move {
@@ -130,7 +128,9 @@ impl FlakyRpc {
                 }
                 Some(ciro_client::http::Response { status, content_type: "application/json".to_owned(), body })
             }
-        }));
+        })
+        .await?;
+        let url = format!("http://{address}/rpc");
         let [dropped_requests, dropped_answers, delayed, forwarded] = counters;
         Ok(FlakyRpc { url, dropped_requests, dropped_answers, delayed, forwarded })
     }
