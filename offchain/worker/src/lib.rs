@@ -285,9 +285,10 @@ impl WorkerNode {
         let elapsed = started.elapsed();
         self.metrics.add("ciro_worker_prove_seconds_total", &[], elapsed.as_secs_f64());
         {
-            // Future refusals assume twice the slowest proof seen, plus a margin for submitting.
+            // Future refusals assume twice the latest proof plus a margin for submitting, never
+            // less than the configured estimate.
             let mut estimate = self.prove_estimate.lock().unwrap_or_else(|p| p.into_inner());
-            *estimate = (elapsed * 2 + Duration::from_secs(10)).max(Duration::from_secs(self.settings.prove_estimate_seconds).min(*estimate));
+            *estimate = (elapsed * 2 + Duration::from_secs(10)).max(Duration::from_secs(self.settings.prove_estimate_seconds));
         }
         let proof = proven.decoded.to_calldata();
         let output_commitment = proven.decoded.output_commitment;
