@@ -29,6 +29,9 @@ pub const SPONSORED_CLIENT: usize = 5;
 pub const PAYMENT_CIRO: u128 = 100;
 /// CIRO the sponsor deposits in the Paymaster.
 pub const SPONSOR_BUDGET_CIRO: u128 = 50;
+/// Sponsored requests per day the sponsor pays the keeper for: its worst-case daily spend is this
+/// times the Paymaster's reimbursement, whatever accounts the keeper relays for.
+pub const KEEPER_DAILY_REQUESTS: u32 = 100;
 
 /// One row of the lifecycle table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,7 +169,7 @@ pub async fn run(market: &Market<'_>, site: &OperatorSite, model: &std::path::Pa
 }
 
 /// Funds the clients (1,000 and 500 CIRO) and the workers (5,000 each), funds the sponsor's
-/// Paymaster budget and approves the keeper as its relayer, registers and stakes both workers
+/// Paymaster budget and approves the keeper as its relayer (`KEEPER_DAILY_REQUESTS` a day), registers and stakes both workers
 /// with `ciro-worker`, and registers `model` with `ciro`; returns the model's id.
 ///
 /// # Errors
@@ -186,7 +189,7 @@ pub async fn set_up(market: &Market<'_>, site: &OperatorSite, model: &std::path:
             vec![
                 market.token().approve_getcall(&ContractAddress(paymaster_address), &budget),
                 paymaster.deposit_getcall(&budget),
-                paymaster.set_relayer_approval_getcall(&ContractAddress(network.address(actor::KEEPER)?), &true),
+                paymaster.set_relayer_allowance_getcall(&ContractAddress(network.address(actor::KEEPER)?), &KEEPER_DAILY_REQUESTS),
             ],
         )
         .await?;

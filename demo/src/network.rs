@@ -57,6 +57,8 @@ impl LocalNetwork {
         config.network.rpc_url = devnet.url().to_string();
         config.account.address = format!("{:#x}", address(actor::DEPLOYER)?);
         config.roles.oracle = format!("{:#x}", address(actor::ORACLE)?);
+        // The keeper alone may assign jobs.
+        config.roles.assigner = format!("{:#x}", address(actor::KEEPER)?);
         config.governance.council = actor::COUNCIL.iter().map(|&i| address(i).map(|a| format!("{a:#x}"))).collect::<Result<_, _>>()?;
         config.governance.council_threshold = 2;
 

@@ -13,10 +13,11 @@
 //! [roles]                # addresses, "deployer", or "governance_treasury" (the deployed one)
 //! governance = "governance_treasury"
 //! treasury = "governance_treasury"
-//! oracle = "0x…"
+//! oracle = "0x…"                         # a dedicated key, not the deployer's
 //! emergency_council = "governance_treasury"
-//! minter = "deployer"
+//! minter = "none"                        # or an address; "none" = nobody mints until governance says
 //! initial_holder = "deployer"
+//! assigner = "0x…"                       # the keeper: the only caller of JobManager.assign_job
 //!
 //! [governance]                           # GovernanceTreasury's parameters and council
 //! proposal_threshold_ciro = 100000
@@ -33,7 +34,7 @@
 //! reimbursement_milli_ciro = 100         # 0.1 CIRO to the relayer per request
 //!
 //! [token]
-//! mint_limit_ciro = 10000000             # whole CIRO per period
+//! mint_limit_ciro = 0                    # whole CIRO per period
 //! mint_period_seconds = 86400
 //!
 //! [pool]
@@ -46,8 +47,15 @@
 //! [job_manager]
 //! platform_fee_bps = 500
 //! burn_share_bps = 3000
+//! min_completion_window_seconds = 300    # optional; the contract's default when absent
 //! ```
+//!
+//! Outside a local devnet, [`DeployConfig::role_warnings`] reports roles that put the system in one
+//! key's hands (a minter that may mint, the deployer as oracle, a council one signature can move,
+//! one key holding several roles); `ciro-deploy` prints them loudly and, with
+//! `--deny-role-warnings`, refuses to deploy.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -184,7 +192,9 @@ pub struct AccountSection {
 }
 
 /// `[roles]`: addresses, `"deployer"`, or `"governance_treasury"` (the GovernanceTreasury this
-/// deployment creates; not for `minter` and `initial_holder`, which the token needs first).
+/// deployment creates; not for `minter` and `initial_holder`, which the token needs first, nor for
+/// `assigner`, which must be an account). `minter` may also be `"none"`: the zero address, so
+/// nobody can mint until governance appoints a minter.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RolesSection {
@@ -196,10 +206,12 @@ pub struct RolesSection {
     pub oracle: String,
     /// May pause the token.
     pub emergency_council: String,
-    /// May mint within the rate limit.
+    /// May mint within the rate limit; `"none"` for nobody.
     pub minter: String,
     /// Receives the 50,000,000 CIRO minted at deployment.
     pub initial_holder: String,
+    /// The keeper account, the only one that may call JobManager's `assign_job`.
+    pub assigner: String,
 }
 
 /// `[token]`.
@@ -236,10 +248,23 @@ pub struct JobManagerSection {
     pub platform_fee_bps: u16,
     /// Share of the fee burned, basis points.
     pub burn_share_bps: u16,
+    /// The least time between a job's assignment and its deadline; the contract's default (300 s)
+    /// when absent.
+    #[serde(default)]
+    pub min_completion_window_seconds: Option<u64>,
 }
+
+/// Bounds JobManager accepts for its minimum completion window.
+pub const MIN_COMPLETION_WINDOW_RANGE: (u64, u64) = (10, 7 * 86_400);
 
 /// The keyword for the GovernanceTreasury this deployment creates.
 pub const GOVERNANCE_TREASURY: &str = "governance_treasury";
+
+/// The keyword for no minter (the zero address).
+pub const NO_MINTER: &str = "none";
+
+/// The network name under which unsafe roles are expected (a local chain) and not reported.
+pub const LOCAL_NETWORK: &str = "devnet";
 
 /// The roles with `"deployer"` and `"governance_treasury"` resolved to addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,10 +277,12 @@ pub struct Roles {
     pub oracle: Felt,
     /// Emergency council.
     pub emergency_council: Felt,
-    /// Minter.
+    /// Minter (zero: nobody).
     pub minter: Felt,
     /// Initial holder.
     pub initial_holder: Felt,
+    /// JobManager's assigner (the keeper).
+    pub assigner: Felt,
 }
 
 impl DeployConfig {
@@ -291,6 +318,15 @@ impl DeployConfig {
         self.roles(Felt::ONE, Felt::TWO)?;
         if self.roles.minter == GOVERNANCE_TREASURY || self.roles.initial_holder == GOVERNANCE_TREASURY {
             return Err(invalid("roles", "minter and initial_holder cannot be the governance_treasury (the token is deployed first)"));
+        }
+        if self.roles.assigner == GOVERNANCE_TREASURY {
+            return Err(invalid("roles.assigner", "the keeper's account address (or \"deployer\"), not the governance_treasury"));
+        }
+        if let Some(window) = self.job_manager.min_completion_window_seconds {
+            let (low, high) = MIN_COMPLETION_WINDOW_RANGE;
+            if !(low..=high).contains(&window) {
+                return Err(invalid("job_manager.min_completion_window_seconds", "between 10 and 604800 (7 days)"));
+            }
         }
         let council = self.council(Felt::ONE)?;
         let governance = &self.governance;
@@ -362,13 +398,15 @@ impl DeployConfig {
                 parse_address(value, deployer, field)
             }
         };
+        let minter = if r.minter == NO_MINTER { Ok(Felt::ZERO) } else { resolve(&r.minter, "roles.minter") };
         Ok(Roles {
             governance: resolve(&r.governance, "roles.governance")?,
             treasury: resolve(&r.treasury, "roles.treasury")?,
             oracle: resolve(&r.oracle, "roles.oracle")?,
             emergency_council: resolve(&r.emergency_council, "roles.emergency_council")?,
-            minter: resolve(&r.minter, "roles.minter")?,
+            minter: minter?,
             initial_holder: resolve(&r.initial_holder, "roles.initial_holder")?,
+            assigner: resolve(&r.assigner, "roles.assigner")?,
         })
     }
 
@@ -381,6 +419,35 @@ impl DeployConfig {
             return Err(invalid("governance.council", "name at least one member"));
         }
         self.governance.council.iter().map(|member| parse_address(member, deployer, "governance.council")).collect()
+    }
+
+    /// Whether this is a local chain, where convenient (unsafe) roles are expected: the network is
+    /// named `devnet` and the chain is not mainnet.
+    pub fn is_local(&self) -> bool {
+        let mainnet = cairo_short_string_to_felt("SN_MAIN").ok();
+        self.network.name == LOCAL_NETWORK && self.chain_id().ok() != mainnet
+    }
+
+    /// The roles that put the system in one key's hands, for a deployment by `deployer` whose
+    /// GovernanceTreasury is at `treasury`; none on a local devnet ([`Self::is_local`]).
+    ///
+    /// # Errors
+    /// A role or council member is not an address or a keyword.
+    pub fn role_warnings(&self, deployer: Felt, treasury: Felt) -> Result<Vec<RoleWarning>, ConfigError> {
+        if self.is_local() {
+            return Ok(Vec::new());
+        }
+        let roles = self.roles(deployer, treasury)?;
+        let council = self.council(deployer)?;
+        Ok(role_warnings(&RoleCheck {
+            deployer,
+            treasury,
+            roles: &roles,
+            council: &council,
+            council_threshold: self.governance.council_threshold,
+            mint_limit_ciro: self.token.mint_limit_ciro,
+            mint_period_seconds: self.token.mint_period_seconds,
+        }))
     }
 
     /// The deployer's signer, from the environment variable or the keystore.
@@ -404,6 +471,143 @@ impl DeployConfig {
             .map_err(|_| invalid("account.private_key_env", &format!("{variable} does not hold a 0x… private key")))?;
         Ok(LocalWallet::from(SigningKey::from_secret_scalar(secret)))
     }
+}
+
+/// What [`role_warnings`] looks at: resolved roles and the parameters that make them dangerous.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleCheck<'a> {
+    /// The deploying account.
+    pub deployer: Felt,
+    /// The GovernanceTreasury's address (a contract, not a key).
+    pub treasury: Felt,
+    /// Every role, resolved.
+    pub roles: &'a Roles,
+    /// The GovernanceTreasury's council members.
+    pub council: &'a [Felt],
+    /// Confirmations a council action needs.
+    pub council_threshold: u32,
+    /// Whole CIRO the minter may mint per period.
+    pub mint_limit_ciro: u64,
+    /// The minting period.
+    pub mint_period_seconds: u64,
+}
+
+/// A role assignment that puts the system in one key's hands: fine on a local chain, a risk on a
+/// real one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleWarning {
+    /// An address may mint outside governance (enough, over time, to pass quorum and the 67% bar).
+    MinterCanMint {
+        /// The minter.
+        minter: Felt,
+        /// Whether it is the deployer.
+        is_deployer: bool,
+        /// Whole CIRO per period.
+        limit_ciro: u64,
+        /// The period.
+        period_seconds: u64,
+    },
+    /// The deployer's key sets the CIRO/USD price (stakes' value, slashing amounts).
+    OracleIsDeployer {
+        /// The oracle.
+        oracle: Felt,
+    },
+    /// One signature moves the emergency council (pauses, proposal cancellations).
+    SingleKeyCouncil {
+        /// Council members.
+        members: usize,
+        /// Confirmations needed.
+        threshold: u32,
+    },
+    /// One key holds two or more of minter, oracle and council.
+    RolesShareAKey {
+        /// The key.
+        key: Felt,
+        /// Whether it is the deployer.
+        is_deployer: bool,
+        /// The roles it holds, among `minter`, `oracle` and `council`.
+        roles: Vec<&'static str>,
+    },
+}
+
+impl fmt::Display for RoleWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let whose = |is_deployer: bool| if is_deployer { " (the deployer)" } else { "" };
+        match self {
+            RoleWarning::MinterCanMint { minter, is_deployer, limit_ciro, period_seconds } => write!(
+                f,
+                "the minter {minter:#x}{} may mint {limit_ciro} CIRO every {period_seconds} s outside governance, enough \
+                 in time to pass quorum and the 67% bar alone: set roles.minter = \"none\" or token.mint_limit_ciro = 0 \
+                 and let governance appoint a minter",
+                whose(*is_deployer)
+            ),
+            RoleWarning::OracleIsDeployer { oracle } => write!(
+                f,
+                "the oracle is the deployer's key {oracle:#x}: it sets the CIRO/USD price that values stakes and \
+                 slashing; set roles.oracle to a dedicated oracle key"
+            ),
+            RoleWarning::SingleKeyCouncil { members, threshold } => write!(
+                f,
+                "the emergency council is {threshold}-of-{members}: one key can pause JobManager, CDC_Pool and the \
+                 token and cancel proposals; name at least 3 members in governance.council with a \
+                 governance.council_threshold of at least 2"
+            ),
+            RoleWarning::RolesShareAKey { key, is_deployer, roles } => write!(
+                f,
+                "one key, {key:#x}{}, holds {}: give each role its own key",
+                whose(*is_deployer),
+                roles.join(" and ")
+            ),
+        }
+    }
+}
+
+/// The roles in `check` that put the system in one key's hands, in a fixed order: the minter, the
+/// oracle, the council, then each key holding several of those roles. Whether the network is a
+/// local one is the caller's concern ([`DeployConfig::role_warnings`] skips devnet).
+pub fn role_warnings(check: &RoleCheck<'_>) -> Vec<RoleWarning> {
+    let roles = check.roles;
+    let mut warnings = Vec::new();
+    let minter_can_mint = roles.minter != Felt::ZERO && check.mint_limit_ciro > 0;
+    if minter_can_mint {
+        warnings.push(RoleWarning::MinterCanMint {
+            minter: roles.minter,
+            is_deployer: roles.minter == check.deployer,
+            limit_ciro: check.mint_limit_ciro,
+            period_seconds: check.mint_period_seconds,
+        });
+    }
+    if roles.oracle == check.deployer {
+        warnings.push(RoleWarning::OracleIsDeployer { oracle: roles.oracle });
+    }
+    let single_key_council = check.council_threshold <= 1 || check.council.len() <= 1;
+    if single_key_council {
+        warnings.push(RoleWarning::SingleKeyCouncil { members: check.council.len(), threshold: check.council_threshold });
+    }
+
+    // The keys that can act alone in each role.
+    let mut holders: Vec<(Felt, &'static str)> = Vec::new();
+    if minter_can_mint {
+        holders.push((roles.minter, "minter"));
+    }
+    holders.push((roles.oracle, "oracle"));
+    if roles.emergency_council != check.treasury && roles.emergency_council != Felt::ZERO {
+        holders.push((roles.emergency_council, "council"));
+    }
+    if check.council_threshold <= 1 {
+        holders.extend(check.council.iter().map(|&member| (member, "council")));
+    }
+    let mut keys: Vec<Felt> = holders.iter().map(|&(key, _)| key).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let mut held: Vec<&'static str> = holders.iter().filter(|&&(k, _)| k == key).map(|&(_, role)| role).collect();
+        held.dedup();
+        if held.len() >= 2 {
+            warnings.push(RoleWarning::RolesShareAKey { key, is_deployer: key == check.deployer, roles: held });
+        }
+    }
+    warnings
 }
 
 fn invalid(field: &'static str, message: &str) -> ConfigError {
@@ -435,10 +639,22 @@ pub fn parse_felt_or_short_string(value: &str) -> Option<Felt> {
 mod tests {
     use super::*;
 
-    /// The template, with the one value a deployer must fill in filled in.
+    /// The template, with the values a deployer must fill in filled in: its account 0x1234, the
+    /// oracle 0x0a, the keeper 0x0b and council members 0xc1, 0xc2 and 0xc3.
     fn sepolia() -> String {
-        include_str!("../networks/sepolia.toml").replace("REPLACE_WITH_YOUR_ACCOUNT_ADDRESS", "0x1234")
+        include_str!("../networks/sepolia.toml")
+            .replace("REPLACE_WITH_YOUR_ACCOUNT_ADDRESS", "0x1234")
+            .replace("REPLACE_WITH_ORACLE_ADDRESS", "0x0a")
+            .replace("REPLACE_WITH_KEEPER_ADDRESS", "0x0b")
+            .replace("REPLACE_WITH_COUNCIL_MEMBER_", "0xc")
     }
+
+    fn devnet() -> DeployConfig {
+        DeployConfig::parse(include_str!("../networks/devnet.toml"), Path::new("devnet.toml")).expect("devnet template")
+    }
+
+    const DEPLOYER: Felt = Felt::from_hex_unchecked("0x7");
+    const TREASURY: Felt = Felt::from_hex_unchecked("0x9");
 
     #[test]
     fn the_sepolia_template_parses_once_filled_in() {
@@ -453,11 +669,149 @@ mod tests {
     }
 
     #[test]
+    fn each_placeholder_must_be_filled_in() {
+        for placeholder in ["REPLACE_WITH_ORACLE_ADDRESS", "REPLACE_WITH_KEEPER_ADDRESS", "REPLACE_WITH_COUNCIL_MEMBER_2"] {
+            let text = sepolia().replace(
+                match placeholder {
+                    "REPLACE_WITH_ORACLE_ADDRESS" => "\"0x0a\"",
+                    "REPLACE_WITH_KEEPER_ADDRESS" => "\"0x0b\"",
+                    _ => "\"0xc2\"",
+                },
+                &format!("\"{placeholder}\""),
+            );
+            let error = DeployConfig::parse(&text, Path::new("x.toml")).expect_err("a placeholder is not an address");
+            let field = match placeholder {
+                "REPLACE_WITH_ORACLE_ADDRESS" => "roles.oracle",
+                "REPLACE_WITH_KEEPER_ADDRESS" => "roles.assigner",
+                _ => "governance.council",
+            };
+            assert!(error.to_string().starts_with(field), "{placeholder}: {error}");
+        }
+    }
+
+    #[test]
     fn deployer_stands_for_the_deploying_account() {
         let config = DeployConfig::parse(&sepolia(), Path::new("sepolia.toml")).expect("template is valid");
-        let roles = config.roles(Felt::from(7u8), Felt::from(9u8)).expect("roles");
-        assert_eq!(roles.minter, Felt::from(7u8));
-        assert_eq!(roles.governance, Felt::from(9u8), "governance_treasury is the deployed treasury");
+        let roles = config.roles(DEPLOYER, TREASURY).expect("roles");
+        assert_eq!(roles.initial_holder, DEPLOYER);
+        assert_eq!(roles.governance, TREASURY, "governance_treasury is the deployed treasury");
+        assert_eq!(devnet().roles(DEPLOYER, TREASURY).expect("roles").minter, DEPLOYER);
+    }
+
+    #[test]
+    fn the_sepolia_template_defaults_to_safe_roles() {
+        let config = DeployConfig::parse(&sepolia(), Path::new("sepolia.toml")).expect("template is valid");
+        assert!(!config.is_local());
+        let roles = config.roles(DEPLOYER, TREASURY).expect("roles");
+        assert_eq!(roles.minter, Felt::ZERO, "minter = \"none\": nobody mints");
+        assert_eq!(config.token.mint_limit_ciro, 0);
+        assert_eq!(roles.oracle, Felt::from_hex_unchecked("0x0a"));
+        assert_eq!(roles.assigner, Felt::from_hex_unchecked("0x0b"));
+        assert_eq!(config.council(DEPLOYER).expect("council").len(), 3);
+        assert_eq!(config.governance.council_threshold, 2);
+        assert_eq!(config.role_warnings(DEPLOYER, TREASURY).expect("warnings"), Vec::new());
+    }
+
+    /// devnet.toml's roles: the deployer mints, sets the price and is a 1-of-1 council.
+    fn devnet_roles_warnings() -> Vec<RoleWarning> {
+        vec![
+            RoleWarning::MinterCanMint { minter: DEPLOYER, is_deployer: true, limit_ciro: 10_000_000, period_seconds: 86_400 },
+            RoleWarning::OracleIsDeployer { oracle: DEPLOYER },
+            RoleWarning::SingleKeyCouncil { members: 1, threshold: 1 },
+            RoleWarning::RolesShareAKey { key: DEPLOYER, is_deployer: true, roles: vec!["minter", "oracle", "council"] },
+        ]
+    }
+
+    #[test]
+    fn devnet_roles_are_reported_on_any_other_network() {
+        let local = devnet();
+        assert!(local.is_local());
+        assert_eq!(local.role_warnings(DEPLOYER, TREASURY).expect("warnings"), Vec::new(), "a local chain");
+
+        let mut staging = devnet();
+        staging.network.name = "staging".into();
+        let warnings = staging.role_warnings(DEPLOYER, TREASURY).expect("warnings");
+        assert_eq!(warnings, devnet_roles_warnings());
+        assert_eq!(warnings.len(), 4);
+        let text = warnings.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+        assert!(text.contains("may mint 10000000 CIRO every 86400 s"), "{text}");
+        assert!(text.contains("the emergency council is 1-of-1"), "{text}");
+        assert!(text.contains("holds minter and oracle and council"), "{text}");
+
+        // Named devnet but on mainnet: not a local chain.
+        let mut mainnet = devnet();
+        mainnet.network.chain_id = "SN_MAIN".into();
+        assert!(!mainnet.is_local());
+        assert_eq!(mainnet.role_warnings(DEPLOYER, TREASURY).expect("warnings"), devnet_roles_warnings());
+    }
+
+    #[test]
+    fn each_unsafe_role_is_reported_on_its_own() {
+        let safe = DeployConfig::parse(&sepolia(), Path::new("sepolia.toml")).expect("template is valid");
+        let with = |edit: &dyn Fn(&mut DeployConfig)| {
+            let mut config = safe.clone();
+            edit(&mut config);
+            config.role_warnings(DEPLOYER, TREASURY).expect("warnings")
+        };
+        // Any address with a non-zero mint limit, not only the deployer.
+        let minter = Felt::from_hex_unchecked("0x0d");
+        assert_eq!(
+            with(&|c| {
+                c.roles.minter = "0x0d".into();
+                c.token.mint_limit_ciro = 1;
+            }),
+            vec![RoleWarning::MinterCanMint { minter, is_deployer: false, limit_ciro: 1, period_seconds: 86_400 }]
+        );
+        // A minter that may mint nothing is harmless.
+        assert_eq!(with(&|c| c.roles.minter = "deployer".into()), Vec::new());
+        assert_eq!(with(&|c| c.roles.oracle = "deployer".into()), vec![RoleWarning::OracleIsDeployer { oracle: DEPLOYER }]);
+        assert_eq!(
+            with(&|c| c.governance.council_threshold = 1),
+            vec![RoleWarning::SingleKeyCouncil { members: 3, threshold: 1 }]
+        );
+        assert_eq!(
+            with(&|c| {
+                c.governance.council = vec!["0xc1".into()];
+                c.governance.council_threshold = 1;
+            }),
+            vec![RoleWarning::SingleKeyCouncil { members: 1, threshold: 1 }]
+        );
+        // One key (not the deployer) holding the oracle and the council: an address as emergency
+        // council, or a member of a 1-of-N council.
+        let oracle = Felt::from_hex_unchecked("0x0a");
+        assert_eq!(
+            with(&|c| c.roles.emergency_council = "0x0a".into()),
+            vec![RoleWarning::RolesShareAKey { key: oracle, is_deployer: false, roles: vec!["oracle", "council"] }]
+        );
+        let shared = with(&|c| {
+            c.governance.council = vec!["0x0a".into(), "0xc2".into()];
+            c.governance.council_threshold = 1;
+        });
+        assert_eq!(shared.last(), Some(&RoleWarning::RolesShareAKey { key: oracle, is_deployer: false, roles: vec!["oracle", "council"] }));
+        // Minter and oracle on one key.
+        let both = with(&|c| {
+            c.roles.minter = "0x0a".into();
+            c.token.mint_limit_ciro = 5;
+        });
+        assert_eq!(both.last(), Some(&RoleWarning::RolesShareAKey { key: oracle, is_deployer: false, roles: vec!["minter", "oracle"] }));
+    }
+
+    #[test]
+    fn the_assigner_and_the_completion_window_are_checked() {
+        assert_eq!(devnet().job_manager.min_completion_window_seconds, Some(20));
+        let config = DeployConfig::parse(&sepolia(), Path::new("sepolia.toml")).expect("template is valid");
+        assert_eq!(config.job_manager.min_completion_window_seconds, None, "the contract's default");
+
+        let text = sepolia().replace("assigner = \"0x0b\"", "assigner = \"governance_treasury\"");
+        let error = DeployConfig::parse(&text, Path::new("x.toml")).expect_err("the treasury assigns nothing");
+        assert!(error.to_string().starts_with("roles.assigner"), "{error}");
+
+        let text = sepolia().replace("burn_share_bps = 3000", "burn_share_bps = 3000\nmin_completion_window_seconds = 5");
+        let error = DeployConfig::parse(&text, Path::new("x.toml")).expect_err("too short");
+        assert!(error.to_string().starts_with("job_manager.min_completion_window_seconds"), "{error}");
+        let text = sepolia().replace("burn_share_bps = 3000", "burn_share_bps = 3000\nmin_completion_window_seconds = 600");
+        let config = DeployConfig::parse(&text, Path::new("x.toml")).expect("in range");
+        assert_eq!(config.job_manager.min_completion_window_seconds, Some(600));
     }
 
     #[test]
@@ -473,7 +827,7 @@ mod tests {
 
     #[test]
     fn a_role_must_be_an_address_or_deployer() {
-        let text = sepolia().replace("minter = \"deployer\"", "minter = \"alice\"");
+        let text = sepolia().replace("minter = \"none\"", "minter = \"alice\"");
         let error = DeployConfig::parse(&text, Path::new("x.toml")).expect_err("bad role");
         assert!(error.to_string().contains("roles.minter"), "{error}");
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use ciro_deploy::deployer::Deployer;
-use ciro_deploy::report::outcomes_table;
+use ciro_deploy::report::{outcomes_table, warnings_banner, warnings_section};
 use ciro_deploy::{ContractArtifacts, DeployConfig, Manifest};
 use clap::Parser;
 use starknet::accounts::{ExecutionEncoding, SingleOwnerAccount};
@@ -35,6 +35,11 @@ struct Cli {
     /// Print the manifest (JSON) on stdout instead of the table.
     #[arg(long)]
     json: bool,
+    /// Refuse to deploy (send nothing) when a role warning applies: one key that may mint, the
+    /// deployer as oracle, a 1-of-N council, one key holding several roles. For CI of real
+    /// deployments; a network named `devnet` has no role warnings.
+    #[arg(long)]
+    deny_role_warnings: bool,
 }
 
 #[tokio::main]
@@ -63,17 +68,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let manifest_path = Manifest::path_for(&cli.manifest_dir, &config.network.name);
     let deployer = Deployer::prepare(&config, account, &artifacts, &manifest_path).await?;
 
+    // Before anything is sent: roles that put the system in one key's hands.
+    let plan = deployer.plan();
+    let warnings = config.role_warnings(plan.deployer, plan.address("GovernanceTreasury"))?;
+    eprint!("{}", warnings_banner(&warnings, &config.network.name));
+    if cli.deny_role_warnings && !warnings.is_empty() {
+        anyhow::bail!("{} role warning(s) with --deny-role-warnings: nothing was sent", warnings.len());
+    }
+
     if cli.dry_run {
         let outcomes = deployer.dry_run().await?;
         print!("{}", outcomes_table(&outcomes, "estimated fee (STRK)"));
+        print!("{}", warnings_section(&warnings));
         return Ok(());
     }
     let report = deployer.run(cli.until.as_deref()).await?;
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&report.manifest)?);
+        eprint!("{}", warnings_banner(&warnings, &config.network.name));
         return Ok(());
     }
     print!("{}", outcomes_table(&report.outcomes, "fee (STRK)"));
+    print!("{}", warnings_section(&warnings));
     println!("\nmanifest: {}", manifest_path.display());
     if let Some(verified) = &report.manifest.verified {
         println!("wiring read back at block {}: {} checks passed", verified.block_number, verified.checks.len());

@@ -46,6 +46,10 @@ pub const SPONSORED: [(&str, &str); 3] =
 /// Contracts with an emergency pause besides the token (whose council is a constructor argument).
 pub const PAUSABLE: [&str; 2] = ["JobManager", "CDCPool"];
 
+/// Contracts whose CIRO transfers stay open while the token is paused, so that refunds and exits
+/// (cancelled and timed-out jobs, unstaking) keep working during an emergency.
+pub const PAUSE_EXEMPT: [&str; 2] = ["JobManager", "CDCPool"];
+
 /// One CIRO in base units.
 const CIRO: u128 = 1_000_000_000_000_000_000;
 
@@ -93,6 +97,12 @@ pub enum ConfigStep {
     SetBurnReporter,
     /// JobManager sends the burn share to BurnManager and takes the share from its schedule.
     SetJobManagerBurnManager,
+    /// JobManager's assigner: the keeper, the only caller of `assign_job`.
+    SetAssigner,
+    /// JobManager's minimum completion window, when the configuration sets one.
+    SetMinCompletionWindow,
+    /// The token keeps a contract's transfers open while paused (refunds and exits).
+    SetPauseExempt(&'static str),
     /// A pausable contract learns the emergency council.
     SetEmergencyCouncil(&'static str),
     /// The token learns the emergency council, when it is the GovernanceTreasury (deployed after
@@ -115,6 +125,9 @@ impl ConfigStep {
             ConfigStep::SetPoolJobManager => "CDCPool.set_job_manager".into(),
             ConfigStep::SetBurnReporter => "BurnManager.set_reporter".into(),
             ConfigStep::SetJobManagerBurnManager => "JobManager.set_burn_manager".into(),
+            ConfigStep::SetAssigner => "JobManager.set_assigner".into(),
+            ConfigStep::SetMinCompletionWindow => "JobManager.set_min_completion_window".into(),
+            ConfigStep::SetPauseExempt(contract) => format!("CIROToken.set_pause_exempt {contract}"),
             ConfigStep::SetEmergencyCouncil(contract) => format!("{contract}.set_emergency_council"),
             ConfigStep::SetTokenEmergencyCouncil => "CIROToken.set_emergency_council".into(),
             ConfigStep::RegisterPausableTarget(contract) => format!("GovernanceTreasury.register_pausable_target {contract}"),
@@ -141,6 +154,7 @@ pub struct Plan {
     token_parameters: (u128, u64),
     fee_parameters: (u16, u16),
     unstake_cooldown: u64,
+    min_completion_window: Option<u64>,
 }
 
 fn ser<T: CairoSerde<RustType = T>>(value: &T) -> Vec<Felt> {
@@ -253,7 +267,17 @@ impl Plan {
             [ser(&initial_governance), ser(&ContractAddress(token)), ser(&paymaster.daily_quota), ser(&u256(reimbursement))]
                 .concat(),
         )?;
-        let mut steps = vec![ConfigStep::SetPoolJobManager, ConfigStep::SetBurnReporter, ConfigStep::SetJobManagerBurnManager];
+        // All wiring happens while the deployer still governs every contract, before the hand-over.
+        let mut steps = vec![
+            ConfigStep::SetPoolJobManager,
+            ConfigStep::SetBurnReporter,
+            ConfigStep::SetJobManagerBurnManager,
+            ConfigStep::SetAssigner,
+        ];
+        if jm.min_completion_window_seconds.is_some() {
+            steps.push(ConfigStep::SetMinCompletionWindow);
+        }
+        steps.extend(PAUSE_EXEMPT.into_iter().map(ConfigStep::SetPauseExempt));
         steps.extend(SPONSORED.into_iter().map(|(contract, entry_point)| ConfigStep::AllowSponsored(contract, entry_point)));
         steps.extend(PAUSABLE.into_iter().map(ConfigStep::SetEmergencyCouncil));
         if early_roles.emergency_council != roles.emergency_council {
@@ -277,6 +301,7 @@ impl Plan {
             token_parameters: (mint_limit, config.token.mint_period_seconds),
             fee_parameters: (jm.platform_fee_bps, jm.burn_share_bps),
             unstake_cooldown: pool_config.unstake_cooldown_seconds,
+            min_completion_window: jm.min_completion_window_seconds,
         })
     }
 
@@ -293,6 +318,24 @@ impl Plan {
         self.contracts.iter().find(|c| c.name == name).map_or(Felt::ZERO, |c| c.address)
     }
 
+    /// The wiring steps [`Plan::verify`] reads back: every step but the governance hand-over
+    /// (checked on its own).
+    fn wiring_steps(&self) -> Vec<ConfigStep> {
+        let mut steps = vec![
+            ConfigStep::SetBurnReporter,
+            ConfigStep::SetJobManagerBurnManager,
+            ConfigStep::SetTokenEmergencyCouncil,
+            ConfigStep::SetAssigner,
+        ];
+        if self.min_completion_window.is_some() {
+            steps.push(ConfigStep::SetMinCompletionWindow);
+        }
+        steps.extend(PAUSE_EXEMPT.into_iter().map(ConfigStep::SetPauseExempt));
+        steps.extend(PAUSABLE.into_iter().map(ConfigStep::SetEmergencyCouncil));
+        steps.extend(SPONSORED.into_iter().map(|(contract, entry_point)| ConfigStep::AllowSponsored(contract, entry_point)));
+        steps
+    }
+
     /// The transaction's call for `step`.
     pub fn call<A: ConnectedAccount + Sync + Clone>(&self, account: &A, step: ConfigStep) -> Call {
         match step {
@@ -302,6 +345,12 @@ impl Plan {
                 .set_reporter_getcall(&ContractAddress(self.address("JobManager"))),
             ConfigStep::SetJobManagerBurnManager => JobManager::new(self.address("JobManager"), account.clone())
                 .set_burn_manager_getcall(&ContractAddress(self.address("BurnManager"))),
+            ConfigStep::SetAssigner => JobManager::new(self.address("JobManager"), account.clone())
+                .set_assigner_getcall(&ContractAddress(self.roles.assigner)),
+            ConfigStep::SetMinCompletionWindow => JobManager::new(self.address("JobManager"), account.clone())
+                .set_min_completion_window_getcall(&self.min_completion_window.unwrap_or_default()),
+            ConfigStep::SetPauseExempt(contract) => CiroToken::new(self.address("CIROToken"), account.clone())
+                .set_pause_exempt_getcall(&ContractAddress(self.address(contract)), &true),
             ConfigStep::SetEmergencyCouncil(contract) => {
                 // JobManager and CDC_Pool expose the same IPausable entry points.
                 JobManager::new(self.address(contract), account.clone())
@@ -358,6 +407,27 @@ impl Plan {
                     .map_err(|e| read_error("JobManager.burn_manager", e))?;
                 Ok(current.0 == self.address("BurnManager"))
             }
+            ConfigStep::SetAssigner => {
+                let current = JobManagerReader::new(self.address("JobManager"), provider)
+                    .assigner()
+                    .call()
+                    .await
+                    .map_err(|e| read_error("JobManager.assigner", e))?;
+                Ok(current.0 == self.roles.assigner)
+            }
+            ConfigStep::SetMinCompletionWindow => {
+                let current = JobManagerReader::new(self.address("JobManager"), provider)
+                    .min_completion_window()
+                    .call()
+                    .await
+                    .map_err(|e| read_error("JobManager.min_completion_window", e))?;
+                Ok(Some(current) == self.min_completion_window)
+            }
+            ConfigStep::SetPauseExempt(contract) => CiroTokenReader::new(self.address("CIROToken"), provider)
+                .is_pause_exempt(&ContractAddress(self.address(contract)))
+                .call()
+                .await
+                .map_err(|e| read_error("CIROToken.is_pause_exempt", e)),
             ConfigStep::SetEmergencyCouncil(contract) => {
                 let current = JobManagerReader::new(self.address(contract), provider)
                     .emergency_council()
@@ -462,11 +532,7 @@ impl Plan {
         );
         let fees = manager.fee_parameters().call().await.map_err(|e| read_error("JobManager.fee_parameters", e))?;
         check(format!("JobManager.fee_parameters = {:?} bps", self.fee_parameters), fees == self.fee_parameters);
-        for step in [ConfigStep::SetBurnReporter, ConfigStep::SetJobManagerBurnManager, ConfigStep::SetTokenEmergencyCouncil]
-            .into_iter()
-            .chain(PAUSABLE.into_iter().map(ConfigStep::SetEmergencyCouncil))
-            .chain(SPONSORED.into_iter().map(|(contract, entry_point)| ConfigStep::AllowSponsored(contract, entry_point)))
-        {
+        for step in self.wiring_steps() {
             check(format!("{} in effect", step.name()), self.step_in_effect(provider, step).await?);
         }
         if self.roles.emergency_council == self.address("GovernanceTreasury") {

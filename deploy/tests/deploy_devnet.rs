@@ -1,6 +1,7 @@
 //! `ciro-deploy` run as a process against a real devnet: a full deployment verified by reading it
 //! back, a dry run that sends nothing, resuming after an interruption (between steps, and between
-//! sending a transaction and recording it), and the refusals (wrong chain, changed configuration).
+//! sending a transaction and recording it), the refusals (wrong chain, changed configuration), and
+//! the role warnings outside devnet.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -115,6 +116,31 @@ async fn a_dry_run_estimates_every_step_and_sends_nothing() -> anyhow::Result<()
     }
     assert_eq!(setup.nonce().await?, Felt::ZERO, "nothing was sent");
     assert!(!setup.manifest_path().exists(), "a dry run writes no manifest");
+    assert!(!stdout.contains("role warnings"), "devnet's convenient roles are not reported: {stdout}");
+    Ok(())
+}
+
+/// devnet.toml's roles (the deployer mints, sets the price, is a 1-of-1 council) on a network not
+/// named devnet: the dry run warns on stderr and in its output; with `--deny-role-warnings` it
+/// refuses and sends nothing.
+#[tokio::test]
+async fn unsafe_roles_are_reported_loudly_outside_devnet() -> anyhow::Result<()> {
+    let setup = Setup::new("role-warnings").await?;
+    setup.write_config(&setup.config_text(|text| text.replace("name = \"devnet\"", "name = \"staging\"")))?;
+    let output = setup.ciro_deploy(&["--dry-run"])?;
+    assert!(output.status.success(), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stderr.contains("WARNING: 4 unsafe role assignment(s) for network `staging`"), "{stderr}");
+    assert!(stdout.contains("role warnings (4)"), "{stdout}");
+    for part in ["may mint 10000000 CIRO", "the oracle is the deployer's key", "1-of-1", "holds minter and oracle and council"] {
+        assert!(stderr.contains(part) && stdout.contains(part), "{part}: {stderr}\n{stdout}");
+    }
+
+    let denied = setup.ciro_deploy(&["--deny-role-warnings"])?;
+    assert!(!denied.status.success());
+    assert!(text(&denied).contains("4 role warning(s) with --deny-role-warnings: nothing was sent"), "{}", text(&denied));
+    assert_eq!(setup.nonce().await?, Felt::ZERO, "nothing was sent");
     Ok(())
 }
 
@@ -177,7 +203,14 @@ async fn an_interrupted_deployment_resumes_without_redoing_finished_steps() -> a
     assert!(verified.checks.iter().any(|c| c.starts_with("CDCPool.job_manager")), "{:?}", verified.checks);
     assert!(verified.checks.iter().any(|c| c.starts_with("JobManager.set_burn_manager")), "{:?}", verified.checks);
     // devnet.toml hands governance and the emergency council to the GovernanceTreasury.
-    for check in ["JobManager.governance = GovernanceTreasury", "CIROToken.set_emergency_council in effect"] {
+    for check in [
+        "JobManager.governance = GovernanceTreasury",
+        "CIROToken.set_emergency_council in effect",
+        "JobManager.set_assigner in effect",
+        "JobManager.set_min_completion_window in effect",
+        "CIROToken.set_pause_exempt JobManager in effect",
+        "CIROToken.set_pause_exempt CDCPool in effect",
+    ] {
         assert!(verified.checks.iter().any(|c| c == check), "{check}: {:?}", verified.checks);
     }
     assert_eq!(done.compilers.cairo, "2.1.0");
@@ -208,6 +241,17 @@ async fn governance_is_handed_over_and_read_back() -> anyhow::Result<()> {
     let reader = ciro_bindings::cdc_pool::CdcPoolReader::new(pool, setup.devnet.provider());
     assert_eq!(reader.pending_governance().call().await?.0, council);
     assert_eq!(reader.treasury().call().await?.0, council);
+    // The wiring the deployer did before handing governance over.
+    let deployer = setup.devnet.predeployed_accounts()[0].address;
+    let job_manager = manifest.address_of("JobManager").ok_or_else(|| anyhow::anyhow!("JobManager deployed"))?;
+    let jobs = ciro_bindings::job_manager::JobManagerReader::new(job_manager, setup.devnet.provider());
+    assert_eq!(jobs.assigner().call().await?.0, deployer, "devnet.toml: assigner = \"deployer\"");
+    assert_eq!(jobs.min_completion_window().call().await?, 20);
+    let token = manifest.address_of("CIROToken").ok_or_else(|| anyhow::anyhow!("token deployed"))?;
+    let token = ciro_bindings::token::CiroTokenReader::new(token, setup.devnet.provider());
+    for exempt in [job_manager, pool] {
+        assert!(token.is_pause_exempt(&cainome::cairo_serde::ContractAddress(exempt)).call().await?);
+    }
     Ok(())
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Wiring: CIRO_Token (governance, minter = account 0; council = 9), CDC_Pool (oracle = 8,
 //! treasury = 7, CIRO at $1, 7-day cooldown), `TestProofVerifier` (answer set by the test) and
-//! JobManager (5% fee, 30% of it burned), with the pool's job manager set.
+//! JobManager (5% fee, 30% of it burned, assigner = 6), with the pool's job manager set and
+//! JobManager and CDC_Pool exempt from the token's pause (refunds and exits stay open).
 
 use std::collections::BTreeSet;
 
@@ -156,8 +157,17 @@ impl System {
             job_manager,
             verifier,
         };
+        let keeper = ContractAddress(system.address(actor::KEEPER)?);
         system
-            .send(actor::GOVERNANCE, system.pool().set_job_manager_getcall(&ContractAddress(job_manager)))
+            .send_all(
+                actor::GOVERNANCE,
+                vec![
+                    system.pool().set_job_manager_getcall(&ContractAddress(job_manager)),
+                    system.job_manager().set_assigner_getcall(&keeper),
+                    system.token().set_pause_exempt_getcall(&ContractAddress(job_manager), &true),
+                    system.token().set_pause_exempt_getcall(&ContractAddress(pool), &true),
+                ],
+            )
             .await?;
         for i in 0..10 {
             system.track_holder(system.address(i)?);

@@ -1243,11 +1243,13 @@ async fn release_worker_caps_reputation_at_1000() -> Result<()> {
     let worker = sys.addr(WORKER)?;
     let select = vec![felt(0), felt(0), felt(0), felt(9)];
     let release = vec![worker, felt(1)];
-    for _ in 0..2 {
-        let calls = (0..26)
+    // At most 10 jobs a day raise reputation: 52 jobs over six days, 10 a day, then 2.
+    for jobs in [10, 10, 10, 10, 10, 2] {
+        let calls = (0..jobs)
             .flat_map(|_| [(sys.pool, "select_worker", select.clone()), (sys.pool, "release_worker", release.clone())])
             .collect();
         sys.multicall(JOB_MANAGER, calls).await?;
+        sys.chain.advance_time(86_400).await?;
     }
     let info = sys.worker(WORKER).await?;
     assert_eq!((info.reputation, info.jobs_completed, info.active_jobs), (1000, 52, 0));

@@ -19,6 +19,7 @@ use ciro_bindings::governance_treasury::{
     Call as ProposalCall, CouncilAction, Event as TreasuryEvent, GovernanceTreasury, GovernanceTreasuryReader,
     Parameters, Proposal, ProposalState,
 };
+use ciro_bindings::cdc_pool::{CdcPool, CdcPoolReader, SlashReason};
 use ciro_bindings::token::CiroTokenReader;
 use ciro_deploy::tx::TxError;
 use ciro_devnet::{DevnetAccount, DevnetProvider};
@@ -26,6 +27,7 @@ use ciro_tests::system::{to_u128, u256};
 use ciro_tests::token_fixture::TokenFixture;
 use ciro_tests::{decoded_events, expect_view_revert, events_named, expect_revert, TestChain};
 use starknet::core::types::{Call, Felt, TransactionReceiptWithBlockInfo};
+use starknet::core::utils::get_selector_from_name;
 
 type Receipt = TransactionReceiptWithBlockInfo;
 
@@ -77,6 +79,7 @@ const ALREADY_CONFIRMED: &str = "GT: already confirmed";
 const ALREADY_VOTED: &str = "GT: already voted";
 const BELOW_THRESHOLD: &str = "GT: votes below threshold";
 const CANNOT_CANCEL: &str = "GT: cannot cancel";
+const COUNCIL_CANNOT_CANCEL: &str = "GT: council cannot cancel";
 const DUPLICATE_MEMBER: &str = "GT: duplicate council member";
 const INVALID_QUORUM: &str = "GT: invalid quorum";
 const INVALID_SUPPORT: &str = "GT: invalid support";
@@ -93,6 +96,7 @@ const PROPOSAL_NOT_FOUND: &str = "GT: proposal not found";
 const TARGET_NOT_PAUSABLE: &str = "GT: target not pausable";
 const TIMELOCK_NOT_EXPIRED: &str = "GT: timelock not expired";
 const TOKEN_IS_ZERO: &str = "GT: token is zero";
+const TREASURY_CANNOT_VOTE: &str = "GT: treasury cannot vote";
 const TOO_MANY_CALLS: &str = "GT: too many calls";
 const VOTING_NOT_ACTIVE: &str = "GT: voting not active";
 const VOTING_PERIOD_IS_ZERO: &str = "GT: voting period is zero";
@@ -100,6 +104,51 @@ const VOTING_STARTED: &str = "GT: voting started";
 const INSUFFICIENT_ALLOWANCE: &str = "CIRO: insufficient allowance";
 const INSUFFICIENT_BALANCE: &str = "CIRO: insufficient balance";
 const TOKEN_PAUSED: &str = "CIRO: paused";
+const POOL_CANNOT_SLASH: &str = "Pool: caller cannot slash";
+
+/// The only selectors a normal proposal may carry besides `transfer`/`approve`: parameter setters
+/// that can neither move funds nor change roles, wiring or code.
+const NORMAL_SETTERS: [&str; 11] = [
+    "set_platform_fee_bps",
+    "set_burn_share_bps",
+    "set_min_completion_window",
+    "set_min_reputation_payment",
+    "set_max_price_age",
+    "set_daily_quota",
+    "set_reimbursement",
+    "set_allowed",
+    "pause",
+    "unpause",
+    "extend_pause",
+];
+/// Selectors that make a proposal critical by themselves: every other governance-only setter, role,
+/// wiring and code change, the allowance paths, and selectors the treasury does not know.
+const CRITICAL_SELECTORS: [&str; 24] = [
+    "upgrade",
+    "transfer_governance",
+    "accept_governance",
+    "set_slasher",
+    "set_treasury",
+    "set_oracle",
+    "set_job_manager",
+    "set_proof_verifier",
+    "set_burn_manager",
+    "set_minter",
+    "set_mint_rate_limit",
+    "set_emergency_council",
+    "set_assigner",
+    "set_pause_exempt",
+    "set_unstake_cooldown",
+    "set_price_bounds",
+    "set_ciro_price",
+    "set_relayer_approval",
+    "set_burn_schedule",
+    "set_reporter",
+    "transfer_from",
+    "increase_allowance",
+    "delegate",
+    "no_such_entry_point",
+];
 
 fn parameters() -> Parameters {
     Parameters {
@@ -130,6 +179,12 @@ fn proposal_call(call: &Call) -> ProposalCall {
 
 fn proposal_calls(calls: &[Call]) -> Vec<ProposalCall> {
     calls.iter().map(proposal_call).collect()
+}
+
+/// `to.<name>()` with empty calldata: enough for `is_critical`, which reads only `transfer`/`approve`
+/// calldata.
+fn call_named(to: Felt, name: &str) -> Result<Call> {
+    Ok(Call { to, selector: get_selector_from_name(name)?, calldata: vec![] })
 }
 
 /// A devnet with CIRO, the treasury (council MEMBER_A/B/C, 2 of 3) and the voters.
@@ -239,6 +294,39 @@ impl Gov {
     fn council_confirm_call(&self, action_id: u64) -> Call {
         self.calls.confirm_council_action_getcall(&action_id)
     }
+
+    async fn is_critical(&self, calls: &[Call]) -> Result<bool> {
+        Ok(self.reader().is_critical(&proposal_calls(calls)).call().await?)
+    }
+
+    /// The council (MEMBER_A proposes, MEMBER_B confirms) tries to cancel `id`: both steps must fail
+    /// with `COUNCIL_CANNOT_CANCEL`, and the proposal keeps its state.
+    async fn assert_council_cannot_cancel(&self, id: u64) -> Result<()> {
+        let state = self.state(id).await?;
+        let actions = self.reader().council_action_count().call().await?;
+        let cancel = CouncilAction::CancelProposal(id);
+        for member in [MEMBER_A, MEMBER_B] {
+            expect_revert(self.send(member, self.council_propose_call(cancel.clone())).await, COUNCIL_CANNOT_CANCEL);
+        }
+        ensure!(self.reader().council_action_count().call().await? == actions, "a council action was recorded");
+        ensure!(self.state(id).await? == state, "the proposal changed state");
+        Ok(())
+    }
+
+    /// A CDC_Pool governed by the treasury, whose slashed stakes go to the treasury.
+    async fn deploy_pool(&self) -> Result<Felt> {
+        let price_usd_e8: u128 = 100_000_000;
+        let mut calldata = ContractAddress::cairo_serialize(&ContractAddress(self.treasury));
+        calldata.extend(ContractAddress::cairo_serialize(&ContractAddress(self.token)));
+        calldata.extend(ContractAddress::cairo_serialize(&ContractAddress(self.treasury)));
+        calldata.extend(ContractAddress::cairo_serialize(&ContractAddress(self.addr(DEPLOYER))));
+        calldata.extend(u128::cairo_serialize(&price_usd_e8));
+        calldata.extend(u128::cairo_serialize(&(price_usd_e8 / 100)));
+        calldata.extend(u128::cairo_serialize(&(price_usd_e8 * 100)));
+        calldata.extend(u64::cairo_serialize(&3_600));
+        calldata.extend(u64::cairo_serialize(&(7 * 24 * 3_600)));
+        Ok(self.chain.deploy("CDCPool", calldata).await?)
+    }
 }
 
 #[tokio::test]
@@ -307,13 +395,14 @@ async fn execute_changes_a_token_parameter_after_vote_queue_and_timelock() -> Re
     assert_eq!(proposal.proposer, ContractAddress(g.addr(ALICE)));
     assert_eq!((proposal.snapshot, proposal.deadline), (T1 + VOTING_DELAY, T1 + VOTING_DELAY + VOTING_PERIOD));
     assert_eq!((proposal.eta, proposal.call_count, proposal.quorum_bps), (0, 2, QUORUM_BPS));
-    assert!(!proposal.critical && !proposal.executed && !proposal.canceled);
+    // Neither a governance hand-over nor the mint rate limit is an allowlisted parameter setter.
+    assert!(proposal.critical && !proposal.executed && !proposal.canceled);
     assert_eq!(g.reader().get_proposal_calls(&id).call().await?, proposal_calls(&calls));
     let events = decoded_events::<TreasuryEvent>(&receipt, g.treasury, "ProposalCreated")?;
     let [TreasuryEvent::ProposalCreated(created)] = &events[..] else { panic!("not one ProposalCreated: {events:?}") };
     assert_eq!((created.proposal_id, created.proposer), (id, ContractAddress(g.addr(ALICE))));
     assert_eq!((created.call_count, created.description_hash), (2, Felt::from(DESCRIPTION_HASH)));
-    assert_eq!((created.snapshot, created.deadline, created.critical), (proposal.snapshot, proposal.deadline, false));
+    assert_eq!((created.snapshot, created.deadline, created.critical), (proposal.snapshot, proposal.deadline, true));
     assert_eq!(g.state(id).await?, ProposalState::Pending);
 
     // Voting: ALICE's 7M reach the 2M quorum.
@@ -366,7 +455,7 @@ async fn execute_changes_a_token_parameter_after_vote_queue_and_timelock() -> Re
 #[tokio::test]
 async fn queue_requires_quorum_and_a_majority() -> Result<()> {
     let g = Gov::start().await?;
-    let calls = [g.token_calls.set_mint_rate_limit_getcall(&u256(1), &60)];
+    let calls = [g.payout(RECIPIENT, CIRO)];
     let below_quorum = g.propose_at(ALICE, T1, &calls, false).await?;
     let with_abstentions = g.propose_at(ALICE, T1 + 10, &calls, false).await?;
     let against = g.propose_at(ALICE, T1 + 20, &calls, false).await?;
@@ -400,7 +489,7 @@ async fn queue_requires_quorum_and_a_majority() -> Result<()> {
 #[tokio::test]
 async fn critical_proposal_needs_67_percent_of_for_and_against() -> Result<()> {
     let g = Gov::start().await?;
-    let calls = [g.token_calls.set_mint_rate_limit_getcall(&u256(1), &60)];
+    let calls = [g.payout(RECIPIENT, CIRO)];
     let critical_60 = g.propose_at(ALICE, T1, &calls, true).await?;
     let normal_60 = g.propose_at(ALICE, T1 + 10, &calls, false).await?;
     let critical_70 = g.propose_at(ALICE, T1 + 20, &calls, true).await?;
@@ -438,11 +527,12 @@ async fn is_critical_detects_upgrades_handovers_self_calls_and_large_transfers()
     let upgrade = g.token_calls.upgrade_getcall(&ClassHash(Felt::from(0x1234_u64)));
     let handover = g.token_calls.transfer_governance_getcall(&ContractAddress(g.addr(OUTSIDER)));
     let own_parameters = g.calls.set_parameters_getcall(&parameters());
-    let routine = g.token_calls.set_mint_rate_limit_getcall(&u256(1), &60);
+    let mint_rate_limit = g.token_calls.set_mint_rate_limit_getcall(&u256(1), &60);
+    let routine = g.token_calls.pause_getcall();
 
     assert!(!critical(vec![small.clone()]).await?, "a transfer at the threshold is not critical");
     assert!(!critical(vec![routine.clone()]).await?);
-    for call in [large.clone(), large_approval, upgrade, handover, own_parameters] {
+    for call in [large.clone(), large_approval, upgrade, handover, own_parameters, mint_rate_limit] {
         assert!(critical(vec![routine.clone(), call.clone()]).await?, "critical: {call:?}");
     }
     // A malformed transfer cannot be read as an amount: critical.
@@ -861,5 +951,197 @@ async fn accept_governance_of_and_register_pausable_target_need_no_proposal() ->
     let action_id = g.reader().council_action_count().call().await?;
     g.send(MEMBER_B, g.council_confirm_call(action_id)).await?;
     assert!(CiroTokenReader::new(trusting, g.provider()).is_paused().call().await?);
+    Ok(())
+}
+
+/// Every allowlisted setter together is normal; each other selector makes a proposal critical,
+/// alone or after the allowlisted ones, and so does an allowlisted setter aimed at the treasury.
+#[tokio::test]
+async fn is_critical_allows_only_the_allowlisted_parameter_setters() -> Result<()> {
+    let g = Gov::start().await?;
+    let target = g.addr(OUTSIDER);
+    let normal = NORMAL_SETTERS.iter().map(|name| call_named(target, name)).collect::<Result<Vec<_>>>()?;
+    assert!(!g.is_critical(&normal).await?, "the allowlist is normal");
+    for name in CRITICAL_SELECTORS {
+        let call = call_named(target, name)?;
+        assert!(g.is_critical(std::slice::from_ref(&call)).await?, "critical alone: {name}");
+        let mut bundled = normal.clone();
+        bundled.push(call);
+        assert!(g.is_critical(&bundled).await?, "critical after the allowlist: {name}");
+    }
+    for name in NORMAL_SETTERS {
+        assert!(g.is_critical(&[call_named(g.treasury, name)?]).await?, "a call to the treasury: {name}");
+    }
+    Ok(())
+}
+
+/// Flow (the devnet attack): a CDC_Pool governed by the treasury; BOB proposes to point the pool's
+/// slasher and treasury at himself (next he would slash every worker for Fraud). The proposal is
+/// critical although not marked; BOB's 60% of the votes cast defeat it; it cannot be queued; the
+/// pool keeps the treasury and BOB cannot slash.
+#[tokio::test]
+async fn majority_cannot_repoint_the_pool_slasher_without_67_percent() -> Result<()> {
+    let g = Gov::start().await?;
+    let pool = g.deploy_pool().await?;
+    let pool_calls = CdcPool::new(pool, g.chain.account(DEPLOYER)?);
+    let attacker = ContractAddress(g.addr(BOB));
+    let calls = [pool_calls.set_slasher_getcall(&attacker), pool_calls.set_treasury_getcall(&attacker)];
+    for call in &calls {
+        assert!(g.is_critical(std::slice::from_ref(call)).await?, "critical: {call:?}");
+    }
+
+    let id = g.propose_at(BOB, T1, &calls, false).await?;
+    assert!(g.proposal(id).await?.critical, "detected from the calls");
+    g.vote_through(id, &[(BOB, FOR), (DAVE, AGAINST)]).await?; // 3M for, 2M against: 60%
+    assert_eq!(g.state(id).await?, ProposalState::Defeated);
+    expect_revert(g.send(BOB, g.calls.queue_getcall(&id)).await, NOT_SUCCEEDED);
+
+    let pool_reader = CdcPoolReader::new(pool, g.provider());
+    assert_eq!(pool_reader.treasury().call().await?, ContractAddress(g.treasury));
+    expect_revert(
+        g.send(BOB, pool_calls.slash_getcall(&ContractAddress(g.addr(CAROL)), &SlashReason::Fraud, &Felt::ONE)).await,
+        POOL_CANNOT_SLASH,
+    );
+    Ok(())
+}
+
+/// Flow: four transfers of a quarter of the critical threshold each are normal (exactly the
+/// threshold in total); a fifth, or an approval on top, makes the proposal critical. BOB's proposal
+/// of five small payouts to RECIPIENT is critical, fails at 60%, and the treasury keeps its funds.
+#[tokio::test]
+async fn many_small_transfers_count_as_one_payout() -> Result<()> {
+    let g = Gov::start().await?;
+    let quarter = CRITICAL_THRESHOLD / 4;
+    let at_threshold = vec![g.payout(RECIPIENT, quarter); 4];
+    assert!(!g.is_critical(&at_threshold).await?, "the sum equals the threshold");
+    let split = vec![g.payout(RECIPIENT, quarter); 5];
+    assert!(g.is_critical(&split).await?, "the sum exceeds the threshold");
+    let approval = g.token_calls.approve_getcall(&ContractAddress(g.addr(RECIPIENT)), &u256(1));
+    let mut with_approval = at_threshold.clone();
+    with_approval.push(approval);
+    assert!(g.is_critical(&with_approval).await?, "approvals count towards the sum");
+    let mut with_setter = at_threshold;
+    with_setter.push(call_named(g.addr(OUTSIDER), "set_platform_fee_bps")?);
+    assert!(!g.is_critical(&with_setter).await?, "a parameter setter moves nothing");
+
+    let id = g.propose_at(BOB, T1, &split, false).await?;
+    assert!(g.proposal(id).await?.critical);
+    g.vote_through(id, &[(BOB, FOR), (DAVE, AGAINST)]).await?; // 60%
+    assert_eq!(g.state(id).await?, ProposalState::Defeated);
+    expect_revert(g.send(BOB, g.calls.queue_getcall(&id)).await, NOT_SUCCEEDED);
+    assert_eq!(g.balance(g.addr(RECIPIENT)).await?, 0);
+    assert_eq!(g.balance(g.treasury).await?, TREASURY_FUNDS);
+    Ok(())
+}
+
+/// Flow (the devnet attack): BOB proposes that the treasury delegate its 5M CIRO to him, alone, in
+/// a bundle marked critical, or aimed at another contract: every proposal is refused. The treasury's
+/// tokens carry no votes and BOB's votes are his own.
+#[tokio::test]
+async fn treasury_cannot_delegate_its_votes() -> Result<()> {
+    let g = Gov::start().await?;
+    let bob = ContractAddress(g.addr(BOB));
+    let delegate = g.token_calls.delegate_getcall(&bob);
+    let elsewhere = Call { to: g.addr(OUTSIDER), ..delegate.clone() };
+    assert!(g.is_critical(std::slice::from_ref(&delegate)).await?);
+    g.at(T1).await?;
+    expect_revert(g.send(BOB, g.propose_call(std::slice::from_ref(&delegate), false)).await, TREASURY_CANNOT_VOTE);
+    expect_revert(
+        g.send(BOB, g.propose_call(&[g.payout(RECIPIENT, CIRO), delegate], true)).await,
+        TREASURY_CANNOT_VOTE,
+    );
+    expect_revert(g.send(BOB, g.propose_call(&[elsewhere], false)).await, TREASURY_CANNOT_VOTE);
+    assert_eq!(g.reader().proposal_count().call().await?, 0);
+
+    let votes = |account: Felt| {
+        let reader = g.token_reader();
+        async move { to_u128(reader.get_votes(&ContractAddress(account)).call().await?) }
+    };
+    assert_eq!(votes(g.treasury).await?, 0, "the treasury's tokens carry no votes");
+    assert_eq!(votes(bob.0).await?, VOTERS[1].1, "BOB has only his own votes");
+    assert_eq!(g.balance(g.treasury).await?, TREASURY_FUNDS);
+    Ok(())
+}
+
+/// Flow: holders propose to replace the council (`set_council`) and to move the token's emergency
+/// council away from the treasury (`set_emergency_council`); the council can cancel neither, while
+/// Pending or once queued; both execute; the old members are no longer the council.
+#[tokio::test]
+async fn council_cannot_cancel_a_proposal_that_replaces_it() -> Result<()> {
+    let g = Gov::start().await?;
+    g.send(OUTSIDER, g.calls.accept_governance_of_getcall(&ContractAddress(g.token))).await?;
+    let new_members = vec![ContractAddress(g.addr(OUTSIDER)), ContractAddress(g.addr(RECIPIENT))];
+    let new_token_council = ContractAddress(g.addr(RECIPIENT));
+    let replace = g.propose_at(ALICE, T1, &[g.calls.set_council_getcall(&new_members, &1)], false).await?;
+    let move_away = g
+        .propose_at(ALICE, T1 + 10, &[g.token_calls.set_emergency_council_getcall(&new_token_council)], false)
+        .await?;
+    for id in [replace, move_away] {
+        assert!(g.proposal(id).await?.critical, "council changes are critical");
+        g.assert_council_cannot_cancel(id).await?;
+    }
+
+    let last = g.proposal(move_away).await?;
+    g.at(last.snapshot + 1).await?;
+    for id in [replace, move_away] {
+        g.vote(ALICE, id, FOR).await?;
+    }
+    g.at(last.deadline + 1).await?;
+    for id in [replace, move_away] {
+        g.send(OUTSIDER, g.calls.queue_getcall(&id)).await?;
+        g.assert_council_cannot_cancel(id).await?;
+    }
+    g.at(g.proposal(move_away).await?.eta).await?;
+    for id in [replace, move_away] {
+        g.send(OUTSIDER, g.calls.execute_getcall(&id)).await?;
+        assert_eq!(g.state(id).await?, ProposalState::Executed);
+    }
+    assert_eq!(g.reader().council_members().call().await?, new_members);
+    assert!(!g.reader().is_council_member(&ContractAddress(g.addr(MEMBER_A))).call().await?);
+    assert_eq!(g.token_reader().emergency_council().call().await?, new_token_council);
+    Ok(())
+}
+
+/// Flow (the devnet attack): the council pauses the token; holders propose `token.unpause()` (a
+/// normal proposal); the council cannot cancel it, before voting or once queued; it executes and
+/// ALICE can transfer again.
+#[tokio::test]
+async fn council_cannot_cancel_an_unpause() -> Result<()> {
+    let g = Gov::start().await?;
+    g.send(OUTSIDER, g.calls.accept_governance_of_getcall(&ContractAddress(g.token))).await?;
+    g.send(MEMBER_A, g.council_propose_call(CouncilAction::Pause(ContractAddress(g.token)))).await?;
+    g.send(MEMBER_B, g.council_confirm_call(1)).await?;
+    assert!(g.token_reader().is_paused().call().await?);
+    expect_revert(g.send(ALICE, g.payout(CAROL, CIRO)).await, TOKEN_PAUSED);
+
+    let id = g.propose_at(ALICE, T1, &[g.token_calls.unpause_getcall()], false).await?;
+    assert!(!g.proposal(id).await?.critical, "unpause is a normal call");
+    g.assert_council_cannot_cancel(id).await?;
+    g.vote_through(id, &[(BOB, FOR), (DAVE, AGAINST)]).await?; // a simple majority suffices
+    g.send(OUTSIDER, g.calls.queue_getcall(&id)).await?;
+    g.assert_council_cannot_cancel(id).await?;
+    g.at(g.proposal(id).await?.eta).await?;
+    g.send(OUTSIDER, g.calls.execute_getcall(&id)).await?;
+    assert!(!g.token_reader().is_paused().call().await?);
+    g.send(ALICE, g.payout(CAROL, CIRO)).await?;
+    Ok(())
+}
+
+/// Flow: a proposal bundles a harmless `set_emergency_council` (the token's council stays the
+/// treasury) with a payout: one shielding call does not shield the payout, so the council cancels
+/// it at 2 confirmations and RECIPIENT is never paid.
+#[tokio::test]
+async fn council_cancels_a_payout_bundled_with_a_council_call() -> Result<()> {
+    let g = Gov::start().await?;
+    let shield = g.token_calls.set_emergency_council_getcall(&ContractAddress(g.treasury));
+    let id = g.propose_at(BOB, T1, &[shield, g.payout(RECIPIENT, CIRO)], false).await?;
+    g.vote_through(id, &[(BOB, FOR), (ALICE, FOR)]).await?;
+    g.send(OUTSIDER, g.calls.queue_getcall(&id)).await?;
+    g.send(MEMBER_A, g.council_propose_call(CouncilAction::CancelProposal(id))).await?;
+    g.send(MEMBER_C, g.council_confirm_call(1)).await?;
+    assert_eq!(g.state(id).await?, ProposalState::Canceled);
+    g.at(g.proposal(id).await?.eta).await?;
+    expect_revert(g.send(OUTSIDER, g.calls.execute_getcall(&id)).await, NOT_QUEUED);
+    assert_eq!(g.balance(g.addr(RECIPIENT)).await?, 0);
     Ok(())
 }

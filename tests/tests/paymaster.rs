@@ -36,6 +36,8 @@ const RELAYER: usize = actor::KEEPER;
 const OUTSIDER: usize = 4;
 
 const DAILY_QUOTA: u32 = 3;
+/// Sponsored requests per day a sponsor pays RELAYER for in the fixture.
+const RELAYER_DAILY_LIMIT: u32 = 10;
 const REIMBURSEMENT: u128 = 2 * CIRO;
 const BUDGET: u128 = 100 * CIRO;
 const USER_CIRO: u128 = 500 * CIRO;
@@ -53,6 +55,7 @@ const NO_CALLS: &str = "PM: request has no calls";
 const NOT_YET_VALID: &str = "PM: request not yet valid";
 const QUOTA_EXHAUSTED: &str = "PM: daily quota exhausted";
 const RELAYER_NOT_APPROVED: &str = "PM: relayer not approved";
+const RELAYER_LIMIT_REACHED: &str = "PM: relayer limit reached";
 const REQUEST_EXPIRED: &str = "PM: request expired";
 const TARGET_IS_PAYMASTER: &str = "PM: target is paymaster";
 const TOKEN_IS_ZERO: &str = "PM: token is zero";
@@ -90,7 +93,7 @@ struct User {
 
 /// The System, a Paymaster (CIRO as fee token) governed by GOVERNANCE that allows CIRO `approve`
 /// and JobManager `submit_ai_job`/`cancel_job`, SPONSOR's budget of `BUDGET` with RELAYER
-/// approved, and a user holding `USER_CIRO` and no STRK.
+/// approved for `RELAYER_DAILY_LIMIT` requests a day, and a user holding `USER_CIRO` and no STRK.
 struct Sponsored {
     system: System,
     paymaster: Felt,
@@ -157,7 +160,8 @@ impl Sponsored {
         Ok(())
     }
 
-    /// Funds `sponsor` with `amount` CIRO, which it deposits in `paymaster`, approving RELAYER.
+    /// Funds `sponsor` with `amount` CIRO, which it deposits in `paymaster`, approving RELAYER for
+    /// `RELAYER_DAILY_LIMIT` requests a day.
     async fn sponsor(&self, sponsor: usize, paymaster: Felt, amount: u128) -> Result<()> {
         self.system.fund(sponsor, amount).await?;
         let pm = self.builder(paymaster);
@@ -167,7 +171,7 @@ impl Sponsored {
                 vec![
                     self.system.token().approve_getcall(&ContractAddress(paymaster), &u256(amount)),
                     pm.deposit_getcall(&u256(amount)),
-                    pm.set_relayer_approval_getcall(&ContractAddress(self.addr(RELAYER)), &true),
+                    pm.set_relayer_allowance_getcall(&ContractAddress(self.addr(RELAYER)), &RELAYER_DAILY_LIMIT),
                 ],
             )
             .await?;
@@ -198,13 +202,54 @@ impl Sponsored {
         request: &Request,
         signature: Vec<Felt>,
     ) -> Result<Receipt, TxError> {
+        self.relay_for(&self.user, paymaster, relayer, sponsor, request, signature).await
+    }
+
+    /// `sponsor_execution(sponsor, user, request, signature)` on `paymaster` for any `user`'s
+    /// account, sent by `relayer`.
+    async fn relay_for(
+        &self,
+        user: &User,
+        paymaster: Felt,
+        relayer: usize,
+        sponsor: usize,
+        request: &Request,
+        signature: Vec<Felt>,
+    ) -> Result<Receipt, TxError> {
         let call = self.builder(paymaster).sponsor_execution_getcall(
             &ContractAddress(self.addr(sponsor)),
-            &ContractAddress(self.user.address),
+            &ContractAddress(user.address),
             &request.outside_execution(),
             &signature,
         );
         self.system.send(relayer, call).await
+    }
+
+    /// `user` signs `request` and `relayer` relays it on this Paymaster for `sponsor`.
+    async fn relay_signed_by(&self, user: &User, relayer: usize, sponsor: usize, request: &Request) -> Result<Receipt, TxError> {
+        let signature =
+            request.sign(&user.key, self.chain_id(), user.address).map_err(|e| TxError::Account(format!("{e:#}")))?;
+        self.relay_for(user, self.paymaster, relayer, sponsor, request, signature).await
+    }
+
+    /// `sponsor` sets `relayer`'s daily request limit on this Paymaster.
+    async fn set_allowance(&self, sponsor: usize, relayer: usize, daily_requests: u32) -> Result<Receipt> {
+        let call = self.calls.set_relayer_allowance_getcall(&ContractAddress(self.addr(relayer)), &daily_requests);
+        Ok(self.system.send(sponsor, call).await?)
+    }
+
+    /// Sponsored requests `relayer` made for `sponsor` on `day`.
+    async fn relayed_on(&self, sponsor: usize, relayer: usize, day: u64) -> Result<u32> {
+        let (sponsor, relayer) = (ContractAddress(self.addr(sponsor)), ContractAddress(self.addr(relayer)));
+        Ok(self.reader().relayer_requests_on(&sponsor, &relayer, &day).call().await?)
+    }
+
+    /// Pins the clock a minute into the next day (so a test's requests all fall on one day);
+    /// returns that day.
+    async fn start_of_next_day(&self) -> Result<u64> {
+        let day = self.now().await? / DAY + 1;
+        self.system.chain.devnet().set_time(day * DAY + 60).await?;
+        Ok(day)
     }
 
     /// The user signs `request` and RELAYER relays it for SPONSOR.
@@ -483,11 +528,156 @@ async fn sponsor_execution_rejects_an_exhausted_budget_and_unapproved_relayers()
     expect_revert(s.relay_to(s.paymaster, RELAYER, OTHER_SPONSOR, &next, signature.clone()).await, BUDGET_EXHAUSTED);
 
     // A sponsor can stop paying a relayer.
-    s.system
-        .send(SPONSOR, s.calls.set_relayer_approval_getcall(&ContractAddress(s.addr(RELAYER)), &false))
-        .await?;
+    s.set_allowance(SPONSOR, RELAYER, 0).await?;
     assert!(!s.reader().is_relayer_approved(&ContractAddress(s.addr(SPONSOR)), &ContractAddress(s.addr(RELAYER))).call().await?);
     expect_revert(s.relay_to(s.paymaster, RELAYER, SPONSOR, &next, signature).await, RELAYER_NOT_APPROVED);
+    s.assert_invariant().await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Relayer limits: what a sponsor's budget can lose per day
+// ---------------------------------------------------------------------------------------------
+
+/// The attack: a relayer the sponsor approved (or a user with many accounts, through it) brings a
+/// fresh account whenever one reaches its daily quota, so per-account quotas alone bound nothing.
+/// Flow: SPONSOR gives RELAYER a limit of 5 requests a day and OUTSIDER a limit of 2 → on one day,
+/// three accounts each sign `DAILY_QUOTA` (3) requests, 9 in all, each within its account's quota
+/// → RELAYER gets 5 through, and the other 4 revert with the relayer's limit, reimbursing nothing
+/// → OUTSIDER gets its 2 through with the others' nonces and the next reverts → the sponsor's
+/// budget dropped by exactly (5 + 2) × the reimbursement: Σ limits × reimbursement.
+#[tokio::test]
+async fn a_relayer_with_many_accounts_cannot_exceed_the_sponsors_daily_limit() -> Result<()> {
+    const LIMIT: u32 = 5;
+    const OUTSIDER_LIMIT: u32 = 2;
+    let s = Sponsored::start().await?;
+    s.set_allowance(SPONSOR, RELAYER, LIMIT).await?;
+    s.set_allowance(SPONSOR, OUTSIDER, OUTSIDER_LIMIT).await?;
+    let mut users = vec![deploy_user(&s.system, Felt::from(0x5eed_0002u64)).await?];
+    users.push(deploy_user(&s.system, Felt::from(0x5eed_0003u64)).await?);
+    for user in &users {
+        s.system.track_holder(user.address);
+    }
+    let day = s.start_of_next_day().await?;
+    let relayer_before = s.balance(s.addr(RELAYER)).await?;
+
+    let accounts = [&s.user, &users[0], &users[1]];
+    let (mut relayed, mut refused) = (0u32, Vec::new());
+    for account in accounts {
+        for nonce in 1..=u64::from(DAILY_QUOTA) {
+            let request = s.request(nonce, vec![s.approve_call(CIRO)?]).await?;
+            match s.relay_signed_by(account, RELAYER, SPONSOR, &request).await {
+                Ok(_) => relayed += 1,
+                Err(error) => {
+                    expect_revert::<Receipt>(Err(error), RELAYER_LIMIT_REACHED);
+                    refused.push((account, request));
+                }
+            }
+        }
+    }
+    assert_eq!(relayed, LIMIT, "RELAYER gets exactly its limit through, whatever the accounts");
+    assert_eq!(refused.len() as u32, 3 * DAILY_QUOTA - LIMIT);
+    assert_eq!(s.relayed_on(SPONSOR, RELAYER, day).await?, LIMIT);
+    assert_eq!(s.balance(s.addr(RELAYER)).await?, relayer_before + u128::from(LIMIT) * REIMBURSEMENT);
+    assert_eq!(s.budget(SPONSOR).await?, BUDGET - u128::from(LIMIT) * REIMBURSEMENT);
+    for (account, request) in &refused {
+        assert!(!s.reader().is_relayed(&ContractAddress(account.address), &request.nonce).call().await?, "a refused request leaves no trace");
+    }
+
+    // Another relayer of the same sponsor has its own limit, and no more.
+    for (index, (account, request)) in refused.iter().enumerate() {
+        let outcome = s.relay_signed_by(account, OUTSIDER, SPONSOR, request).await;
+        if index < OUTSIDER_LIMIT as usize {
+            outcome?;
+        } else {
+            expect_revert(outcome, RELAYER_LIMIT_REACHED);
+        }
+    }
+    assert_eq!(s.relayed_on(SPONSOR, OUTSIDER, day).await?, OUTSIDER_LIMIT);
+    let spent = BUDGET - s.budget(SPONSOR).await?;
+    assert_eq!(spent, u128::from(LIMIT + OUTSIDER_LIMIT) * REIMBURSEMENT, "the sponsor's day costs at most Σ limits × reimbursement");
+    s.assert_invariant().await
+}
+
+/// Flow: SPONSOR sets RELAYER's limit to 2 (event, views) → two requests go through → the third is
+/// refused with the relayer's limit although the account's quota is not used up → the same
+/// relayer still relays for OTHER_SPONSOR (limits are per sponsor) → SPONSOR raises the limit to
+/// 3: one more goes through → a day later the limit is fresh.
+#[tokio::test]
+async fn sponsor_execution_enforces_the_relayers_daily_limit() -> Result<()> {
+    const QUOTA: u32 = 10;
+    let s = Sponsored::start().await?;
+    // An account quota above what this flow uses: only the relayer's limit refuses anything.
+    s.system.send(GOVERNANCE, s.calls.set_daily_quota_getcall(&QUOTA)).await?;
+    let (sponsor, relayer) = (ContractAddress(s.addr(SPONSOR)), ContractAddress(s.addr(RELAYER)));
+    assert_eq!(s.reader().relayer_allowance(&sponsor, &relayer).call().await?, RELAYER_DAILY_LIMIT);
+    let receipt = s.set_allowance(SPONSOR, RELAYER, 2).await?;
+    let events = decoded_events::<PaymasterEvent>(&receipt, s.paymaster, "RelayerAllowanceSet")?;
+    let [PaymasterEvent::RelayerAllowanceSet(event)] = events.as_slice() else { panic!("one RelayerAllowanceSet: {events:?}") };
+    assert_eq!((event.sponsor, event.relayer, event.daily_requests), (sponsor, relayer, 2));
+    assert_eq!(s.reader().relayer_allowance(&sponsor, &relayer).call().await?, 2);
+    assert!(s.reader().is_relayer_approved(&sponsor, &relayer).call().await?);
+
+    let day = s.start_of_next_day().await?;
+    s.relay(&s.request(1, vec![s.approve_call(CIRO)?]).await?).await?;
+    s.relay(&s.request(2, vec![s.approve_call(CIRO)?]).await?).await?;
+    assert_eq!(s.relayed_on(SPONSOR, RELAYER, day).await?, 2);
+    let user = ContractAddress(s.user.address);
+    assert_eq!(s.reader().remaining_quota(&user).call().await?, QUOTA - 2, "the account's quota is not the limit");
+    let third = s.request(3, vec![s.approve_call(CIRO)?]).await?;
+    expect_revert(s.relay(&third).await, RELAYER_LIMIT_REACHED);
+    assert_eq!(s.budget(SPONSOR).await?, BUDGET - 2 * REIMBURSEMENT, "a refused request costs the sponsor nothing");
+
+    // Limits are per sponsor: OTHER_SPONSOR pays the same relayer under its own limit.
+    s.sponsor(OTHER_SPONSOR, s.paymaster, 10 * REIMBURSEMENT).await?;
+    let signature = s.sign(&third)?;
+    s.relay_to(s.paymaster, RELAYER, OTHER_SPONSOR, &third, signature).await?;
+    assert_eq!(s.relayed_on(OTHER_SPONSOR, RELAYER, day).await?, 1);
+    assert_eq!(s.relayed_on(SPONSOR, RELAYER, day).await?, 2);
+
+    // Raised mid-day, the new limit applies at once.
+    s.set_allowance(SPONSOR, RELAYER, 3).await?;
+    s.relay(&s.request(4, vec![s.approve_call(CIRO)?]).await?).await?;
+    assert_eq!(s.relayed_on(SPONSOR, RELAYER, day).await?, 3);
+
+    s.system.chain.advance_time(DAY).await?;
+    s.relay(&s.request(5, vec![s.approve_call(CIRO)?]).await?).await?;
+    assert_eq!(s.relayed_on(SPONSOR, RELAYER, day + 1).await?, 1);
+    assert_eq!(s.budget(SPONSOR).await?, BUDGET - 4 * REIMBURSEMENT);
+    s.assert_invariant().await
+}
+
+/// Flow: one request relayed → SPONSOR lowers RELAYER's limit to what it used today: the next is
+/// refused → SPONSOR revokes it (limit 0, event): refused as not approved, the views say so →
+/// SPONSOR approves it again: the request goes through. Only the sponsor's own relayers change.
+#[tokio::test]
+async fn set_relayer_allowance_to_zero_revokes_the_relayer() -> Result<()> {
+    let s = Sponsored::start().await?;
+    let (sponsor, relayer) = (ContractAddress(s.addr(SPONSOR)), ContractAddress(s.addr(RELAYER)));
+    let day = s.start_of_next_day().await?;
+    s.relay(&s.request(1, vec![s.approve_call(CIRO)?]).await?).await?;
+
+    s.set_allowance(SPONSOR, RELAYER, 1).await?;
+    let next = s.request(2, vec![s.approve_call(CIRO)?]).await?;
+    expect_revert(s.relay(&next).await, RELAYER_LIMIT_REACHED);
+
+    let receipt = s.set_allowance(SPONSOR, RELAYER, 0).await?;
+    let events = decoded_events::<PaymasterEvent>(&receipt, s.paymaster, "RelayerAllowanceSet")?;
+    let [PaymasterEvent::RelayerAllowanceSet(event)] = events.as_slice() else { panic!("one RelayerAllowanceSet: {events:?}") };
+    assert_eq!((event.sponsor, event.relayer, event.daily_requests), (sponsor, relayer, 0));
+    assert!(!s.reader().is_relayer_approved(&sponsor, &relayer).call().await?);
+    assert_eq!(s.reader().relayer_allowance(&sponsor, &relayer).call().await?, 0);
+    expect_revert(s.relay(&next).await, RELAYER_NOT_APPROVED);
+    assert_eq!(s.budget(SPONSOR).await?, BUDGET - REIMBURSEMENT);
+
+    // Someone else setting an allowance changes only its own: RELAYER stays revoked for SPONSOR.
+    s.set_allowance(OUTSIDER, RELAYER, 100).await?;
+    assert_eq!(s.reader().relayer_allowance(&sponsor, &relayer).call().await?, 0);
+    expect_revert(s.relay(&next).await, RELAYER_NOT_APPROVED);
+
+    s.set_allowance(SPONSOR, RELAYER, 2).await?;
+    s.relay(&next).await?;
+    assert_eq!(s.relayed_on(SPONSOR, RELAYER, day).await?, 2);
+    assert_eq!(s.budget(SPONSOR).await?, BUDGET - 2 * REIMBURSEMENT);
     s.assert_invariant().await
 }
 

@@ -5,3 +5,4 @@ const CLASS_HASH_IS_ZERO: felt252 = 'Gov: class hash is zero';
 const PAUSED: felt252 = 'Pause: paused';
 const NOT_PAUSED: felt252 = 'Pause: not paused';
 const CALLER_NOT_COUNCIL: felt252 = 'Pause: caller not council';
+const INVALID_PAUSE_END: felt252 = 'Pause: invalid end';

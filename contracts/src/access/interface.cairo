@@ -16,15 +16,22 @@ trait IGoverned<TContractState> {
     fn upgrade(ref self: TContractState, new_class_hash: ClassHash);
 }
 
-/// The emergency stop of JobManager and CDC_Pool.
+/// The emergency stop of JobManager and CDC_Pool. A pause ends by itself after 14 days unless
+/// governance extends it.
 #[starknet::interface]
 trait IPausable<TContractState> {
     /// Whether the contract is paused.
     fn is_paused(self: @TContractState) -> bool;
+    /// When the pause in force ends (in the past when none is).
+    fn paused_until(self: @TContractState) -> u64;
+    /// Seconds the contract has been paused, in total, up to now.
+    fn paused_seconds(self: @TContractState) -> u64;
     /// The address that may pause besides governance (zero: none).
     fn emergency_council(self: @TContractState) -> ContractAddress;
-    /// Stops the pausable entry points. Emergency council or governance.
+    /// Stops the pausable entry points for 14 days. Emergency council or governance.
     fn pause(ref self: TContractState);
+    /// Keeps the pause in force until `until` (at most 90 days ahead). Governance only.
+    fn extend_pause(ref self: TContractState, until: u64);
     /// Resumes them. Governance only.
     fn unpause(ref self: TContractState);
     /// Sets the emergency council. Governance only.

@@ -4,17 +4,33 @@
 /// `Pausable::unsafe_new_contract_state()`; its storage is prefixed `Pausable_`. The emergency
 /// council (the GovernanceTreasury's council multisig) or governance may pause; only governance
 /// unpauses, so a compromised council can stop the system but never resume or change it.
+///
+/// A pause lasts `PAUSE_DURATION` and then ends by itself unless governance extends it
+/// (`extend_pause`): a council alone can never freeze a contract for longer. The pause clock
+/// (`paused_seconds`) counts every second the contract has been paused since deployment, so a host
+/// can keep deadlines from running while it is paused (JobManager does).
 #[starknet::contract]
 mod Pausable {
-    use starknet::{ContractAddress, get_caller_address};
+    use starknet::{ContractAddress, get_block_timestamp, get_caller_address};
     use zeroable::Zeroable;
 
     use ciro::access::errors;
     use ciro::access::governed::Governed;
 
+    /// How long a pause lasts unless governance extends it: 14 days, longer than governance needs
+    /// to decide (voting delay, voting period and timelock) so that it can extend or unpause.
+    const PAUSE_DURATION: u64 = 1209600;
+    /// The longest extension governance may give at once: 90 days.
+    const MAX_PAUSE_EXTENSION: u64 = 7776000;
+
     #[storage]
     struct Storage {
-        Pausable_paused: bool,
+        /// The pause is in force while block time < this.
+        Pausable_paused_until: u64,
+        /// When the current (or last) pause started.
+        Pausable_paused_at: u64,
+        /// Seconds paused before the current (or last) pause started.
+        Pausable_paused_before: u64,
         Pausable_emergency_council: ContractAddress,
     }
 
@@ -23,6 +39,7 @@ mod Pausable {
     enum Event {
         Paused: Paused,
         Unpaused: Unpaused,
+        PauseExtended: PauseExtended,
         EmergencyCouncilChanged: EmergencyCouncilChanged,
     }
 
@@ -30,12 +47,18 @@ mod Pausable {
     struct Paused {
         #[key]
         by: ContractAddress,
+        until: u64,
     }
 
     #[derive(Drop, starknet::Event)]
     struct Unpaused {
         #[key]
         by: ContractAddress,
+    }
+
+    #[derive(Drop, starknet::Event)]
+    struct PauseExtended {
+        until: u64,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -47,7 +70,30 @@ mod Pausable {
     #[generate_trait]
     impl InternalImpl of InternalTrait {
         fn is_paused(self: @ContractState) -> bool {
-            self.Pausable_paused.read()
+            get_block_timestamp() < self.Pausable_paused_until.read()
+        }
+
+        /// When the pause in force ends (in the past when none is).
+        fn paused_until(self: @ContractState) -> u64 {
+            self.Pausable_paused_until.read()
+        }
+
+        /// Seconds the contract has been paused, in total, up to now.
+        fn paused_seconds(self: @ContractState) -> u64 {
+            let now = get_block_timestamp();
+            let started = self.Pausable_paused_at.read();
+            let until = self.Pausable_paused_until.read();
+            let end = if now < until {
+                now
+            } else {
+                until
+            };
+            let current = if end > started {
+                end - started
+            } else {
+                0
+            };
+            self.Pausable_paused_before.read() + current
         }
 
         fn emergency_council(self: @ContractState) -> ContractAddress {
@@ -55,9 +101,11 @@ mod Pausable {
         }
 
         fn assert_not_paused(self: @ContractState) {
-            assert(!self.Pausable_paused.read(), errors::PAUSED);
+            assert(!self.is_paused(), errors::PAUSED);
         }
 
+        /// Pauses for `PAUSE_DURATION`.
+        ///
         /// Requirements: the caller is the emergency council or governance; not paused.
         ///
         /// Emits `Paused`.
@@ -70,9 +118,29 @@ mod Pausable {
                 is_council || caller == Governed::InternalImpl::governance(@governed),
                 errors::CALLER_NOT_COUNCIL
             );
-            assert(!self.Pausable_paused.read(), errors::PAUSED);
-            self.Pausable_paused.write(true);
-            self.emit(Paused { by: caller });
+            assert(!self.is_paused(), errors::PAUSED);
+            let now = get_block_timestamp();
+            // The previous pause is over: fold it into the clock before starting a new one.
+            self.Pausable_paused_before.write(self.paused_seconds());
+            self.Pausable_paused_at.write(now);
+            let until = now + PAUSE_DURATION;
+            self.Pausable_paused_until.write(until);
+            self.emit(Paused { by: caller, until });
+        }
+
+        /// Keeps the pause in force until `until`.
+        ///
+        /// Requirements: governance only; paused; now < `until` ≤ now + 90 days.
+        ///
+        /// Emits `PauseExtended`.
+        fn extend_pause(ref self: ContractState, until: u64) {
+            let governed = Governed::unsafe_new_contract_state();
+            Governed::InternalImpl::assert_only_governance(@governed);
+            assert(self.is_paused(), errors::NOT_PAUSED);
+            let now = get_block_timestamp();
+            assert(until > now && until - now <= MAX_PAUSE_EXTENSION, errors::INVALID_PAUSE_END);
+            self.Pausable_paused_until.write(until);
+            self.emit(PauseExtended { until });
         }
 
         /// Requirements: governance only; paused.
@@ -81,8 +149,8 @@ mod Pausable {
         fn unpause(ref self: ContractState) {
             let governed = Governed::unsafe_new_contract_state();
             Governed::InternalImpl::assert_only_governance(@governed);
-            assert(self.Pausable_paused.read(), errors::NOT_PAUSED);
-            self.Pausable_paused.write(false);
+            assert(self.is_paused(), errors::NOT_PAUSED);
+            self.Pausable_paused_until.write(get_block_timestamp());
             self.emit(Unpaused { by: get_caller_address() });
         }
 

@@ -7,6 +7,14 @@
 /// reward dust that no one can claim stays counted as unclaimed rewards, slashes round up.
 ///
 /// Decisions documented here (the design leaves them open):
+/// - Selection scans candidates only: active workers whose own stake reached tier Basic. A
+///   worker enters and leaves the candidate set in `_write_worker` as its stake, tier and status
+///   change, so registrations without stake cost selection nothing and cannot block it.
+/// - Reputation: +10 for a job JobManager reports as `Completed` (paid at least its minimum, by a
+///   client who is neither the worker nor one of its delegators), at most 10 per worker per day;
+///   −5 for an abandoned job.
+/// - Every JobManager the pool ever had may still release, credit and slash for its own jobs;
+///   only the current one may select, so a migration traps no escrow.
 /// - Selection ranks by reputation × the worker's own active stake; delegation earns a share of
 ///   the worker's rewards but does not change its rank.
 /// - Rewards are split between the worker and its delegators in proportion to own active stake
@@ -45,9 +53,9 @@ mod CDCPool {
     use ciro::access::pausable::Pausable;
     use ciro::cdc_pool::errors;
     use ciro::cdc_pool::interface::{
-        DelegationInfo, ICDCPool, ICDCPoolAdmin, ICDCPoolDelegation, ICDCPoolJobs, PoolTotals, PriceInfo,
-        REPUTATION_INITIAL, REPUTATION_MAX, SlashReason, TIER_BASIC, TIER_NONE, WorkerInfo,
-        WorkerRequirements, WorkerStatus
+        DelegationInfo, ICDCPool, ICDCPoolAdmin, ICDCPoolDelegation, ICDCPoolJobs, JobOutcome,
+        MAX_RATED_JOBS_PER_DAY, PoolTotals, PriceInfo, REPUTATION_INITIAL, REPUTATION_MAX, SlashReason,
+        TIER_BASIC, TIER_NONE, WorkerInfo, WorkerRequirements, WorkerStatus
     };
     use ciro::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
 
@@ -58,6 +66,9 @@ mod CDCPool {
     const BPS_DENOMINATOR: u16 = 10000;
     /// Reputation gained per successful job.
     const REPUTATION_PER_SUCCESS: u16 = 10;
+    /// Reputation lost by giving a job back.
+    const REPUTATION_PER_ABANDON: u16 = 5;
+    const SECONDS_PER_DAY: u64 = 86400;
     /// Longest unstake cooldown governance may set: 365 days.
     const MAX_UNSTAKE_COOLDOWN: u64 = 31536000;
 
@@ -79,6 +90,16 @@ mod CDCPool {
         selection_profiles: LegacyMap<ContractAddress, felt252>,
         worker_list: LegacyMap<u32, ContractAddress>,
         worker_count: u32,
+        /// The workers selection scans (see `is_candidate`), in no particular order.
+        candidate_list: LegacyMap<u32, ContractAddress>,
+        candidate_count: u32,
+        /// Position in `candidate_list` plus one; zero: not a candidate.
+        candidate_position: LegacyMap<ContractAddress, u32>,
+        /// Every JobManager this pool ever had: each may still end its own jobs.
+        known_job_managers: LegacyMap<ContractAddress, bool>,
+        /// Per worker: the day of its last reputation gain and the gains on that day.
+        rated_day: LegacyMap<ContractAddress, u64>,
+        rated_jobs_on_day: LegacyMap<ContractAddress, u8>,
         /// Accrued, unclaimed worker rewards (own share and commissions).
         worker_rewards: LegacyMap<ContractAddress, u256>,
         /// Per worker: cumulative delegators' reward per share, scaled by 10^18.
@@ -506,6 +527,16 @@ mod CDCPool {
             self.worker_list.read(index)
         }
 
+        fn candidate_count(self: @ContractState) -> u32 {
+            self.candidate_count.read()
+        }
+
+        /// Requirements: `index` < `candidate_count()`.
+        fn candidate_at(self: @ContractState, index: u32) -> ContractAddress {
+            assert(index < self.candidate_count.read(), errors::INDEX_OUT_OF_RANGE);
+            self.candidate_list.read(index)
+        }
+
         /// The tier of `amount` at the last price (whether or not it is fresh).
         fn tier_for_amount(self: @ContractState, amount: u256) -> u8 {
             tier_for_usd(usd_value_e8(amount, self.price.read().price_usd_e8))
@@ -657,7 +688,7 @@ mod CDCPool {
     #[external(v0)]
     impl CDCPoolJobsImpl of ICDCPoolJobs<ContractState> {
         /// Picks a worker for a job and counts the job against its concurrency. Looks at up to 64
-        /// workers of the list, from an offset derived from `seed` (wrapping). Eligible: active
+        /// candidates (active, staked, tier ≥ Basic), from an offset derived from `seed` (wrapping). Eligible: active
         /// (not banned), own stake > 0, tier >= max(1, `min_tier`), capabilities ⊇ required, GPU
         /// memory >= required, active jobs < its maximum. The three best by reputation × own
         /// stake are kept (ties: first seen first); `poseidon(seed, candidates) mod candidates`
@@ -671,7 +702,7 @@ mod CDCPool {
         ) -> ContractAddress {
             self.assert_not_paused();
             self.assert_only_job_manager();
-            let count = self.worker_count.read();
+            let count = self.candidate_count.read();
             assert(count != 0, errors::NO_ELIGIBLE_WORKER);
             let scan = if count < MAX_SCAN {
                 count
@@ -693,7 +724,7 @@ mod CDCPool {
                     break;
                 }
                 // `start` < `count` and `offset` < 64: no overflow below 2^32 - 64 workers.
-                let candidate = self.worker_list.read((start + offset) % count);
+                let candidate = self.candidate_list.read((start + offset) % count);
                 let profile = unpack_profile(self.selection_profiles.read(candidate));
                 if is_eligible(profile, requirements) {
                     let score: u256 = u256 { low: profile.stake, high: 0 }
@@ -742,24 +773,38 @@ mod CDCPool {
             chosen
         }
 
-        /// Frees one of `worker`'s job slots; on success, reputation +10 (at most 1000) and one
-        /// more completed job.
+        /// Frees one of `worker`'s job slots and applies `outcome`: Completed, one more completed
+        /// job and reputation +10 (at most 1000; only the first `MAX_RATED_JOBS_PER_DAY` of a day
+        /// count); CompletedUnrated, one more completed job; Abandoned, reputation −5 (not below
+        /// 0); TimedOut, nothing more (the slash lowers reputation).
         ///
-        /// Requirements: the caller is JobManager; `worker` is registered and holds a job.
+        /// Requirements: the caller is JobManager or a former JobManager; `worker` is registered
+        /// and holds a job.
         ///
         /// Emits `WorkerReleased`.
-        fn release_worker(ref self: ContractState, worker: ContractAddress, succeeded: bool) {
-            self.assert_only_job_manager();
+        fn release_worker(ref self: ContractState, worker: ContractAddress, outcome: JobOutcome) {
+            self.assert_known_job_manager();
             let mut info = self._registered_worker(worker);
             assert(info.active_jobs != 0, errors::NO_ACTIVE_JOB);
             info.active_jobs -= 1;
+            let succeeded = outcome == JobOutcome::Completed || outcome == JobOutcome::CompletedUnrated;
             if succeeded {
                 info.jobs_completed += 1;
+            }
+            if outcome == JobOutcome::Completed && self._take_rated_slot(worker) {
                 info.reputation =
                     if REPUTATION_MAX - info.reputation < REPUTATION_PER_SUCCESS {
                         REPUTATION_MAX
                     } else {
                         info.reputation + REPUTATION_PER_SUCCESS
+                    };
+            }
+            if outcome == JobOutcome::Abandoned {
+                info.reputation =
+                    if info.reputation < REPUTATION_PER_ABANDON {
+                        0
+                    } else {
+                        info.reputation - REPUTATION_PER_ABANDON
                     };
             }
             self._write_worker(worker, info);
@@ -780,12 +825,12 @@ mod CDCPool {
         /// accumulator (floored). All of `amount` is counted as unclaimed rewards; the rounding
         /// dust stays there unclaimable. A worker with no delegated value gets all of `amount`.
         ///
-        /// Requirements: the caller is JobManager; `amount` > 0; `worker` is registered; the
-        /// pool's CIRO balance covers all its totals including `amount`.
+        /// Requirements: the caller is JobManager or a former JobManager; `amount` > 0; `worker` is
+        /// registered; the pool's CIRO balance covers all its totals including `amount`.
         ///
         /// Emits `RewardCredited`.
         fn credit_reward(ref self: ContractState, worker: ContractAddress, amount: u256) {
-            self.assert_only_job_manager();
+            self.assert_known_job_manager();
             assert(amount != 0, errors::AMOUNT_IS_ZERO);
             let info = self._registered_worker(worker);
             let backing = info.stake + info.delegated;
@@ -825,7 +870,8 @@ mod CDCPool {
         /// what the remaining stake reaches at the last price. The slashed tokens go to the
         /// treasury. A banned worker can be slashed again; nothing is left to take.
         ///
-        /// Requirements: the caller is JobManager or the slasher; `worker` is registered.
+        /// Requirements: the caller is JobManager, a former JobManager or the slasher; `worker` is
+        /// registered.
         ///
         /// Emits `WorkerSlashed`.
         fn slash(
@@ -835,11 +881,9 @@ mod CDCPool {
             evidence_hash: felt252
         ) -> u256 {
             let caller = get_caller_address();
-            let job_manager = self.job_manager.read();
             let slasher = self.slasher.read();
             assert(
-                (!job_manager.is_zero() && caller == job_manager)
-                    || (!slasher.is_zero() && caller == slasher),
+                self.known_job_managers.read(caller) || (!slasher.is_zero() && caller == slasher),
                 errors::CALLER_NOT_SLASHER
             );
             let mut info = self._registered_worker(worker);
@@ -905,12 +949,15 @@ mod CDCPool {
             self.price.read()
         }
 
-        /// Emits `JobManagerChanged`. Governance only; not zero.
+        /// Emits `JobManagerChanged`. Governance only; not zero. The previous JobManager can no
+        /// longer assign, but may still end (complete, pay, time out) the jobs it holds, so a
+        /// migration traps no escrow.
         fn set_job_manager(ref self: ContractState, job_manager: ContractAddress) {
             self.assert_only_governance();
             assert(!job_manager.is_zero(), errors::ADDRESS_IS_ZERO);
             let previous_job_manager = self.job_manager.read();
             self.job_manager.write(job_manager);
+            self.known_job_managers.write(job_manager, true);
             self.emit(JobManagerChanged { previous_job_manager, new_job_manager: job_manager });
         }
 
@@ -962,6 +1009,10 @@ mod CDCPool {
 
         fn job_manager(self: @ContractState) -> ContractAddress {
             self.job_manager.read()
+        }
+
+        fn is_known_job_manager(self: @ContractState, job_manager: ContractAddress) -> bool {
+            self.known_job_managers.read(job_manager)
         }
 
         fn treasury(self: @ContractState) -> ContractAddress {
@@ -1016,6 +1067,16 @@ mod CDCPool {
             Pausable::InternalImpl::is_paused(@pausable)
         }
 
+        fn paused_until(self: @ContractState) -> u64 {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::paused_until(@pausable)
+        }
+
+        fn paused_seconds(self: @ContractState) -> u64 {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::paused_seconds(@pausable)
+        }
+
         fn emergency_council(self: @ContractState) -> ContractAddress {
             let pausable = Pausable::unsafe_new_contract_state();
             Pausable::InternalImpl::emergency_council(@pausable)
@@ -1024,6 +1085,11 @@ mod CDCPool {
         fn pause(ref self: ContractState) {
             let mut pausable = Pausable::unsafe_new_contract_state();
             Pausable::InternalImpl::pause(ref pausable);
+        }
+
+        fn extend_pause(ref self: ContractState, until: u64) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::extend_pause(ref pausable, until);
         }
 
         fn unpause(ref self: ContractState) {
@@ -1057,11 +1123,50 @@ mod CDCPool {
             );
         }
 
-        /// Stores `info` and the selection profile derived from it: the only way workers are
-        /// written.
+        fn assert_known_job_manager(self: @ContractState) {
+            assert(
+                self.known_job_managers.read(get_caller_address()), errors::CALLER_NOT_JOB_MANAGER
+            );
+        }
+
+        /// Stores `info`, the selection profile derived from it, and whether the worker is a
+        /// candidate: the only way workers are written.
         fn _write_worker(ref self: ContractState, worker: ContractAddress, info: WorkerInfo) {
             self.workers.write(worker, info);
             self.selection_profiles.write(worker, pack_profile(info));
+            let position = self.candidate_position.read(worker);
+            let candidate = is_candidate(info);
+            if candidate && position == 0 {
+                let count = self.candidate_count.read();
+                self.candidate_list.write(count, worker);
+                self.candidate_position.write(worker, count + 1);
+                self.candidate_count.write(count + 1);
+            } else if !candidate && position != 0 {
+                // Swap-remove: the last candidate takes the leaving one's place.
+                let last_index = self.candidate_count.read() - 1;
+                let last = self.candidate_list.read(last_index);
+                self.candidate_list.write(position - 1, last);
+                self.candidate_position.write(last, position);
+                self.candidate_position.write(worker, 0);
+                self.candidate_count.write(last_index);
+            }
+        }
+
+        /// Counts a reputation gain for `worker` today; false when it already had
+        /// `MAX_RATED_JOBS_PER_DAY` of them.
+        fn _take_rated_slot(ref self: ContractState, worker: ContractAddress) -> bool {
+            let today = get_block_timestamp() / SECONDS_PER_DAY;
+            let used = if self.rated_day.read(worker) == today {
+                self.rated_jobs_on_day.read(worker)
+            } else {
+                0
+            };
+            if used >= MAX_RATED_JOBS_PER_DAY {
+                return false;
+            }
+            self.rated_day.write(worker, today);
+            self.rated_jobs_on_day.write(worker, used + 1);
+            true
         }
 
         /// `worker`'s record; reverts if it never registered.
@@ -1275,6 +1380,11 @@ mod CDCPool {
             reputation: fields / SHIFT_REPUTATION,
             stake: value.low,
         }
+    }
+
+    /// Whether selection should scan `info`: active, staked, tier ≥ Basic (the minimum stake).
+    fn is_candidate(info: WorkerInfo) -> bool {
+        info.status == WorkerStatus::Active && info.stake != 0 && info.tier >= TIER_BASIC
     }
 
     fn is_eligible(profile: SelectionProfile, requirements: WorkerRequirements) -> bool {

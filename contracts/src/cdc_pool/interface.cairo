@@ -87,6 +87,25 @@ struct DelegationInfo {
     unlock_at: u64,
 }
 
+/// How a job ended for its worker (JobManager tells CDC_Pool when it frees the worker's slot).
+/// The first two variants serialize as `false` and `true` did before the outcomes were told apart.
+#[derive(Copy, Drop, Serde, PartialEq)]
+enum JobOutcome {
+    /// Timed out (the unavailability slash takes the reputation).
+    TimedOut,
+    /// Completed for a client who paid for it: a completed job and +10 reputation, at most
+    /// `MAX_RATED_JOBS_PER_DAY` times per worker per day.
+    Completed,
+    /// Completed, but the job earns no reputation (below JobManager's minimum payment for
+    /// reputation, or the client is the worker or one of its delegators): a completed job only.
+    CompletedUnrated,
+    /// Given back by the worker before its deadline: −5 reputation.
+    Abandoned,
+}
+
+/// Jobs per worker per day (block time / 86,400) whose completion raises reputation.
+const MAX_RATED_JOBS_PER_DAY: u8 = 10;
+
 /// What a job needs from its worker.
 #[derive(Copy, Drop, Serde)]
 struct WorkerRequirements {
@@ -135,8 +154,14 @@ trait ICDCPool<TContractState> {
     fn get_worker(self: @TContractState, worker: ContractAddress) -> WorkerInfo;
     /// Accrued, unclaimed worker rewards.
     fn pending_rewards(self: @TContractState, worker: ContractAddress) -> u256;
+    /// Registered workers (the registry; selection scans the candidates only).
     fn worker_count(self: @TContractState) -> u32;
     fn worker_at(self: @TContractState, index: u32) -> ContractAddress;
+    /// Workers selection scans: active, staked, tier ≥ Basic. A worker enters and leaves this set
+    /// as its stake, tier and status change, so unstaked or banned registrations cost selection
+    /// nothing.
+    fn candidate_count(self: @TContractState) -> u32;
+    fn candidate_at(self: @TContractState, index: u32) -> ContractAddress;
     /// The tier a stake of `amount` would get at the current price.
     fn tier_for_amount(self: @TContractState, amount: u256) -> u8;
 }
@@ -169,12 +194,14 @@ trait ICDCPoolJobs<TContractState> {
     fn select_worker(
         ref self: TContractState, requirements: WorkerRequirements, seed: felt252
     ) -> ContractAddress;
-    /// Ends a job for `worker`: frees its slot; on success, reputation up and a completed job.
-    fn release_worker(ref self: TContractState, worker: ContractAddress, succeeded: bool);
+    /// Ends a job for `worker`: frees its slot and applies `outcome` (see `JobOutcome`).
+    /// JobManager or a former JobManager (its open jobs must still end after a migration).
+    fn release_worker(ref self: TContractState, worker: ContractAddress, outcome: JobOutcome);
     /// Credits `amount` CIRO of rewards to `worker` and its delegators. The caller must have
-    /// transferred the tokens to the pool in the same transaction.
+    /// transferred the tokens to the pool in the same transaction. JobManager or a former one.
     fn credit_reward(ref self: TContractState, worker: ContractAddress, amount: u256);
     /// Slashes `worker` for `reason`; the tokens go to the treasury. Returns the amount slashed.
+    /// JobManager, a former JobManager, or the slasher.
     fn slash(
         ref self: TContractState,
         worker: ContractAddress,
@@ -198,6 +225,8 @@ trait ICDCPoolAdmin<TContractState> {
     fn set_unstake_cooldown(ref self: TContractState, seconds: u64);
     fn unstake_cooldown(self: @TContractState) -> u64;
     fn job_manager(self: @TContractState) -> ContractAddress;
+    /// Whether `job_manager` is or was this pool's JobManager.
+    fn is_known_job_manager(self: @TContractState, job_manager: ContractAddress) -> bool;
     fn treasury(self: @TContractState) -> ContractAddress;
     /// Totals whose sum equals the pool's CIRO balance.
     fn totals(self: @TContractState) -> PoolTotals;

@@ -15,6 +15,7 @@ const CALL_FAILED: felt252 = 'GT: call failed';
 const CALLER_NOT_PROPOSER: felt252 = 'GT: caller not proposer';
 const VOTING_STARTED: felt252 = 'GT: voting started';
 const CANNOT_CANCEL: felt252 = 'GT: cannot cancel';
+const TREASURY_CANNOT_VOTE: felt252 = 'GT: treasury cannot vote';
 // Parameters and self-calls.
 const CALLER_NOT_SELF: felt252 = 'GT: only through a proposal';
 const VOTING_PERIOD_IS_ZERO: felt252 = 'GT: voting period is zero';
@@ -27,6 +28,7 @@ const ACTION_EXECUTED: felt252 = 'GT: action already executed';
 const ACTION_STALE: felt252 = 'GT: action from old council';
 const ALREADY_CONFIRMED: felt252 = 'GT: already confirmed';
 const TARGET_NOT_PAUSABLE: felt252 = 'GT: target not pausable';
+const COUNCIL_CANNOT_CANCEL: felt252 = 'GT: council cannot cancel';
 const INVALID_THRESHOLD: felt252 = 'GT: invalid council threshold';
 const MEMBER_IS_ZERO: felt252 = 'GT: council member is zero';
 const DUPLICATE_MEMBER: felt252 = 'GT: duplicate council member';

@@ -5,7 +5,7 @@
 /// `snapshot < now ≤ deadline` (`deadline = snapshot + voting_period`) → Succeeded or Defeated →
 /// `queue` (eta = now + timelock_delay) → `execute` from the eta for `GRACE_PERIOD` (then Expired).
 /// A proposal may be canceled by its proposer while Pending, or by the council at any time
-/// before execution.
+/// before execution (unless the proposal only unpauses or replaces the council, see below).
 ///
 /// Decisions (PROTOCOL.md left these open):
 /// - Proposal threshold: the proposer's votes one second before the proposal
@@ -16,18 +16,39 @@
 ///   snapshot, rounded down; `for + abstain` votes count towards it.
 /// - Majority: normal proposals need `for > against`; critical ones also need `for` ≥ 67% of
 ///   `for + against` (abstentions count for quorum only).
-/// - Critical: marked by the proposer, or any call (a) targets this contract (parameters, council,
-///   upgrade of the treasury), (b) has the selector `upgrade` or `transfer_governance` (class
-///   upgrades and governance hand-overs of any contract), or (c) is a `transfer`/`approve` whose
-///   amount exceeds `critical_treasury_threshold` or cannot be read as `(address, u256)`: the
-///   treasury's funds only move through its own calls, so such a call moves treasury funds.
+/// - Critical: decided by what the calls can do, critical by default. A proposal is critical when
+///   the proposer marks it, or when any call is not *normal*, or when the `transfer`/`approve` calls
+///   together move more than `critical_treasury_threshold`. A call is normal only if (a) it does not
+///   target this contract and (b) its selector is on a short allowlist of parameter setters that can
+///   neither move funds nor change roles, wiring or code: `set_platform_fee_bps` (capped at 20% by
+///   JobManager), `set_burn_share_bps`, `set_min_completion_window`, `set_min_reputation_payment`
+///   (JobManager), `set_max_price_age` (CDC_Pool), `set_daily_quota`, `set_reimbursement`,
+///   `set_allowed` (Paymaster), `pause`, `unpause`, `extend_pause`; or (c) it is a
+///   `transfer`/`approve` whose calldata reads as `(address, u256)`. Everything else is critical:
+///   unknown selectors, every other governance-only setter (`set_slasher`, `set_treasury`,
+///   `set_oracle`, `set_minter`, `set_proof_verifier`, `set_emergency_council`,
+///   `set_unstake_cooldown`, ...), `upgrade`, `transfer_governance`, `transfer_from`,
+///   `increase_allowance`, and any call to this contract. The amounts of all `transfer`/`approve`
+///   calls of a proposal are summed (whatever their targets), so a payout split into small
+///   transfers counts as one; unreadable calldata is critical. The treasury's funds only move
+///   through its own calls, so such calls move treasury funds.
+/// - The treasury's tokens never vote: a proposal with a `delegate` call (any target) is refused
+///   at `propose`, and such a call is refused again when executed. Otherwise a simple majority
+///   could delegate the treasury's CIRO to itself and then pass critical proposals alone.
 /// - Treasury: no entry point moves tokens; only an executed proposal's calls do (e.g.
 ///   `token.transfer(recipient, amount)` with `to = token`).
 /// - Emergency council: an M-of-N multisig inside this contract, so this address is the
 ///   `emergency_council` of the token, JobManager and CDC_Pool (as well as their governance). Its
 ///   fixed menu: `Pause(target)` for a registered pausable target (the token at construction;
 ///   others by a proposal's `set_pausable_target`, or by anyone's `register_pausable_target` once
-///   the target names this contract as its emergency council), and `CancelProposal(id)`. The proposing member's
+///   the target names this contract as its emergency council), and `CancelProposal(id)`. The
+///   council cannot cancel a proposal all of whose calls unpause (`unpause`), replace a contract's
+///   emergency council (`set_emergency_council`, any target) or change this contract's council or
+///   pausable targets (`set_council`, `set_pausable_target` on this contract): otherwise it could
+///   pause the token and then cancel every proposal that undoes the pause or replaces it. (A
+///   proposal that bundles such a call with any other call stays cancellable, so that one such call
+///   cannot shield an arbitrary payload.) This is checked when the cancellation is proposed and
+///   again when it executes. The proposing member's
 ///   confirmation counts; the confirmation that reaches M executes the action in the same
 ///   transaction. Replacing the council (`set_council`) starts a new epoch: actions of the
 ///   previous council can no longer be confirmed.
@@ -77,6 +98,44 @@ mod GovernanceTreasury {
         0xf2f7c15cbe06c8d94597cd91fd7f3369eae842359235712def5584f8d270cd;
     const SELECTOR_TRANSFER_GOVERNANCE: felt252 =
         0x147026cdf8ba0c11bfb6caccbfcb94c9f4d3c0952a0a35757c222ad6cce39d5;
+
+    /// The allowlist of normal parameter setters (see the module documentation): sn_keccak of
+    /// `set_platform_fee_bps`, `set_burn_share_bps`, `set_min_completion_window`,
+    /// `set_min_reputation_payment`, `set_max_price_age`, `set_daily_quota`, `set_reimbursement`,
+    /// `set_allowed`, `pause`, `unpause`, `extend_pause`.
+    const SELECTOR_SET_PLATFORM_FEE_BPS: felt252 =
+        0x389e3df26428d7003f65461061490ae4f0d2bfa33bb942cad4e83cba88a4e2b;
+    const SELECTOR_SET_BURN_SHARE_BPS: felt252 =
+        0x301c1aa86281970efc49d714f1a34060bdbfdfe04fd6b5fffef9224c274c0fe;
+    const SELECTOR_SET_MIN_COMPLETION_WINDOW: felt252 =
+        0x18dea3d05660af65fbf86ffbc5bd0250cf6138ba7a5e40a7e5a91e593aea196;
+    const SELECTOR_SET_MIN_REPUTATION_PAYMENT: felt252 =
+        0x1fefbfb472d7c4970e8b16042d9f348cbf5142b68b03a19ce7b275361b2c2a0;
+    const SELECTOR_SET_MAX_PRICE_AGE: felt252 =
+        0x36f3c437aa6624c26a41dd585b2e7511b8543b097f4303245075e2d2f4f145;
+    const SELECTOR_SET_DAILY_QUOTA: felt252 =
+        0x1f7019ba9f72c5e4be878a8cc7c4281763727488dcf3fdc2d23a3511e25f68f;
+    const SELECTOR_SET_REIMBURSEMENT: felt252 =
+        0x2dc45544691f3e5e8958bf77cb7a344fb69887bc8b6f6f7fffd631ec7a5698a;
+    const SELECTOR_SET_ALLOWED: felt252 =
+        0x30dd30432af706ab273e742b0e56bbf7919ce6131233e3fc47373af2c5c9bc2;
+    const SELECTOR_PAUSE: felt252 =
+        0x3f618718f1cde37d9c527a9237b04e6ac0489a8647d0517bb15827758ece720;
+    const SELECTOR_UNPAUSE: felt252 =
+        0xc148ef471f6869f253bc8f5eaf00f651d0c021e8cb747704211d110d5e9b00;
+    const SELECTOR_EXTEND_PAUSE: felt252 =
+        0x25235a070b5c57929c7b0a0d858197f5a5c6465fb1acc0f9cb55b874a0abba3;
+    /// sn_keccak("delegate"): never performed (the treasury's tokens never vote).
+    const SELECTOR_DELEGATE: felt252 =
+        0x3dcb8fff5ef717a847d344b0a6ae7be40a2656cce2c3881dd009fc855b9d1ec;
+    /// sn_keccak of `set_emergency_council`, `set_council`, `set_pausable_target`: with
+    /// `unpause`, the calls that shield a proposal from the council's `CancelProposal`.
+    const SELECTOR_SET_EMERGENCY_COUNCIL: felt252 =
+        0x3955bcf68c132f82966c3b1f3423c89e08a5d2cdb3e2bcf2755ae2a2517319e;
+    const SELECTOR_SET_COUNCIL: felt252 =
+        0x8bd9b8a30858d71b03ba58a3ee94d7bc3b966c1b3977467b3868fa114eda47;
+    const SELECTOR_SET_PAUSABLE_TARGET: felt252 =
+        0x79df82b4b0093d7689072027a2d2d5b40bd04bf58fe81323f491690c60ea1f;
 
     const ACTION_PAUSE: u8 = 0;
     const ACTION_CANCEL_PROPOSAL: u8 = 1;
@@ -259,8 +318,11 @@ mod GovernanceTreasury {
     impl GovernanceTreasuryImpl of IGovernanceTreasury<ContractState> {
         /// Creates a proposal to perform `calls` from this contract once it has passed.
         ///
-        /// Requirements: 1 to 16 calls; the caller had at least `proposal_threshold` votes one
-        /// second ago.
+        /// The proposal is critical if `critical` is set or its calls make it so (see the module
+        /// documentation).
+        ///
+        /// Requirements: 1 to 16 calls; no call has the selector `delegate` (the treasury's tokens
+        /// never vote); the caller had at least `proposal_threshold` votes one second ago.
         ///
         /// Emits `ProposalCreated`.
         fn propose(
@@ -268,6 +330,7 @@ mod GovernanceTreasury {
         ) -> u64 {
             assert(calls.len() != 0, errors::NO_CALLS);
             assert(calls.len() <= MAX_CALLS, errors::TOO_MANY_CALLS);
+            assert(!has_delegation(calls.span()), errors::TREASURY_CANNOT_VOTE);
             let proposer = get_caller_address();
             self._assert_proposer_votes(proposer);
 
@@ -348,7 +411,8 @@ mod GovernanceTreasury {
         /// Performs every call of the proposal, in order, from this contract. A failing call
         /// reverts the whole execution, which can then be retried until the proposal expires.
         ///
-        /// Requirements: the proposal is Queued and its eta has passed. Anyone may call.
+        /// Requirements: the proposal is Queued and its eta has passed; no call has the selector
+        /// `delegate` (refused at `propose` already). Anyone may call.
         ///
         /// Emits `ProposalExecuted` (and whatever the calls emit).
         fn execute(ref self: ContractState, proposal_id: u64) {
@@ -425,6 +489,8 @@ mod GovernanceTreasury {
             self.proposal_count.read()
         }
 
+        /// Whether a proposal of `calls` is critical without the proposer's mark (see the module
+        /// documentation). A `delegate` call, refused by `propose`, is critical.
         fn is_critical(self: @ContractState, calls: Array<Call>) -> bool {
             self._calls_are_critical(calls.span())
         }
@@ -472,8 +538,10 @@ mod GovernanceTreasury {
         /// threshold is 1.
         ///
         /// Requirements: the caller is a member of the current council; a `Pause` target is
-        /// registered as pausable; a `CancelProposal` proposal exists and is neither executed nor
-        /// canceled (checked again when the action executes).
+        /// registered as pausable; a `CancelProposal` proposal exists, is neither executed nor
+        /// canceled, and has a call that does not shield it from the council (not all its calls
+        /// unpause or replace or constrain the council, see the module documentation); both are
+        /// checked again when the action executes.
         ///
         /// Emits `CouncilActionProposed`, `CouncilActionConfirmed` (and `CouncilActionExecuted`).
         fn propose_council_action(ref self: ContractState, action: CouncilAction) -> u64 {
@@ -495,6 +563,9 @@ mod GovernanceTreasury {
                 CouncilAction::CancelProposal(proposal_id) => {
                     let proposal = self._proposal(proposal_id);
                     assert(!proposal.executed && !proposal.canceled, errors::CANNOT_CANCEL);
+                    assert(
+                        self._council_may_cancel(proposal_id), errors::COUNCIL_CANNOT_CANCEL
+                    );
                     StoredCouncilAction {
                         kind: ACTION_CANCEL_PROPOSAL,
                         target: Zeroable::zero(),
@@ -517,7 +588,8 @@ mod GovernanceTreasury {
         /// Confirms `action_id`; the confirmation that reaches the threshold executes it.
         ///
         /// Requirements: the caller is a member of the current council and has not confirmed the
-        /// action; the action exists, is not executed and belongs to the current council.
+        /// action; the action exists, is not executed and belongs to the current council; when it
+        /// executes, a `CancelProposal` still meets the requirements of `propose_council_action`.
         ///
         /// Emits `CouncilActionConfirmed` (and `CouncilActionExecuted` with the action's effects).
         fn confirm_council_action(ref self: ContractState, action_id: u64) {
@@ -822,6 +894,8 @@ mod GovernanceTreasury {
         fn _perform_call(ref self: ContractState, proposal_id: u64, index: u32) {
             let to = self.call_to.read((proposal_id, index));
             let selector = self.call_selector.read((proposal_id, index));
+            // Defence in depth: `propose` refuses delegations already.
+            assert(selector != SELECTOR_DELEGATE, errors::TREASURY_CANNOT_VOTE);
             let calldata = self._calldata(proposal_id, index);
             match call_contract_syscall(to, selector, calldata.span()) {
                 Result::Ok(_) => {},
@@ -833,18 +907,32 @@ mod GovernanceTreasury {
             };
         }
 
+        /// Whether any call is critical by itself, or the `transfer`/`approve` amounts of all the
+        /// calls together exceed `critical_treasury_threshold`.
         fn _calls_are_critical(self: @ContractState, calls: Span<Call>) -> bool {
             let this = get_contract_address();
             let threshold = self.parameters.read().critical_treasury_threshold;
             let mut calls = calls;
+            // Invariant: `moved ≤ threshold`, so `threshold - moved` cannot underflow and the sum
+            // cannot overflow.
+            let mut moved: u256 = 0;
             let mut critical = false;
             loop {
                 match calls.pop_front() {
                     Option::Some(call) => {
-                        if is_critical_call(call, this, threshold) {
-                            critical = true;
-                            break;
-                        }
+                        match normal_call_value(call, this) {
+                            Option::Some(value) => {
+                                if value > threshold - moved {
+                                    critical = true;
+                                    break;
+                                }
+                                moved += value;
+                            },
+                            Option::None => {
+                                critical = true;
+                                break;
+                            },
+                        };
                     },
                     Option::None => {
                         break;
@@ -852,6 +940,28 @@ mod GovernanceTreasury {
                 };
             };
             critical
+        }
+
+        /// Whether the council may cancel `proposal_id`: false when every call of the proposal
+        /// shields it (see `shields_from_council`).
+        fn _council_may_cancel(self: @ContractState, proposal_id: u64) -> bool {
+            let this = get_contract_address();
+            let call_count = self.proposals.read(proposal_id).call_count;
+            let mut index: u32 = 0;
+            let mut may_cancel = false;
+            loop {
+                if index == call_count {
+                    break;
+                }
+                let to = self.call_to.read((proposal_id, index));
+                let selector = self.call_selector.read((proposal_id, index));
+                if !shields_from_council(to, selector, this) {
+                    may_cancel = true;
+                    break;
+                }
+                index += 1;
+            };
+            may_cancel
         }
 
         fn _confirm(ref self: ContractState, action_id: u64, member: ContractAddress) {
@@ -879,6 +989,11 @@ mod GovernanceTreasury {
             if stored.kind == ACTION_PAUSE {
                 IPausableDispatcher { contract_address: stored.target }.pause();
             } else {
+                // The proposal's calls do not change, but the check is cheap and keeps the rule
+                // local to the place where the cancellation happens.
+                assert(
+                    self._council_may_cancel(stored.proposal_id), errors::COUNCIL_CANNOT_CANCEL
+                );
                 self._cancel(stored.proposal_id, true);
             }
         }
@@ -936,22 +1051,66 @@ mod GovernanceTreasury {
         }
     }
 
-    /// Whether `call` alone makes a proposal critical (see the module documentation).
-    fn is_critical_call(call: @Call, this: ContractAddress, threshold: u256) -> bool {
+    /// The value a normal call moves: the amount of a readable `transfer`/`approve`, zero for an
+    /// allowlisted parameter setter; `None` when the call alone makes a proposal critical (a call
+    /// to this contract, an unreadable `transfer`/`approve`, any other selector).
+    fn normal_call_value(call: @Call, this: ContractAddress) -> Option<u256> {
         if *call.to == this {
-            return true;
+            return Option::None;
         }
         let selector = *call.selector;
-        if selector == SELECTOR_UPGRADE || selector == SELECTOR_TRANSFER_GOVERNANCE {
+        if selector == SELECTOR_TRANSFER || selector == SELECTOR_APPROVE {
+            return transfer_amount(call.calldata.span());
+        }
+        if is_allowlisted_setter(selector) {
+            return Option::Some(0);
+        }
+        Option::None
+    }
+
+    /// The parameter setters that can neither move funds nor change roles, wiring or code.
+    fn is_allowlisted_setter(selector: felt252) -> bool {
+        selector == SELECTOR_SET_PLATFORM_FEE_BPS
+            || selector == SELECTOR_SET_BURN_SHARE_BPS
+            || selector == SELECTOR_SET_MIN_COMPLETION_WINDOW
+            || selector == SELECTOR_SET_MIN_REPUTATION_PAYMENT
+            || selector == SELECTOR_SET_MAX_PRICE_AGE
+            || selector == SELECTOR_SET_DAILY_QUOTA
+            || selector == SELECTOR_SET_REIMBURSEMENT
+            || selector == SELECTOR_SET_ALLOWED
+            || selector == SELECTOR_PAUSE
+            || selector == SELECTOR_UNPAUSE
+            || selector == SELECTOR_EXTEND_PAUSE
+    }
+
+    /// Whether any call has the selector `delegate`, whatever its target.
+    fn has_delegation(calls: Span<Call>) -> bool {
+        let mut calls = calls;
+        let mut found = false;
+        loop {
+            match calls.pop_front() {
+                Option::Some(call) => {
+                    if *call.selector == SELECTOR_DELEGATE {
+                        found = true;
+                        break;
+                    }
+                },
+                Option::None => {
+                    break;
+                },
+            };
+        };
+        found
+    }
+
+    /// Whether a call unpauses, replaces a contract's emergency council, or changes this
+    /// contract's council or pausable targets: a proposal made only of such calls cannot be
+    /// canceled by the council.
+    fn shields_from_council(to: ContractAddress, selector: felt252, this: ContractAddress) -> bool {
+        if selector == SELECTOR_UNPAUSE || selector == SELECTOR_SET_EMERGENCY_COUNCIL {
             return true;
         }
-        if selector != SELECTOR_TRANSFER && selector != SELECTOR_APPROVE {
-            return false;
-        }
-        match transfer_amount(call.calldata.span()) {
-            Option::Some(amount) => amount > threshold,
-            Option::None => true,
-        }
+        to == this && (selector == SELECTOR_SET_COUNCIL || selector == SELECTOR_SET_PAUSABLE_TARGET)
     }
 
     /// The amount of `transfer(recipient, amount)`/`approve(spender, amount)` calldata, or `None`

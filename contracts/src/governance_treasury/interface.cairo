@@ -26,7 +26,8 @@ struct Parameters {
     quorum_bps: u16,
     /// Seconds between queueing a succeeded proposal and the earliest execution.
     timelock_delay: u64,
-    /// A `transfer`/`approve` of more than this amount (token base units) makes a proposal critical.
+    /// A proposal whose `transfer`/`approve` calls move more than this amount in total (token base
+    /// units, summed over all its calls) is critical.
     critical_treasury_threshold: u256,
 }
 
@@ -87,7 +88,8 @@ struct VoteReceipt {
 enum CouncilAction {
     /// `target.pause()`, for a target registered as pausable (the CIRO token, JobManager, CDC_Pool).
     Pause: ContractAddress,
-    /// Cancels a proposal that is not executed yet.
+    /// Cancels a proposal that is not executed yet, unless every call of it unpauses, replaces a
+    /// contract's emergency council, or changes the treasury's council or pausable targets.
     CancelProposal: u64,
 }
 
@@ -105,7 +107,8 @@ struct CouncilActionInfo {
 /// Proposals, voting, queueing and execution. Anyone may queue and execute.
 #[starknet::interface]
 trait IGovernanceTreasury<TContractState> {
-    /// Creates a proposal to perform `calls`; returns its id (from 1).
+    /// Creates a proposal to perform `calls`; returns its id (from 1). A `delegate` call is refused:
+    /// the treasury's tokens never vote.
     fn propose(
         ref self: TContractState, calls: Array<Call>, description_hash: felt252, critical: bool
     ) -> u64;
@@ -126,7 +129,12 @@ trait IGovernanceTreasury<TContractState> {
     /// snapshot. The snapshot must be in the past.
     fn proposal_quorum(self: @TContractState, proposal_id: u64) -> u256;
     fn proposal_count(self: @TContractState) -> u64;
-    /// Whether a proposal of these calls is critical by itself (without the proposer's mark).
+    /// Whether a proposal of these calls is critical by itself (without the proposer's mark): true
+    /// unless every call is normal — an allowlisted parameter setter (`set_platform_fee_bps`,
+    /// `set_burn_share_bps`, `set_min_completion_window`, `set_min_reputation_payment`,
+    /// `set_max_price_age`, `set_daily_quota`, `set_reimbursement`, `set_allowed`, `pause`,
+    /// `unpause`, `extend_pause`) or a readable `transfer`/`approve`, none to the treasury itself —
+    /// and the `transfer`/`approve` amounts together are at most `critical_treasury_threshold`.
     fn is_critical(self: @TContractState, calls: Array<Call>) -> bool;
     fn get_parameters(self: @TContractState) -> Parameters;
     /// The CIRO token (voting power and the treasury's main asset).

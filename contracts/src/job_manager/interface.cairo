@@ -84,6 +84,9 @@ struct Job {
     assigned_at: u64,
     /// Times the job was re-assigned after a timeout (at most once).
     reassignments: u8,
+    /// JobManager's pause clock (`paused_seconds`) at assignment: the worker's deadline moves
+    /// by every second JobManager was paused since then.
+    paused_seconds_at_assignment: u64,
     output_commitment: felt252,
     completed_at: u64,
     /// Whether the escrow was paid out (to the worker, or refunded).
@@ -113,6 +116,9 @@ trait IJobManager<TContractState> {
     fn model_count(self: @TContractState) -> u64;
     /// CIRO held for jobs not yet settled.
     fn escrowed_total(self: @TContractState) -> u256;
+    /// The deadline the job is held to now: for an Assigned job, its deadline moved by the time
+    /// JobManager was paused since the assignment (completion is impossible while paused).
+    fn effective_deadline(self: @TContractState, job_id: u64) -> u64;
 }
 
 /// Entry points for the assigned worker.
@@ -131,9 +137,11 @@ trait IJobManagerWorker<TContractState> {
 /// Entry points anyone (in practice the keeper) may call; each checks the job's state.
 #[starknet::interface]
 trait IJobManagerKeeper<TContractState> {
-    /// Assigns a Pending job to a worker selected by CDC_Pool; returns the worker.
+    /// Assigns a Pending job to a worker selected by CDC_Pool; returns the worker. The assigner
+    /// only (the keeper governance appoints), and only while the job's deadline leaves the worker
+    /// at least the minimum completion window.
     fn assign_job(ref self: TContractState, job_id: u64) -> ContractAddress;
-    /// After the deadline: Pending → TimedOut with a refund. Assigned → the worker is slashed for
+    /// After the (effective) deadline: Pending → TimedOut with a refund. Assigned → the worker is slashed for
     /// unavailability and freed; the first time, the job goes back to Pending with a fresh deadline
     /// (now + the window the worker had) for `assign_job` to re-assign; the second time it is
     /// TimedOut with a refund.
@@ -159,4 +167,14 @@ trait IJobManagerAdmin<TContractState> {
     fn addresses(self: @TContractState) -> (ContractAddress, ContractAddress, ContractAddress, ContractAddress);
     /// `(platform_fee_bps, burn_share_bps)`.
     fn fee_parameters(self: @TContractState) -> (u16, u16);
+    /// The only address that may call `assign_job` (zero: nobody yet).
+    fn set_assigner(ref self: TContractState, assigner: ContractAddress);
+    fn assigner(self: @TContractState) -> ContractAddress;
+    /// The least time between assignment and deadline (default 300 s, 10 s to 7 days): a job is
+    /// submitted with at least this much time left and assigned only while it has this much.
+    fn set_min_completion_window(ref self: TContractState, seconds: u64);
+    fn min_completion_window(self: @TContractState) -> u64;
+    /// The least payment whose completion raises the worker's reputation (default 10 CIRO).
+    fn set_min_reputation_payment(ref self: TContractState, amount: u256);
+    fn min_reputation_payment(self: @TContractState) -> u256;
 }

@@ -16,8 +16,8 @@ mod JobManager {
     use ciro::burn_manager::interface::{IBurnManagerDispatcher, IBurnManagerDispatcherTrait};
     use ciro::cdc_pool::interface::{
         ICDCPoolDispatcher, ICDCPoolDispatcherTrait, ICDCPoolJobsDispatcher,
-        ICDCPoolJobsDispatcherTrait, SlashReason, TIER_INSTITUTIONAL, WorkerRequirements,
-        REPUTATION_INITIAL
+        ICDCPoolJobsDispatcherTrait, ICDCPoolDelegationDispatcher, ICDCPoolDelegationDispatcherTrait,
+        JobOutcome, SlashReason, TIER_INSTITUTIONAL, WorkerRequirements, REPUTATION_INITIAL
     };
     use ciro::job_manager::errors;
     use ciro::job_manager::interface::{
@@ -36,6 +36,13 @@ mod JobManager {
     const BONUS_DIVISOR: u128 = 5000;
     /// The evidence hash of a timeout slash is poseidon(job_id, TIMEOUT_EVIDENCE).
     const TIMEOUT_EVIDENCE: felt252 = 'JM: job timed out';
+    /// Default least time between assignment and deadline: 5 minutes.
+    const DEFAULT_MIN_COMPLETION_WINDOW: u64 = 300;
+    /// Bounds of the completion window governance may set: 10 s to 7 days.
+    const MIN_COMPLETION_WINDOW_FLOOR: u64 = 10;
+    const MIN_COMPLETION_WINDOW_CEILING: u64 = 604800;
+    /// Default least payment that earns reputation: 10 CIRO.
+    const DEFAULT_MIN_REPUTATION_PAYMENT: u128 = 10000000000000000000;
 
     #[storage]
     struct Storage {
@@ -52,6 +59,10 @@ mod JobManager {
         escrowed_total: u256,
         /// Receives and burns the burn share when set; zero: JobManager burns it itself.
         burn_manager: ContractAddress,
+        /// The only caller of `assign_job`.
+        assigner: ContractAddress,
+        min_completion_window: u64,
+        min_reputation_payment: u256,
     }
 
     #[event]
@@ -71,6 +82,9 @@ mod JobManager {
         TreasuryChanged: TreasuryChanged,
         ProofVerifierChanged: ProofVerifierChanged,
         BurnManagerChanged: BurnManagerChanged,
+        AssignerChanged: AssignerChanged,
+        MinCompletionWindowChanged: MinCompletionWindowChanged,
+        MinReputationPaymentChanged: MinReputationPaymentChanged,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -189,6 +203,22 @@ mod JobManager {
         burn_manager: ContractAddress,
     }
 
+    #[derive(Drop, starknet::Event)]
+    struct AssignerChanged {
+        #[key]
+        assigner: ContractAddress,
+    }
+
+    #[derive(Drop, starknet::Event)]
+    struct MinCompletionWindowChanged {
+        seconds: u64,
+    }
+
+    #[derive(Drop, starknet::Event)]
+    struct MinReputationPaymentChanged {
+        amount: u256,
+    }
+
     /// Requirements: no zero address; fee ≤ 2,000 bps; burn share ≤ 10,000 bps.
     #[constructor]
     fn constructor(
@@ -210,6 +240,8 @@ mod JobManager {
         self._set_treasury(treasury);
         self._set_platform_fee_bps(platform_fee_bps);
         self._set_burn_share_bps(burn_share_bps);
+        self._set_min_completion_window(DEFAULT_MIN_COMPLETION_WINDOW);
+        self._set_min_reputation_payment(u256 { low: DEFAULT_MIN_REPUTATION_PAYMENT, high: 0 });
     }
 
     #[external(v0)]
@@ -233,8 +265,8 @@ mod JobManager {
         /// Creates a Pending job and pulls `payment` from the caller into escrow.
         ///
         /// Requirements: not paused; a supported job type (AIInference: the one with a verifier today); a
-        /// registered model; a non-zero input commitment; a future deadline; `payment` > 0 and
-        /// approved; a tier ≤ 8.
+        /// registered model; a non-zero input commitment; a future deadline at least the minimum
+        /// completion window away; `payment` > 0 and approved; a tier ≤ 8.
         ///
         /// Emits `JobSubmitted`.
         fn submit_ai_job(ref self: ContractState, spec: JobSpec, payment: u256) -> u64 {
@@ -242,7 +274,11 @@ mod JobManager {
             assert(spec.job_type == JobType::AIInference, errors::UNSUPPORTED_JOB_TYPE);
             self._assert_model_exists(spec.model_id);
             assert(spec.input_commitment != 0, errors::COMMITMENT_IS_ZERO);
-            assert(spec.deadline > get_block_timestamp(), errors::DEADLINE_PASSED);
+            let now = get_block_timestamp();
+            assert(spec.deadline > now, errors::DEADLINE_PASSED);
+            assert(
+                spec.deadline - now >= self.min_completion_window.read(), errors::DEADLINE_TOO_SOON
+            );
             assert(spec.min_tier <= TIER_INSTITUTIONAL, errors::INVALID_TIER);
             assert(payment != 0, errors::PAYMENT_IS_ZERO);
 
@@ -267,6 +303,7 @@ mod JobManager {
                         worker: Zeroable::zero(),
                         assigned_at: 0,
                         reassignments: 0,
+                        paused_seconds_at_assignment: 0,
                         output_commitment: 0,
                         completed_at: 0,
                         settled: false,
@@ -327,6 +364,10 @@ mod JobManager {
         fn escrowed_total(self: @ContractState) -> u256 {
             self.escrowed_total.read()
         }
+
+        fn effective_deadline(self: @ContractState, job_id: u64) -> u64 {
+            self._effective_deadline(self._job(job_id))
+        }
     }
 
     #[external(v0)]
@@ -334,8 +375,12 @@ mod JobManager {
         /// Completes the caller's Assigned job once ProofVerifier accepts `proof` for the statement
         /// (model commitment, input commitment, `output_commitment`, job id).
         ///
-        /// Requirements: not paused; the job is Assigned to the caller; its deadline has not passed; the
-        /// output commitment is not zero; the proof verifies.
+        /// Requirements: not paused; the job is Assigned to the caller; its effective deadline has not
+        /// passed; the output commitment is not zero; the proof verifies.
+        ///
+        /// The worker's reputation rises only for work that cost someone else: a payment of at
+        /// least `min_reputation_payment` from a client that is neither the worker nor one of its
+        /// delegators (CDC_Pool also caps reputation gains per day).
         ///
         /// Emits `JobCompleted`.
         fn complete_job(
@@ -345,7 +390,7 @@ mod JobManager {
             let mut job = self._job(job_id);
             assert(job.state == JobState::Assigned, errors::JOB_NOT_ASSIGNED);
             assert(get_caller_address() == job.worker, errors::CALLER_NOT_WORKER);
-            assert(get_block_timestamp() <= job.deadline, errors::DEADLINE_PASSED);
+            assert(get_block_timestamp() <= self._effective_deadline(job), errors::DEADLINE_PASSED);
             assert(output_commitment != 0, errors::COMMITMENT_IS_ZERO);
 
             job.state = JobState::Completed;
@@ -365,23 +410,30 @@ mod JobManager {
             assert(verified, errors::INVALID_PROOF);
             // Read back rather than keep `job` alive across the external call: Cairo 2.1 does not
             // spill such values to locals in a way the network's Sierra→CASM compiler accepts.
-            self._pool_jobs().release_worker(self.jobs.read(job_id).worker, true);
+            let job = self.jobs.read(job_id);
+            let outcome = if self._earns_reputation(job) {
+                JobOutcome::Completed
+            } else {
+                JobOutcome::CompletedUnrated
+            };
+            self._pool_jobs().release_worker(job.worker, outcome);
         }
 
-        /// Gives up the caller's Assigned job; the client is refunded.
+        /// Gives up the caller's Assigned job; the client is refunded and the worker loses a little
+        /// reputation (CDC_Pool's abandon penalty), so taking jobs only to drop them costs.
         ///
-        /// Requirements: the job is Assigned to the caller; its deadline has not passed.
+        /// Requirements: the job is Assigned to the caller; its effective deadline has not passed.
         ///
         /// Emits `JobAbandoned`.
         fn abandon_job(ref self: ContractState, job_id: u64) {
             let mut job = self._job(job_id);
             assert(job.state == JobState::Assigned, errors::JOB_NOT_ASSIGNED);
             assert(get_caller_address() == job.worker, errors::CALLER_NOT_WORKER);
-            assert(get_block_timestamp() <= job.deadline, errors::DEADLINE_PASSED);
+            assert(get_block_timestamp() <= self._effective_deadline(job), errors::DEADLINE_PASSED);
             job.state = JobState::Failed;
             self._settle_with_refund(job_id, job);
             self.emit(JobAbandoned { job_id, worker: job.worker, refund: job.payment });
-            self._pool_jobs().release_worker(job.worker, false);
+            self._pool_jobs().release_worker(job.worker, JobOutcome::Abandoned);
         }
     }
 
@@ -389,15 +441,23 @@ mod JobManager {
     impl JobManagerKeeperImpl of IJobManagerKeeper<ContractState> {
         /// Assigns a Pending job to the worker CDC_Pool selects.
         ///
-        /// Requirements: not paused; the job is Pending; its deadline has not passed; an eligible worker exists.
+        /// Requirements: not paused; the caller is the assigner; the job is Pending; its deadline
+        /// has not passed and is at least `min_completion_window` away; an eligible worker exists.
         ///
         /// Emits `JobAssigned`.
         fn assign_job(ref self: ContractState, job_id: u64) -> ContractAddress {
             self.assert_not_paused();
+            let assigner = self.assigner.read();
+            assert(
+                !assigner.is_zero() && get_caller_address() == assigner, errors::CALLER_NOT_ASSIGNER
+            );
             let mut job = self._job(job_id);
             assert(job.state == JobState::Pending, errors::JOB_NOT_PENDING);
             let now = get_block_timestamp();
             assert(now <= job.deadline, errors::DEADLINE_PASSED);
+            assert(
+                job.deadline - now >= self.min_completion_window.read(), errors::WINDOW_TOO_SHORT
+            );
             let requirements = WorkerRequirements {
                 required_capabilities: job.required_capabilities,
                 min_gpu_memory_gb: job.min_gpu_memory_gb,
@@ -409,6 +469,7 @@ mod JobManager {
             seed_input.append(get_block_info().unbox().block_number.into());
             job.state = JobState::Assigned;
             job.assigned_at = now;
+            job.paused_seconds_at_assignment = self._paused_seconds();
             self.jobs.write(job_id, job);
 
             let worker = self._pool_jobs().select_worker(requirements, poseidon_hash_span(seed_input.span()));
@@ -430,7 +491,7 @@ mod JobManager {
                 job.state == JobState::Pending || job.state == JobState::Assigned,
                 errors::JOB_NOT_ACTIVE
             );
-            assert(now > job.deadline, errors::DEADLINE_NOT_PASSED);
+            assert(now > self._effective_deadline(job), errors::DEADLINE_NOT_PASSED);
 
             if job.state == JobState::Pending {
                 job.state = JobState::TimedOut;
@@ -440,6 +501,8 @@ mod JobManager {
             }
 
             let worker = job.worker;
+            // The window the worker had; at least the minimum at its assignment. A re-queued job
+            // is assigned again only while it still leaves the minimum window.
             let window = job.deadline - job.assigned_at;
             let requeue = job.reassignments == 0;
             if requeue {
@@ -457,7 +520,7 @@ mod JobManager {
             evidence.append(job_id.into());
             evidence.append(TIMEOUT_EVIDENCE);
             let pool = self._pool_jobs();
-            pool.release_worker(worker, false);
+            pool.release_worker(worker, JobOutcome::TimedOut);
             let slashed = pool
                 .slash(worker, SlashReason::Unavailability, poseidon_hash_span(evidence.span()));
             if requeue {
@@ -504,8 +567,11 @@ mod JobManager {
             if treasury_amount != 0 {
                 assert(token.transfer(self.treasury.read(), treasury_amount), errors::TRANSFER_FAILED);
             }
-            assert(token.transfer(pool_address, worker_amount), errors::TRANSFER_FAILED);
-            self._pool_jobs().credit_reward(job.worker, worker_amount);
+            // A payment so small that the fee takes all of it leaves the worker nothing to credit.
+            if worker_amount != 0 {
+                assert(token.transfer(pool_address, worker_amount), errors::TRANSFER_FAILED);
+                self._pool_jobs().credit_reward(job.worker, worker_amount);
+            }
             // The fee is the protocol's revenue: it moves BurnManager's schedule for later jobs.
             let fee = burned + treasury_amount + bonus;
             let burn_manager = self.burn_manager.read();
@@ -571,6 +637,37 @@ mod JobManager {
         fn fee_parameters(self: @ContractState) -> (u16, u16) {
             (self.platform_fee_bps.read(), self.burn_share_bps.read())
         }
+
+        /// Emits `AssignerChanged`. Governance only; zero stops all assignment.
+        fn set_assigner(ref self: ContractState, assigner: ContractAddress) {
+            self.assert_only_governance();
+            self.assigner.write(assigner);
+            self.emit(AssignerChanged { assigner });
+        }
+
+        fn assigner(self: @ContractState) -> ContractAddress {
+            self.assigner.read()
+        }
+
+        /// Emits `MinCompletionWindowChanged`. Governance only; 10 s to 7 days.
+        fn set_min_completion_window(ref self: ContractState, seconds: u64) {
+            self.assert_only_governance();
+            self._set_min_completion_window(seconds);
+        }
+
+        fn min_completion_window(self: @ContractState) -> u64 {
+            self.min_completion_window.read()
+        }
+
+        /// Emits `MinReputationPaymentChanged`. Governance only.
+        fn set_min_reputation_payment(ref self: ContractState, amount: u256) {
+            self.assert_only_governance();
+            self._set_min_reputation_payment(amount);
+        }
+
+        fn min_reputation_payment(self: @ContractState) -> u256 {
+            self.min_reputation_payment.read()
+        }
     }
 
     #[external(v0)]
@@ -610,6 +707,16 @@ mod JobManager {
             Pausable::InternalImpl::is_paused(@pausable)
         }
 
+        fn paused_until(self: @ContractState) -> u64 {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::paused_until(@pausable)
+        }
+
+        fn paused_seconds(self: @ContractState) -> u64 {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::paused_seconds(@pausable)
+        }
+
         fn emergency_council(self: @ContractState) -> ContractAddress {
             let pausable = Pausable::unsafe_new_contract_state();
             Pausable::InternalImpl::emergency_council(@pausable)
@@ -618,6 +725,11 @@ mod JobManager {
         fn pause(ref self: ContractState) {
             let mut pausable = Pausable::unsafe_new_contract_state();
             Pausable::InternalImpl::pause(ref pausable);
+        }
+
+        fn extend_pause(ref self: ContractState, until: u64) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::extend_pause(ref pausable, until);
         }
 
         fn unpause(ref self: ContractState) {
@@ -645,6 +757,32 @@ mod JobManager {
 
         fn _assert_model_exists(self: @ContractState, model_id: u64) {
             assert(model_id != 0 && model_id <= self.model_count.read(), errors::MODEL_NOT_FOUND);
+        }
+
+        fn _paused_seconds(self: @ContractState) -> u64 {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::paused_seconds(@pausable)
+        }
+
+        /// An Assigned job's deadline moved by the seconds JobManager was paused since its
+        /// assignment: a worker cannot complete while paused, so the time does not count against
+        /// it. Other jobs: their deadline.
+        fn _effective_deadline(self: @ContractState, job: Job) -> u64 {
+            if job.state != JobState::Assigned {
+                return job.deadline;
+            }
+            job.deadline + (self._paused_seconds() - job.paused_seconds_at_assignment)
+        }
+
+        /// Whether completing `job` raises its worker's reputation: the payment is at least the
+        /// minimum and the client is neither the worker nor one of its delegators.
+        fn _earns_reputation(self: @ContractState, job: Job) -> bool {
+            if job.payment < self.min_reputation_payment.read() || job.client == job.worker {
+                return false;
+            }
+            let delegation = ICDCPoolDelegationDispatcher { contract_address: self.cdc_pool.read() }
+                .get_delegation(job.client, job.worker);
+            delegation.shares == 0 && delegation.pending_amount == 0
         }
 
         fn _pool_jobs(self: @ContractState) -> ICDCPoolJobsDispatcher {
@@ -715,6 +853,20 @@ mod JobManager {
             assert(burn_share_bps.into() <= BPS, errors::BURN_SHARE_TOO_HIGH);
             self.burn_share_bps.write(burn_share_bps);
             self.emit(BurnShareChanged { burn_share_bps });
+        }
+
+        fn _set_min_completion_window(ref self: ContractState, seconds: u64) {
+            assert(
+                seconds >= MIN_COMPLETION_WINDOW_FLOOR && seconds <= MIN_COMPLETION_WINDOW_CEILING,
+                errors::INVALID_WINDOW
+            );
+            self.min_completion_window.write(seconds);
+            self.emit(MinCompletionWindowChanged { seconds });
+        }
+
+        fn _set_min_reputation_payment(ref self: ContractState, amount: u256) {
+            self.min_reputation_payment.write(amount);
+            self.emit(MinReputationPaymentChanged { amount });
         }
 
         fn _set_treasury(ref self: ContractState, treasury: ContractAddress) {

@@ -7,6 +7,7 @@ const CALLER_NOT_PAYMASTER: felt252 = 'PM: caller is not paymaster';
 const NO_CALLS: felt252 = 'PM: request has no calls';
 const NOT_YET_VALID: felt252 = 'PM: request not yet valid';
 const QUOTA_EXHAUSTED: felt252 = 'PM: daily quota exhausted';
+const RELAYER_LIMIT_REACHED: felt252 = 'PM: relayer limit reached';
 const RELAYER_NOT_APPROVED: felt252 = 'PM: relayer not approved';
 const REQUEST_EXPIRED: felt252 = 'PM: request expired';
 const TARGET_IS_PAYMASTER: felt252 = 'PM: target is paymaster';

@@ -59,10 +59,21 @@ trait IPaymaster<TContractState> {
     fn budget_of(self: @TContractState, sponsor: ContractAddress) -> u256;
     /// The sum of every sponsor's budget: what this contract owes, and holds, in the fee token.
     fn total_budgets(self: @TContractState) -> u256;
-    /// Whether `sponsor` lets `relayer` be reimbursed from its budget.
+    /// Whether `sponsor` lets `relayer` be reimbursed from its budget at all: its
+    /// `relayer_allowance` is not zero.
     fn is_relayer_approved(
         self: @TContractState, sponsor: ContractAddress, relayer: ContractAddress
     ) -> bool;
+    /// Sponsored requests per day `sponsor` pays `relayer` for, whatever accounts they are for
+    /// (0: none).
+    fn relayer_allowance(
+        self: @TContractState, sponsor: ContractAddress, relayer: ContractAddress
+    ) -> u32;
+    /// Sponsored requests `relayer` relayed on `day` (block time / 86,400) out of `sponsor`'s
+    /// budget.
+    fn relayer_requests_on(
+        self: @TContractState, sponsor: ContractAddress, relayer: ContractAddress, day: u64
+    ) -> u32;
     /// Whether a sponsored request may call `selector` on `target`.
     fn is_allowed(self: @TContractState, target: ContractAddress, selector: felt252) -> bool;
     /// Sponsored requests each account may make per day.
@@ -84,8 +95,10 @@ trait IPaymasterSponsor<TContractState> {
     fn deposit(ref self: TContractState, amount: u256);
     /// Takes `amount` of the caller's budget back.
     fn withdraw(ref self: TContractState, amount: u256);
-    /// Lets `relayer` be reimbursed from the caller's budget, or stops it.
-    fn set_relayer_approval(ref self: TContractState, relayer: ContractAddress, approved: bool);
+    /// Lets `relayer` be reimbursed from the caller's budget for at most `daily_requests`
+    /// sponsored requests per day, whatever accounts they are for; 0 stops it. The caller's
+    /// worst-case spend per day is the sum of its relayers' limits times `reimbursement()`.
+    fn set_relayer_allowance(ref self: TContractState, relayer: ContractAddress, daily_requests: u32);
 }
 
 /// Policy, governance only.

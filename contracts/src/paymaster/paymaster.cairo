@@ -4,8 +4,9 @@
 /// The mechanism is SNIP-9 v2 outside execution. The user signs an `OutsideExecution` naming this
 /// contract as its caller; a relayer (the keeper) sends it to `sponsor_execution`, which checks
 /// the policy — every call's `(to, selector)` allowlisted by governance, the request inside its
-/// time window and never relayed before, the account under its daily quota, the relayer approved
-/// by the sponsor and the sponsor's budget covering the reimbursement — then pays the relayer a
+/// time window and never relayed before, the account under its daily quota, the relayer under the
+/// daily request limit its sponsor set for it and the sponsor's budget covering the reimbursement
+/// — then pays the relayer a
 /// governance-set reimbursement out of the sponsor's budget and has the account execute the calls
 /// (`execute_from_outside_v2`: the account checks the signature with its own `is_valid_signature`,
 /// the caller, the window and its nonce, and makes the calls as the user). All in one transaction:
@@ -16,10 +17,18 @@
 /// contract directly, which nobody can take out); budgets change only by deposits, withdrawals and
 /// reimbursements.
 ///
+/// Sponsors' exposure: the relayer chooses the accounts it relays for, and accounts cost nothing to
+/// create, so the per-account quota alone bounds nothing a sponsor pays. What binds a sponsor's
+/// spending is its own intent: it gives each relayer it pays a daily request limit
+/// (`set_relayer_allowance`), and every sponsored request counts against `(sponsor, relayer, day)`
+/// as well as against the account's quota. A sponsor's worst case per day is therefore
+/// `Σ limits × reimbursement()`, however many accounts its relayers bring; a request over the
+/// limit reverts and costs it nothing.
+///
 /// Choices PROTOCOL.md left open: the quota counts sponsored requests (not calls) per account per
-/// aligned day (block time / 86,400); a sponsor approves the relayers its budget pays, so nobody
-/// else can spend it; replays are refused twice, here (`(account, nonce)` pairs relayed) and by the
-/// account (its SNIP-9 nonces).
+/// aligned day (block time / 86,400), and so do the relayer limits; a sponsor approves the relayers
+/// its budget pays, so nobody else can spend it; replays are refused twice, here (`(account,
+/// nonce)` pairs relayed) and by the account (its SNIP-9 nonces).
 #[starknet::contract]
 mod Paymaster {
     use array::{ArrayTrait, SpanTrait};
@@ -42,8 +51,12 @@ mod Paymaster {
         token: ContractAddress,
         budgets: LegacyMap<ContractAddress, u256>,
         total_budgets: u256,
-        /// `(sponsor, relayer)` → whether the sponsor pays that relayer.
-        relayer_approvals: LegacyMap<(ContractAddress, ContractAddress), bool>,
+        /// `(sponsor, relayer)` → sponsored requests per day the sponsor pays that relayer for (0:
+        /// none).
+        relayer_allowances: LegacyMap<(ContractAddress, ContractAddress), u32>,
+        /// `(sponsor, relayer, day)` → sponsored requests that relayer made that day out of the
+        /// sponsor's budget.
+        relayer_requests: LegacyMap<(ContractAddress, ContractAddress, u64), u32>,
         /// `(target, selector)` → whether a sponsored request may make that call.
         allowed: LegacyMap<(ContractAddress, felt252), bool>,
         daily_quota: u32,
@@ -59,7 +72,7 @@ mod Paymaster {
     enum Event {
         Deposited: Deposited,
         Withdrawn: Withdrawn,
-        RelayerApprovalSet: RelayerApprovalSet,
+        RelayerAllowanceSet: RelayerAllowanceSet,
         AllowedCallSet: AllowedCallSet,
         DailyQuotaSet: DailyQuotaSet,
         ReimbursementSet: ReimbursementSet,
@@ -85,12 +98,13 @@ mod Paymaster {
     }
 
     #[derive(Drop, starknet::Event)]
-    struct RelayerApprovalSet {
+    struct RelayerAllowanceSet {
         #[key]
         sponsor: ContractAddress,
         #[key]
         relayer: ContractAddress,
-        approved: bool,
+        /// Sponsored requests per day the sponsor now pays the relayer for (0: none).
+        daily_requests: u32,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -152,7 +166,8 @@ mod Paymaster {
         /// Requirements: `outside_execution.caller` is this contract; `execute_after < now <
         /// execute_before`; at least one call, each to an allowed `(to, selector)`; `(account,
         /// nonce)` not relayed before; `account` under its daily quota; the caller approved by
-        /// `sponsor`; `sponsor`'s budget ≥ `reimbursement()`. The account then checks the
+        /// `sponsor` (a non-zero allowance) and under the daily request limit `sponsor` gave it;
+        /// `sponsor`'s budget ≥ `reimbursement()`. The account then checks the
         /// signature, the caller, the window and its own nonce; if it refuses the request or any
         /// of the calls fails, everything reverts, the reimbursement included.
         ///
@@ -174,8 +189,11 @@ mod Paymaster {
             let nonce = outside_execution.nonce;
             assert(!self.relayed.read((account, nonce)), errors::ALREADY_RELAYED);
             let relayer = get_caller_address();
-            assert(self.relayer_approvals.read((sponsor, relayer)), errors::RELAYER_NOT_APPROVED);
+            let allowance = self.relayer_allowances.read((sponsor, relayer));
+            assert(allowance != 0, errors::RELAYER_NOT_APPROVED);
             let day = now / SECONDS_PER_DAY;
+            let relayed_today = self.relayer_requests.read((sponsor, relayer, day));
+            assert(relayed_today < allowance, errors::RELAYER_LIMIT_REACHED);
             let used = self.requests.read((account, day));
             assert(used < self.daily_quota.read(), errors::QUOTA_EXHAUSTED);
             let reimbursement = self.reimbursement.read();
@@ -184,6 +202,7 @@ mod Paymaster {
 
             self.relayed.write((account, nonce), true);
             self.requests.write((account, day), used + 1);
+            self.relayer_requests.write((sponsor, relayer, day), relayed_today + 1);
             self.budgets.write(sponsor, budget - reimbursement);
             self.total_budgets.write(self.total_budgets.read() - reimbursement);
             self.emit(ExecutionSponsored { sponsor, account, nonce, relayer, reimbursement });
@@ -210,7 +229,19 @@ mod Paymaster {
         fn is_relayer_approved(
             self: @ContractState, sponsor: ContractAddress, relayer: ContractAddress
         ) -> bool {
-            self.relayer_approvals.read((sponsor, relayer))
+            self.relayer_allowances.read((sponsor, relayer)) != 0
+        }
+
+        fn relayer_allowance(
+            self: @ContractState, sponsor: ContractAddress, relayer: ContractAddress
+        ) -> u32 {
+            self.relayer_allowances.read((sponsor, relayer))
+        }
+
+        fn relayer_requests_on(
+            self: @ContractState, sponsor: ContractAddress, relayer: ContractAddress, day: u64
+        ) -> u32 {
+            self.relayer_requests.read((sponsor, relayer, day))
         }
 
         fn is_allowed(self: @ContractState, target: ContractAddress, selector: felt252) -> bool {
@@ -280,13 +311,19 @@ mod Paymaster {
             self._pay(sponsor, amount);
         }
 
-        /// Lets `relayer` be reimbursed from the caller's budget (`approved`), or stops it.
+        /// Lets `relayer` be reimbursed from the caller's budget for at most `daily_requests`
+        /// sponsored requests per day (for any accounts), or stops it (`daily_requests` = 0). The
+        /// new limit applies at once, to the requests already relayed today included.
         ///
-        /// Emits `RelayerApprovalSet`.
-        fn set_relayer_approval(ref self: ContractState, relayer: ContractAddress, approved: bool) {
+        /// Requirements: none; each caller manages its own relayers.
+        ///
+        /// Emits `RelayerAllowanceSet`.
+        fn set_relayer_allowance(
+            ref self: ContractState, relayer: ContractAddress, daily_requests: u32
+        ) {
             let sponsor = get_caller_address();
-            self.relayer_approvals.write((sponsor, relayer), approved);
-            self.emit(RelayerApprovalSet { sponsor, relayer, approved });
+            self.relayer_allowances.write((sponsor, relayer), daily_requests);
+            self.emit(RelayerAllowanceSet { sponsor, relayer, daily_requests });
         }
     }
 

@@ -13,6 +13,10 @@ mod CIROToken {
     const INITIAL_SUPPLY: u128 = 50000000000000000000000000;
     /// 1,000,000,000 CIRO.
     const MAX_SUPPLY: u128 = 1000000000000000000000000000;
+    /// How long a pause lasts unless governance extends it: 14 days.
+    const PAUSE_DURATION: u64 = 1209600;
+    /// The longest extension governance may give at once: 90 days.
+    const MAX_PAUSE_EXTENSION: u64 = 7776000;
 
     /// A value (votes or supply) from `timestamp` on.
     #[derive(Copy, Drop, Serde, starknet::Store)]
@@ -30,7 +34,10 @@ mod CIROToken {
         allowances: LegacyMap<(ContractAddress, ContractAddress), u256>,
         minter: ContractAddress,
         emergency_council: ContractAddress,
-        paused: bool,
+        /// Paused while block time < this.
+        paused_until: u64,
+        /// Accounts whose outgoing transfers go through while paused.
+        pause_exempt: LegacyMap<ContractAddress, bool>,
         mint_limit: u256,
         mint_period: u64,
         mint_window_start: u64,
@@ -52,6 +59,8 @@ mod CIROToken {
         MintRateLimitChanged: MintRateLimitChanged,
         Paused: Paused,
         Unpaused: Unpaused,
+        PauseExtended: PauseExtended,
+        PauseExemptionChanged: PauseExemptionChanged,
         DelegateChanged: DelegateChanged,
         DelegateVotesChanged: DelegateVotesChanged,
     }
@@ -96,6 +105,19 @@ mod CIROToken {
     struct Paused {
         #[key]
         by: ContractAddress,
+        until: u64,
+    }
+
+    #[derive(Drop, starknet::Event)]
+    struct PauseExtended {
+        until: u64,
+    }
+
+    #[derive(Drop, starknet::Event)]
+    struct PauseExemptionChanged {
+        #[key]
+        account: ContractAddress,
+        exempt: bool,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -285,10 +307,20 @@ mod CIROToken {
         }
 
         fn is_paused(self: @ContractState) -> bool {
-            self.paused.read()
+            get_block_timestamp() < self.paused_until.read()
         }
 
-        /// Stops transfers, mints and burns.
+        fn paused_until(self: @ContractState) -> u64 {
+            self.paused_until.read()
+        }
+
+        fn is_pause_exempt(self: @ContractState, account: ContractAddress) -> bool {
+            self.pause_exempt.read(account)
+        }
+
+        /// Stops transfers (except from pause-exempt accounts), mints and burns for
+        /// `PAUSE_DURATION` (14 days); the pause then ends by itself unless governance extends
+        /// it, so a council alone can never freeze CIRO for longer.
         ///
         /// Requirements: the caller is the emergency council or governance; not paused.
         ///
@@ -301,9 +333,10 @@ mod CIROToken {
                     || caller == Governed::InternalImpl::governance(@governed),
                 errors::CALLER_NOT_PAUSER
             );
-            assert(!self.paused.read(), errors::PAUSED);
-            self.paused.write(true);
-            self.emit(Paused { by: caller });
+            assert(!self.is_paused(), errors::PAUSED);
+            let until = get_block_timestamp() + PAUSE_DURATION;
+            self.paused_until.write(until);
+            self.emit(Paused { by: caller, until });
         }
     }
 
@@ -330,9 +363,26 @@ mod CIROToken {
         /// Emits `Unpaused`. Governance only; paused.
         fn unpause(ref self: ContractState) {
             self.assert_only_governance();
-            assert(self.paused.read(), errors::NOT_PAUSED);
-            self.paused.write(false);
+            assert(self.is_paused(), errors::NOT_PAUSED);
+            self.paused_until.write(get_block_timestamp());
             self.emit(Unpaused { by: get_caller_address() });
+        }
+
+        /// Emits `PauseExtended`. Governance only; paused; now < `until` ≤ now + 90 days.
+        fn extend_pause(ref self: ContractState, until: u64) {
+            self.assert_only_governance();
+            assert(self.is_paused(), errors::NOT_PAUSED);
+            let now = get_block_timestamp();
+            assert(until > now && until - now <= MAX_PAUSE_EXTENSION, errors::INVALID_PAUSE_END);
+            self.paused_until.write(until);
+            self.emit(PauseExtended { until });
+        }
+
+        /// Emits `PauseExemptionChanged`. Governance only.
+        fn set_pause_exempt(ref self: ContractState, account: ContractAddress, exempt: bool) {
+            self.assert_only_governance();
+            self.pause_exempt.write(account, exempt);
+            self.emit(PauseExemptionChanged { account, exempt });
         }
     }
 
@@ -447,7 +497,7 @@ mod CIROToken {
         }
 
         fn assert_not_paused(self: @ContractState) {
-            assert(!self.paused.read(), errors::PAUSED);
+            assert(!self.is_paused(), errors::PAUSED);
         }
 
         fn _transfer(
@@ -456,7 +506,11 @@ mod CIROToken {
             recipient: ContractAddress,
             amount: u256
         ) {
-            self.assert_not_paused();
+            // Refunds and exits stay open while paused: exempt contracts (JobManager, CDC_Pool)
+            // still pay out.
+            if !self.pause_exempt.read(sender) {
+                self.assert_not_paused();
+            }
             assert(!sender.is_zero(), errors::TRANSFER_FROM_ZERO);
             assert(!recipient.is_zero(), errors::TRANSFER_TO_ZERO);
             let sender_balance = self.balances.read(sender);

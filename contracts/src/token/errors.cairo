@@ -15,3 +15,4 @@ const PAUSED: felt252 = 'CIRO: paused';
 const PERIOD_IS_ZERO: felt252 = 'CIRO: period is zero';
 const TRANSFER_FROM_ZERO: felt252 = 'CIRO: transfer from zero';
 const TRANSFER_TO_ZERO: felt252 = 'CIRO: transfer to zero';
+const INVALID_PAUSE_END: felt252 = 'CIRO: invalid pause end';

@@ -47,7 +47,13 @@ trait ICiroToken<TContractState> {
     /// Tokens minted in the current window.
     fn minted_in_current_period(self: @TContractState) -> u256;
     fn is_paused(self: @TContractState) -> bool;
-    /// Stops transfers, mints and burns. Emergency council or governance.
+    /// When the pause in force ends (in the past when none is).
+    fn paused_until(self: @TContractState) -> u64;
+    /// Whether `account`'s outgoing transfers go through while paused (JobManager and CDC_Pool,
+    /// so that refunds and exits stay open).
+    fn is_pause_exempt(self: @TContractState, account: ContractAddress) -> bool;
+    /// Stops transfers (except from exempt accounts), mints and burns for 14 days. Emergency
+    /// council or governance.
     fn pause(ref self: TContractState);
 }
 
@@ -59,6 +65,10 @@ trait ICiroTokenAdmin<TContractState> {
     /// At most `amount` minted per `period_seconds` (> 0).
     fn set_mint_rate_limit(ref self: TContractState, amount: u256, period_seconds: u64);
     fn unpause(ref self: TContractState);
+    /// Keeps the pause in force until `until` (at most 90 days ahead). Governance only; paused.
+    fn extend_pause(ref self: TContractState, until: u64);
+    /// Lets `account`'s outgoing transfers through while paused, or stops that.
+    fn set_pause_exempt(ref self: TContractState, account: ContractAddress, exempt: bool);
 }
 
 /// Vote delegation with checkpoints, so governance counts votes at a past snapshot.

@@ -230,6 +230,7 @@ fn table_snapshots() {
             worker: ContractAddress(Felt::from(worker)),
             assigned_at: 0,
             reassignments: 0,
+            paused_seconds_at_assignment: 0,
             output_commitment: Felt::ZERO,
             completed_at: 0,
             settled,

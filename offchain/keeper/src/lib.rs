@@ -94,9 +94,9 @@ impl Action {
     /// Rejections meaning "not now": try again at a later poll.
     fn not_yet(self) -> &'static [&'static str] {
         match self {
-            Action::Assign => &["Pool: no eligible worker", "JM: deadline passed", "Pausable: paused"],
+            Action::Assign => &["Pool: no eligible worker", "JM: deadline passed", "JM: window too short", "Pause: paused"],
             Action::Timeout => &["JM: deadline not passed"],
-            Action::Release => &["Pausable: paused"],
+            Action::Release => &["Pause: paused"],
         }
     }
 }

@@ -184,7 +184,7 @@ async fn measure_paymaster(system: &System, table: &mut Table) -> Result<()> {
     system.fund(sponsor, 100 * CIRO).await?;
     system.send(sponsor, token.approve_getcall(&ContractAddress(paymaster), &u256(100 * CIRO))).await?;
     table.measure(system, "Paymaster.deposit", sponsor, pm.deposit_getcall(&u256(100 * CIRO))).await?;
-    system.send(sponsor, pm.set_relayer_approval_getcall(&ContractAddress(system.address(actor::KEEPER)?), &true)).await?;
+    system.send(sponsor, pm.set_relayer_allowance_getcall(&ContractAddress(system.address(actor::KEEPER)?), &100)).await?;
 
     // The user: predeployed account #5, signing an approval for the Paymaster to relay.
     let user = 5;

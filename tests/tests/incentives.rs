@@ -1,0 +1,292 @@
+//! The economic attacks of the outside review, each run against the deployed JobManager, CDC_Pool
+//! and token on devnet: every test is named after the attack, shows it refused, and checks that the
+//! honest party keeps its money (and the money invariants at the end).
+
+use cainome::cairo_serde::ContractAddress;
+use ciro_bindings::job_manager::JobState;
+use ciro_tests::expect_revert;
+use ciro_tests::system::{actor, to_u128, u256, System, CAP_CUDA, CIRO};
+use starknet::core::types::Felt;
+
+const STAKE: u128 = 1_000 * CIRO;
+const PAYMENT: u128 = 100 * CIRO;
+const HOUR: u64 = 3600;
+/// JobManager's default minimum completion window.
+const MIN_WINDOW: u64 = 300;
+/// A council pause's length.
+const PAUSE_DURATION: u64 = 14 * 24 * 3600;
+
+/// One staked CUDA worker, a funded client and a registered model; returns the model id.
+async fn ready_system() -> anyhow::Result<(System, u64)> {
+    let system = System::deploy().await?;
+    system.add_worker(actor::WORKERS[0], CAP_CUDA, 24, STAKE).await?;
+    system.fund(actor::CLIENT, 10_000 * CIRO).await?;
+    let model = system.register_model(actor::CLIENT, Felt::from(0x4d4c50u64)).await?;
+    Ok((system, model))
+}
+
+async fn submit(system: &System, client: usize, model: u64, seconds: u64, payment: u128) -> anyhow::Result<u64> {
+    let deadline = system.now().await? + seconds;
+    Ok(system.submit_job(client, &system.inference_spec(model, deadline), payment).await?)
+}
+
+async fn assign(system: &System, job_id: u64) -> anyhow::Result<()> {
+    system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&job_id)).await?;
+    Ok(())
+}
+
+async fn complete(system: &System, worker: usize, job_id: u64) -> anyhow::Result<()> {
+    let call = system.job_manager().complete_job_getcall(&job_id, &Felt::from(7u8), &vec![Felt::ONE]);
+    system.send(worker, call).await?;
+    Ok(())
+}
+
+async fn stake_of(system: &System, worker: usize) -> anyhow::Result<u128> {
+    to_u128(system.worker(worker).await?.stake)
+}
+
+/// Governance makes the council account the emergency council of JobManager.
+async fn council_for_job_manager(system: &System) -> anyhow::Result<()> {
+    let council = ContractAddress(system.address(actor::COUNCIL)?);
+    system.send(actor::GOVERNANCE, system.job_manager().set_emergency_council_getcall(&council)).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_assign_a_job_into_its_last_seconds() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    // The client (or anyone) assigning at will: refused, only the assigner assigns.
+    let job_id = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
+    for stranger in [actor::CLIENT, actor::OTHER_CLIENT, actor::WORKERS[0]] {
+        let assign = system.job_manager().assign_job_getcall(&job_id);
+        expect_revert(system.send(stranger, assign).await, "JM: caller not assigner");
+    }
+    // A job due a minute later cannot even be submitted.
+    expect_revert(submit(&system, actor::CLIENT, model, 60, PAYMENT).await.map_err(tx_error), "JM: deadline too soon");
+    // Close to its deadline, the assigner cannot hand a job out either: the worker would get less
+    // than the minimum window.
+    let late = submit(&system, actor::CLIENT, model, MIN_WINDOW + 60, PAYMENT).await?;
+    system.chain.advance_time(120).await?;
+    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&late)).await, "JM: window too short");
+    // It expires Pending: the client is refunded, the worker is not slashed.
+    system.chain.advance_time(MIN_WINDOW).await?;
+    let client_before = system.balance(system.address(actor::CLIENT)?).await?;
+    system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&late)).await?;
+    assert_eq!(system.balance(system.address(actor::CLIENT)?).await?, client_before + PAYMENT);
+    assert_eq!(stake_of(&system, actor::WORKERS[0]).await?, STAKE, "nobody slashed the worker");
+    system.check_invariants().await
+}
+
+#[tokio::test]
+async fn a_requeued_job_cannot_be_reassigned_into_an_impossible_window() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    let job_id = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
+    assign(&system, job_id).await?;
+    system.chain.advance_time(HOUR + 1).await?;
+    system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await?;
+    assert_eq!(stake_of(&system, actor::WORKERS[0]).await?, STAKE - STAKE / 10, "one slash for one missed deadline");
+    let job = system.job(job_id).await?;
+    assert_eq!(job.state, JobState::Pending);
+    // `[timeout_job, assign_job]` at the end of the fresh window: refused, no second slash.
+    let remaining = job.deadline - system.now().await?;
+    system.chain.advance_time(remaining - MIN_WINDOW + 5).await?;
+    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&job_id)).await, "JM: window too short");
+    assert_eq!(stake_of(&system, actor::WORKERS[0]).await?, STAKE - STAKE / 10);
+    system.check_invariants().await
+}
+
+#[tokio::test]
+async fn abandoning_assigned_jobs_costs_reputation() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    for expected in [495, 490] {
+        let job_id = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
+        assign(&system, job_id).await?;
+        system.send(actor::WORKERS[0], system.job_manager().abandon_job_getcall(&job_id)).await?;
+        assert_eq!(system.worker(actor::WORKERS[0]).await?.reputation, expected);
+    }
+    assert_eq!(stake_of(&system, actor::WORKERS[0]).await?, STAKE, "abandoning is not slashed");
+    system.check_invariants().await
+}
+
+#[tokio::test]
+async fn zero_stake_registrations_do_not_enter_selection() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    let sybils = [actor::OTHER_CLIENT, actor::WORKERS[1], actor::WORKERS[2], actor::TREASURY, actor::ORACLE, actor::COUNCIL];
+    for sybil in sybils {
+        let register = system.pool().register_worker_getcall(&CAP_CUDA, &4096, &1, &0, &Felt::ONE);
+        system.send(sybil, register).await?;
+    }
+    let pool = system.pool_reader();
+    assert_eq!(pool.worker_count().call().await?, 7, "every registration is in the registry");
+    assert_eq!(pool.candidate_count().call().await?, 1, "only the staked worker is scanned");
+    assert_eq!(pool.candidate_at(&0).call().await?, ContractAddress(system.address(actor::WORKERS[0])?));
+    // Every assignment finds the honest worker.
+    for _ in 0..3 {
+        let job_id = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
+        assign(&system, job_id).await?;
+        complete(&system, actor::WORKERS[0], job_id).await?;
+    }
+    // A worker leaves the set when its stake goes, and comes back when it stakes again.
+    system.send(actor::WORKERS[0], system.pool().request_unstake_getcall(&u256(STAKE))).await?;
+    assert_eq!(pool.candidate_count().call().await?, 0);
+    system.fund(actor::WORKERS[1], STAKE).await?;
+    let approve = system.token().approve_getcall(&ContractAddress(system.pool), &u256(STAKE));
+    system.send_all(actor::WORKERS[1], vec![approve, system.pool().stake_getcall(&u256(STAKE))]).await?;
+    assert_eq!(pool.candidate_at(&0).call().await?, ContractAddress(system.address(actor::WORKERS[1])?));
+    system.check_invariants().await
+}
+
+#[tokio::test]
+async fn deadlines_do_not_run_against_a_worker_while_job_manager_is_paused() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    council_for_job_manager(&system).await?;
+    let job_id = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
+    assign(&system, job_id).await?;
+    system.send(actor::COUNCIL, system.job_manager().pause_getcall()).await?;
+    system.chain.advance_time(2 * HOUR).await?;
+    // The worker holds a valid proof but cannot complete; nobody can time it out meanwhile.
+    let complete_call = system.job_manager().complete_job_getcall(&job_id, &Felt::from(7u8), &vec![Felt::ONE]);
+    expect_revert(system.send(actor::WORKERS[0], complete_call.clone()).await, "Pause: paused");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await, "JM: deadline not passed");
+    system.send(actor::GOVERNANCE, system.job_manager().unpause_getcall()).await?;
+    let effective = system.job_reader().effective_deadline(&job_id).call().await?;
+    assert!(effective >= system.job(job_id).await?.deadline + 2 * HOUR, "the paused time is added to the deadline");
+    system.send(actor::WORKERS[0], complete_call).await?;
+    assert_eq!(system.job(job_id).await?.state, JobState::Completed);
+    assert_eq!(stake_of(&system, actor::WORKERS[0]).await?, STAKE, "the honest worker keeps its stake");
+    system.check_invariants().await
+}
+
+#[tokio::test]
+async fn a_council_pause_ends_by_itself_unless_governance_extends_it() -> anyhow::Result<()> {
+    let (system, _) = ready_system().await?;
+    council_for_job_manager(&system).await?;
+    system.send(actor::COUNCIL, system.job_manager().pause_getcall()).await?;
+    system.send(actor::COUNCIL, system.token().pause_getcall()).await?;
+    let until = system.job_reader().paused_until().call().await?;
+    // The council cannot extend its own pause; governance can.
+    let extend = system.job_manager().extend_pause_getcall(&(until + HOUR));
+    expect_revert(system.send(actor::COUNCIL, extend.clone()).await, "Gov: caller not governance");
+    system.send(actor::GOVERNANCE, extend).await?;
+    system.chain.advance_time(PAUSE_DURATION + 1).await?;
+    // The token's pause is over: holders transfer again. JobManager's was extended by an hour.
+    system.send(actor::CLIENT, system.token().transfer_getcall(&ContractAddress(system.address(actor::OTHER_CLIENT)?), &u256(CIRO))).await?;
+    assert!(!system.token_reader().is_paused().call().await?);
+    assert!(system.job_reader().is_paused().call().await?);
+    system.chain.advance_time(HOUR).await?;
+    assert!(!system.job_reader().is_paused().call().await?);
+    system.check_invariants().await
+}
+
+#[tokio::test]
+async fn a_token_pause_does_not_trap_refunds_or_exits() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    let pending = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
+    let overdue = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
+    assign(&system, overdue).await?;
+    system.send(actor::WORKERS[0], system.pool().request_unstake_getcall(&u256(STAKE / 2))).await?;
+    system.send(actor::COUNCIL, system.token().pause_getcall()).await?;
+
+    let client = system.address(actor::CLIENT)?;
+    let before = system.balance(client).await?;
+    system.send(actor::CLIENT, system.job_manager().cancel_job_getcall(&pending)).await?;
+    assert_eq!(system.balance(client).await?, before + PAYMENT, "cancel_job refunds while the token is paused");
+    system.chain.advance_time(7 * 24 * 3600 + 1).await?;
+    system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&overdue)).await?;
+    let worker = system.address(actor::WORKERS[0])?;
+    let worker_before = system.balance(worker).await?;
+    system.send(actor::WORKERS[0], system.pool().withdraw_getcall()).await?;
+    assert!(system.balance(worker).await? > worker_before, "the worker's exit stays open");
+    // Everyone else is still paused.
+    let transfer = system.token().transfer_getcall(&ContractAddress(worker), &u256(1));
+    expect_revert(system.send(actor::CLIENT, transfer).await, "CIRO: paused");
+    system.send(actor::GOVERNANCE, system.token().unpause_getcall()).await?;
+    system.check_invariants().await
+}
+
+#[tokio::test]
+async fn reputation_cannot_be_farmed_with_self_dealt_or_cheap_jobs() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    // Start just after a day boundary, so that the daily cap is measured within one day.
+    let now = system.now().await?;
+    system.chain.advance_time((now / 86_400 + 1) * 86_400 + 10 - now).await?;
+    let worker = actor::WORKERS[0];
+    system.fund(worker, 100 * CIRO).await?;
+    // The worker pays itself: the job completes and pays, but earns no reputation.
+    let own = submit(&system, worker, model, HOUR, 10 * CIRO).await?;
+    assign(&system, own).await?;
+    complete(&system, worker, own).await?;
+    // A 2-wei job from someone else: below the minimum payment for reputation.
+    let cheap = submit(&system, actor::CLIENT, model, HOUR, 2).await?;
+    assign(&system, cheap).await?;
+    complete(&system, worker, cheap).await?;
+    let info = system.worker(worker).await?;
+    assert_eq!((info.reputation, info.jobs_completed), (500, 2));
+    // Paid work raises it, at most ten jobs a day.
+    for _ in 0..11 {
+        let job_id = submit(&system, actor::CLIENT, model, HOUR, 10 * CIRO).await?;
+        assign(&system, job_id).await?;
+        complete(&system, worker, job_id).await?;
+    }
+    let info = system.worker(worker).await?;
+    assert_eq!((info.reputation, info.jobs_completed), (600, 13), "ten rated jobs a day");
+    system.check_invariants().await
+}
+
+#[tokio::test]
+async fn a_one_wei_job_releases_its_escrow() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    let job_id = submit(&system, actor::CLIENT, model, HOUR, 1).await?;
+    assign(&system, job_id).await?;
+    complete(&system, actor::WORKERS[0], job_id).await?;
+    let treasury = system.address(actor::TREASURY)?;
+    let before = system.balance(treasury).await?;
+    system.send(actor::KEEPER, system.job_manager().release_payment_getcall(&job_id)).await?;
+    assert!(system.job(job_id).await?.settled);
+    assert_eq!(system.balance(treasury).await?, before + 1, "the fee takes the whole wei");
+    assert_eq!(to_u128(system.job_reader().escrowed_total().call().await?)?, 0);
+    system.check_invariants().await
+}
+
+#[tokio::test]
+async fn migrating_the_pool_to_a_new_job_manager_traps_no_escrow() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    system.add_worker(actor::WORKERS[1], CAP_CUDA, 24, STAKE).await?;
+    let finishing = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
+    assign(&system, finishing).await?;
+    let expiring = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
+    assign(&system, expiring).await?;
+    let holder = |job: &ciro_bindings::job_manager::Job| -> anyhow::Result<usize> {
+        actor::WORKERS.into_iter().find(|w| system.address(*w).ok() == Some(job.worker.0)).ok_or_else(|| anyhow::anyhow!("no worker"))
+    };
+    let finisher = holder(&system.job(finishing).await?)?;
+
+    let governance = system.address(actor::GOVERNANCE)?;
+    let treasury = system.address(actor::TREASURY)?;
+    let calldata = vec![governance, system.token, system.pool, system.verifier, treasury, Felt::from(500u16), Felt::from(3000u16)];
+    let new_job_manager = system.chain.deploy("JobManager", calldata).await?;
+    system.track_holder(new_job_manager);
+    system.send(actor::GOVERNANCE, system.pool().set_job_manager_getcall(&ContractAddress(new_job_manager))).await?;
+
+    // The old JobManager's jobs still end: one completes and is paid, one times out and refunds.
+    complete(&system, finisher, finishing).await?;
+    system.send(actor::KEEPER, system.job_manager().release_payment_getcall(&finishing)).await?;
+    assert!(system.job(finishing).await?.settled);
+    system.chain.advance_time(HOUR + 1).await?;
+    system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&expiring)).await?;
+    assert_eq!(system.job(expiring).await?.state, JobState::Pending, "re-queued after the slash");
+    // It cannot be assigned by the old JobManager any more; it expires and refunds in full.
+    let job = system.job(expiring).await?;
+    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&expiring)).await, "Pool: caller not job manager");
+    system.chain.advance_time(job.deadline - system.now().await? + 1).await?;
+    let client = system.address(actor::CLIENT)?;
+    let before = system.balance(client).await?;
+    system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&expiring)).await?;
+    assert_eq!(system.balance(client).await?, before + PAYMENT);
+    assert_eq!(to_u128(system.job_reader().escrowed_total().call().await?)?, 0, "nothing left in the old escrow");
+    system.check_invariants().await
+}
+
+fn tx_error(error: anyhow::Error) -> ciro_deploy::TxError {
+    ciro_deploy::TxError::Rejected { reason: format!("{error:#}") }
+}
