@@ -360,9 +360,16 @@ impl System {
             "escrow: JobManager holds {manager_balance}, escrowed_total {escrowed}, open jobs' payments {open_payments}"
         );
 
-        let PoolTotals { stakes, pending_unstakes, delegated, pending_undelegations, unclaimed_rewards } =
-            self.pool_reader().totals().call().await?;
-        let liabilities = [stakes, pending_unstakes, delegated, pending_undelegations, unclaimed_rewards]
+        let PoolTotals {
+            stakes,
+            pending_unstakes,
+            delegated,
+            pending_undelegations,
+            unclaimed_rewards,
+            activating_delegations,
+        } = self.pool_reader().totals().call().await?;
+        let liabilities =
+            [stakes, pending_unstakes, delegated, pending_undelegations, unclaimed_rewards, activating_delegations]
             .into_iter()
             .map(to_u128)
             .sum::<Result<u128>>()?;

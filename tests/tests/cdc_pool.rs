@@ -36,6 +36,8 @@ const MIN_PRICE: u128 = USD / 100;
 const MAX_PRICE: u128 = 100 * USD;
 const MAX_PRICE_AGE: u64 = 3600;
 const COOLDOWN: u64 = 7 * 24 * 3600;
+/// The delegation warm-up the pool starts with.
+const DEFAULT_WARMUP: u64 = 24 * 3600;
 /// Tier thresholds in USD, tiers 1 to 8.
 const TIER_USD: [u128; 8] = [100, 500, 2_500, 10_000, 50_000, 100_000, 250_000, 500_000];
 
@@ -116,14 +118,16 @@ struct Worker {
 }
 
 /// `DelegationInfo` as returned by `get_delegation`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 struct Delegation {
     shares: u128,
     pending_amount: u128,
     unlock_at: u64,
+    activating_amount: u128,
+    activates_at: u64,
 }
 
-/// The five totals, in `PoolTotals` order.
+/// The six totals, in `PoolTotals` order.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 struct Totals {
     stakes: u128,
@@ -131,11 +135,17 @@ struct Totals {
     delegated: u128,
     pending_undelegations: u128,
     unclaimed_rewards: u128,
+    activating_delegations: u128,
 }
 
 impl Totals {
     fn sum(&self) -> u128 {
-        self.stakes + self.pending_unstakes + self.delegated + self.pending_undelegations + self.unclaimed_rewards
+        self.stakes
+            + self.pending_unstakes
+            + self.delegated
+            + self.pending_undelegations
+            + self.unclaimed_rewards
+            + self.activating_delegations
     }
 }
 
@@ -249,7 +259,15 @@ struct System {
 }
 
 impl System {
+    /// A pool with no delegation warm-up, so delegations are shares at once: the warm-up has its
+    /// own tests (`delegation_warmup_*`) and the random walk runs with the default.
     async fn start() -> Result<Self> {
+        let sys = Self::start_with_default_warmup().await?;
+        sys.invoke(GOVERNANCE, "set_delegation_warmup", vec![felt(0)]).await?;
+        Ok(sys)
+    }
+
+    async fn start_with_default_warmup() -> Result<Self> {
         let chain = TestChain::start().await?;
         let governance = chain.address_of(GOVERNANCE)?;
         let token = chain.deploy_ciro_token(governance, governance, governance, governance, 0, 86_400).await?;
@@ -379,13 +397,29 @@ impl System {
     async fn delegation(&self, delegator: usize, worker: usize) -> Result<Delegation> {
         let felts = self.view("get_delegation", vec![self.addr(delegator)?, self.addr(worker)?]).await?;
         let mut r = Reader::new(&felts);
-        let delegation = Delegation { shares: r.u256()?, pending_amount: r.u256()?, unlock_at: r.int()? };
+        let delegation = Delegation {
+            shares: r.u256()?,
+            pending_amount: r.u256()?,
+            unlock_at: r.int()?,
+            activating_amount: r.u256()?,
+            activates_at: r.int()?,
+        };
         r.done()?;
         Ok(delegation)
     }
 
     async fn pending_rewards(&self, worker: usize) -> Result<u128> {
         Reader::new(&self.view("pending_rewards", vec![self.addr(worker)?]).await?).u256()
+    }
+
+    async fn pending_undelegations_of(&self, worker: usize) -> Result<u128> {
+        Reader::new(&self.view("pending_undelegations_of", vec![self.addr(worker)?]).await?).u256()
+    }
+
+    async fn activate(&self, caller: usize, delegator: usize, worker: usize) -> Result<Receipt, TxError> {
+        let addresses = [delegator, worker].map(|account| self.addr(account));
+        let [delegator, worker] = addresses.map(|a| a.map_err(|e| TxError::Account(e.to_string())));
+        self.invoke(caller, "activate_delegation", vec![delegator?, worker?]).await
     }
 
     async fn pending_delegation_rewards(&self, delegator: usize, worker: usize) -> Result<u128> {
@@ -402,6 +436,7 @@ impl System {
             delegated: r.u256()?,
             pending_undelegations: r.u256()?,
             unclaimed_rewards: r.u256()?,
+            activating_delegations: r.u256()?,
         };
         r.done()?;
         Ok(totals)
@@ -468,7 +503,8 @@ impl System {
 
 #[tokio::test]
 async fn constructor_sets_roles_price_and_parameters() -> Result<()> {
-    let sys = System::start().await?;
+    let sys = System::start_with_default_warmup().await?;
+    assert_eq!(sys.view("delegation_warmup", vec![]).await?, vec![Felt::from(DEFAULT_WARMUP)]);
     assert_eq!(sys.view("governance", vec![]).await?, vec![sys.addr(GOVERNANCE)?]);
     assert_eq!(sys.view("treasury", vec![]).await?, vec![felt(TREASURY)]);
     assert_eq!(sys.view("job_manager", vec![]).await?, vec![sys.addr(JOB_MANAGER)?]);
@@ -970,7 +1006,7 @@ async fn delegate_stake_mints_shares_at_the_pool_value() -> Result<()> {
     assert_eq!(events_named(&receipt, sys.pool, "StakeDelegated")[0].data, data(&[&amount(500), &amount(555)]));
     let info = sys.worker(WORKER).await?;
     assert_eq!((info.delegated, info.delegation_shares), (1_400, 1_555));
-    assert_eq!(sys.delegation(DELEGATOR_2, WORKER).await?, Delegation { shares: 555, pending_amount: 0, unlock_at: 0 });
+    assert_eq!(sys.delegation(DELEGATOR_2, WORKER).await?, Delegation { shares: 555, pending_amount: 0, unlock_at: 0, ..Default::default() });
     assert_eq!(sys.balance(sys.addr(DELEGATOR_2)?).await?, 0);
     assert_eq!(sys.assert_balanced().await?.delegated, 1_400);
     Ok(())
@@ -1014,7 +1050,7 @@ async fn request_undelegate_redeems_shares_at_the_pool_value() -> Result<()> {
     // ⌊400 · 1400 / 1555⌋ = 360.
     assert_eq!(
         sys.delegation(DELEGATOR, WORKER).await?,
-        Delegation { shares: 600, pending_amount: 360, unlock_at: unlock }
+        Delegation { shares: 600, pending_amount: 360, unlock_at: unlock, ..Default::default() }
     );
     let info = sys.worker(WORKER).await?;
     assert_eq!((info.delegated, info.delegation_shares), (1_040, 1_155));
@@ -1032,7 +1068,7 @@ async fn request_undelegate_redeems_shares_at_the_pool_value() -> Result<()> {
     assert!(second_unlock >= unlock + 500);
     assert_eq!(
         sys.delegation(DELEGATOR, WORKER).await?,
-        Delegation { shares: 500, pending_amount: 450, unlock_at: second_unlock }
+        Delegation { shares: 500, pending_amount: 450, unlock_at: second_unlock, ..Default::default() }
     );
     let totals = sys.assert_balanced().await?;
     assert_eq!((totals.delegated, totals.pending_undelegations), (950, 450));
@@ -1066,7 +1102,7 @@ async fn withdraw_delegation_pays_after_the_cooldown() -> Result<()> {
     let receipt = sys.invoke(DELEGATOR, "withdraw_delegation", vec![worker]).await?;
 
     assert_eq!(sys.balance(delegator).await?, 300);
-    assert_eq!(sys.delegation(DELEGATOR, WORKER).await?, Delegation { shares: 700, pending_amount: 0, unlock_at: 0 });
+    assert_eq!(sys.delegation(DELEGATOR, WORKER).await?, Delegation { shares: 700, pending_amount: 0, unlock_at: 0, ..Default::default() });
     let events = events_named(&receipt, sys.pool, "DelegationWithdrawn");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].keys[1..], [delegator, worker]);
@@ -1074,6 +1110,200 @@ async fn withdraw_delegation_pays_after_the_cooldown() -> Result<()> {
     let totals = sys.assert_balanced().await?;
     assert_eq!((totals.delegated, totals.pending_undelegations), (700, 0));
     expect_revert(sys.invoke(DELEGATOR, "withdraw_delegation", vec![worker]).await, "Pool: nothing to withdraw");
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------
+// delegation warm-up, activate_delegation
+
+/// Worker (1,000 own stake, 10% commission) and a funded delegator, on a pool with a one-hour
+/// warm-up.
+async fn warmup_pool() -> Result<System> {
+    let sys = System::start_with_default_warmup().await?;
+    sys.invoke(GOVERNANCE, "set_delegation_warmup", vec![felt(3_600)]).await?;
+    sys.register(WORKER, CUDA, 24, 1, 1_000).await?;
+    sys.fund(WORKER, 1_000).await?;
+    sys.stake(WORKER, 1_000).await?;
+    sys.fund(DELEGATOR, 2_000).await?;
+    sys.give(JOB_MANAGER, 10_000).await?;
+    Ok(sys)
+}
+
+#[tokio::test]
+async fn delegation_warmup_keeps_a_new_delegation_out_of_rewards() -> Result<()> {
+    let sys = warmup_pool().await?;
+    let before = sys.now().await?;
+    let receipt = sys.delegate(DELEGATOR, WORKER, 1_000).await?;
+    let activates_at = sys.delegation(DELEGATOR, WORKER).await?.activates_at;
+    assert_block_time(activates_at - 3_600, before, sys.now().await?);
+    let events = events_named(&receipt, sys.pool, "DelegationQueued");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].keys[1..], [sys.addr(DELEGATOR)?, sys.addr(WORKER)?]);
+    assert_eq!(events[0].data, data(&[&amount(1_000), &amount(1_000), &[Felt::from(activates_at)]]));
+    assert!(events_named(&receipt, sys.pool, "StakeDelegated").is_empty(), "no shares yet");
+    assert_eq!(
+        sys.delegation(DELEGATOR, WORKER).await?,
+        Delegation { activating_amount: 1_000, activates_at, ..Default::default() }
+    );
+    assert_eq!(sys.worker(WORKER).await?.delegated, 0, "not part of the pool's value");
+    assert_eq!(sys.assert_balanced().await?.activating_delegations, 1_000);
+
+    // A reward credited during the warm-up is the worker's alone.
+    sys.credit(WORKER, 1_000).await?;
+    assert_eq!(sys.pending_rewards(WORKER).await?, 1_000);
+    assert_eq!(sys.pending_delegation_rewards(DELEGATOR, WORKER).await?, 0);
+    expect_revert(sys.activate(OUTSIDER, DELEGATOR, WORKER).await, "Pool: warm-up not over");
+    expect_revert(sys.request_undelegate(DELEGATOR, WORKER, 1).await, "Pool: insufficient shares");
+
+    // After it, anyone turns it into shares; from then on it earns its part.
+    sys.chain.advance_time(3_600).await?;
+    let receipt = sys.activate(OUTSIDER, DELEGATOR, WORKER).await?;
+    let events = events_named(&receipt, sys.pool, "StakeDelegated");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].data, data(&[&amount(1_000), &amount(1_000)]));
+    assert_eq!(sys.delegation(DELEGATOR, WORKER).await?, Delegation { shares: 1_000, ..Default::default() });
+    let totals = sys.assert_balanced().await?;
+    assert_eq!((totals.delegated, totals.activating_delegations), (1_000, 0));
+    expect_revert(sys.activate(OUTSIDER, DELEGATOR, WORKER).await, "Pool: nothing to activate");
+    sys.credit(WORKER, 1_000).await?;
+    // Half is the delegators'; the worker keeps 10% of it as commission.
+    assert_eq!(sys.pending_rewards(WORKER).await?, 1_000 + 500 + 50);
+    assert_eq!(sys.pending_delegation_rewards(DELEGATOR, WORKER).await?, 450);
+    sys.assert_balanced().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn delegation_warmup_restarts_for_a_new_amount_and_activates_a_matured_one() -> Result<()> {
+    let sys = warmup_pool().await?;
+    sys.delegate(DELEGATOR, WORKER, 400).await?;
+    sys.chain.advance_time(1_800).await?;
+    // Still warming up: the new amount joins it and both wait a full warm-up from now.
+    let before = sys.now().await?;
+    sys.delegate(DELEGATOR, WORKER, 100).await?;
+    let delegation = sys.delegation(DELEGATOR, WORKER).await?;
+    assert_eq!((delegation.shares, delegation.activating_amount), (0, 500));
+    assert_block_time(delegation.activates_at - 3_600, before, sys.now().await?);
+    sys.chain.advance_time(1_800).await?;
+    expect_revert(sys.activate(DELEGATOR, DELEGATOR, WORKER).await, "Pool: warm-up not over");
+    sys.chain.advance_time(1_800).await?;
+    // Matured: the next delegation turns it into shares first and queues only the new amount.
+    let before = sys.now().await?;
+    let receipt = sys.delegate(DELEGATOR, WORKER, 300).await?;
+    assert_eq!(events_named(&receipt, sys.pool, "StakeDelegated")[0].data, data(&[&amount(500), &amount(500)]));
+    let delegation = sys.delegation(DELEGATOR, WORKER).await?;
+    assert_eq!((delegation.shares, delegation.activating_amount), (500, 300));
+    assert_block_time(delegation.activates_at - 3_600, before, sys.now().await?);
+    // After its own warm-up, an undelegation request activates it first.
+    sys.chain.advance_time(3_600).await?;
+    sys.request_undelegate(DELEGATOR, WORKER, 800).await?;
+    let delegation = sys.delegation(DELEGATOR, WORKER).await?;
+    assert_eq!((delegation.shares, delegation.pending_amount, delegation.activating_amount), (0, 800, 0));
+    let totals = sys.assert_balanced().await?;
+    assert_eq!((totals.delegated, totals.pending_undelegations, totals.activating_delegations), (0, 800, 0));
+    Ok(())
+}
+
+#[tokio::test]
+async fn delegation_warmup_refunds_a_delegation_to_a_worker_banned_meanwhile() -> Result<()> {
+    let sys = warmup_pool().await?;
+    sys.delegate(DELEGATOR, WORKER, 1_000).await?;
+    sys.slash(JOB_MANAGER, WORKER, Reason::Fraud).await?;
+    assert_eq!(sys.balance(felt(TREASURY)).await?, 1_000, "the warming-up delegation was not at risk");
+    sys.chain.advance_time(3_600).await?;
+    let delegator = sys.addr(DELEGATOR)?;
+    let before = sys.balance(delegator).await?;
+    let receipt = sys.activate(OUTSIDER, DELEGATOR, WORKER).await?;
+    assert_eq!(sys.balance(delegator).await?, before + 1_000);
+    let events = events_named(&receipt, sys.pool, "DelegationRefunded");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].keys[1..], [delegator, sys.addr(WORKER)?]);
+    assert_eq!(events[0].data, amount(1_000));
+    assert_eq!(sys.delegation(DELEGATOR, WORKER).await?, Delegation::default());
+    assert_eq!(sys.assert_balanced().await?, Totals::default());
+    Ok(())
+}
+
+#[tokio::test]
+async fn set_delegation_warmup_is_governance_only_and_bounded() -> Result<()> {
+    let sys = System::start_with_default_warmup().await?;
+    expect_revert(sys.invoke(OUTSIDER, "set_delegation_warmup", vec![felt(0)]).await, NOT_GOVERNANCE);
+    expect_revert(
+        sys.invoke(GOVERNANCE, "set_delegation_warmup", vec![Felt::from(30 * 86_400 + 1u64)]).await,
+        "Pool: warm-up too long",
+    );
+    let receipt = sys.invoke(GOVERNANCE, "set_delegation_warmup", vec![Felt::from(30 * 86_400u64)]).await?;
+    assert_eq!(events_named(&receipt, sys.pool, "DelegationWarmupChanged")[0].data, vec![Felt::from(30 * 86_400u64)]);
+    assert_eq!(sys.view("delegation_warmup", vec![]).await?, vec![Felt::from(30 * 86_400u64)]);
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------
+// pending undelegations stay slashable
+
+#[tokio::test]
+async fn pending_undelegations_are_slashed_until_withdrawn() -> Result<()> {
+    let sys = System::start().await?;
+    sys.register(WORKER, CUDA, 24, 1, 0).await?;
+    for delegator in [DELEGATOR, DELEGATOR_2] {
+        sys.fund(delegator, 1_000).await?;
+        sys.delegate(delegator, WORKER, 1_000).await?;
+    }
+    sys.request_undelegate(DELEGATOR, WORKER, 1_000).await?;
+    assert_eq!(sys.pending_undelegations_of(WORKER).await?, 1_000);
+
+    // Unavailability, 10%: 100 of the delegation pool and 100 of the pending undelegation.
+    let receipt = sys.slash(JOB_MANAGER, WORKER, Reason::Unavailability).await?;
+    let events = events_named(&receipt, sys.pool, "UndelegationsSlashed");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].keys[1], sys.addr(WORKER)?);
+    assert_eq!(events[0].data, data(&[&[felt(Reason::Unavailability.index())], &amount(100), &amount(900)]));
+    // WorkerSlashed counts it in its total.
+    assert_eq!(events_named(&receipt, sys.pool, "WorkerSlashed")[0].data[8..10], amount(200)[..]);
+    assert_eq!(sys.balance(felt(TREASURY)).await?, 200);
+    assert_eq!(sys.pending_undelegations_of(WORKER).await?, 900);
+    assert_eq!(sys.delegation(DELEGATOR, WORKER).await?.pending_amount, 900);
+
+    // The second delegator leaves at the slashed value; a Malicious slash (50%) then takes half of
+    // both pending amounts: ⌈1,800 / 2⌉ = 900 of the pending total.
+    sys.request_undelegate(DELEGATOR_2, WORKER, 1_000).await?;
+    assert_eq!(sys.pending_undelegations_of(WORKER).await?, 1_800);
+    sys.slash(JOB_MANAGER, WORKER, Reason::Malicious).await?;
+    assert_eq!(sys.pending_undelegations_of(WORKER).await?, 900);
+    assert_eq!(sys.delegation(DELEGATOR, WORKER).await?.pending_amount, 450);
+    assert_eq!(sys.delegation(DELEGATOR_2, WORKER).await?.pending_amount, 450);
+    sys.assert_balanced().await?;
+
+    sys.chain.advance_time(COOLDOWN + 1).await?;
+    let receipt = sys.invoke(DELEGATOR, "withdraw_delegation", vec![sys.addr(WORKER)?]).await?;
+    assert_eq!(events_named(&receipt, sys.pool, "DelegationWithdrawn")[0].data, amount(450));
+    assert_eq!(sys.balance(sys.addr(DELEGATOR)?).await?, 450);
+    // Withdrawn: out of the worker's risk.
+    sys.slash(JOB_MANAGER, WORKER, Reason::Malicious).await?;
+    assert_eq!(sys.pending_undelegations_of(WORKER).await?, 225);
+    sys.invoke(DELEGATOR_2, "withdraw_delegation", vec![sys.addr(WORKER)?]).await?;
+    assert_eq!(sys.balance(sys.addr(DELEGATOR_2)?).await?, 225);
+    assert_eq!(sys.balance(felt(TREASURY)).await?, 200 + 900 + 225);
+    assert_eq!(sys.assert_balanced().await?, Totals::default());
+    Ok(())
+}
+
+#[tokio::test]
+async fn pending_undelegations_are_lost_to_fraud() -> Result<()> {
+    let sys = System::start().await?;
+    sys.register(WORKER, CUDA, 24, 1, 0).await?;
+    sys.fund(DELEGATOR, 1_000).await?;
+    sys.delegate(DELEGATOR, WORKER, 1_000).await?;
+    sys.request_undelegate(DELEGATOR, WORKER, 400).await?;
+    sys.slash(JOB_MANAGER, WORKER, Reason::Fraud).await?;
+    assert_eq!(sys.balance(felt(TREASURY)).await?, 1_000);
+    assert_eq!(sys.delegation(DELEGATOR, WORKER).await?.pending_amount, 0);
+    sys.chain.advance_time(COOLDOWN + 1).await?;
+    expect_revert(sys.invoke(DELEGATOR, "withdraw_delegation", vec![sys.addr(WORKER)?]).await, "Pool: nothing to withdraw");
+    // The worthless shares can still be given back; they redeem nothing.
+    sys.request_undelegate(DELEGATOR, WORKER, 600).await?;
+    assert_eq!(sys.delegation(DELEGATOR, WORKER).await?.pending_amount, 0);
+    assert_eq!(sys.assert_balanced().await?, Totals::default());
     Ok(())
 }
 
@@ -1606,12 +1836,14 @@ impl Rng {
 }
 
 /// Steps: a seeded random sequence of 200 operations — stake, request_unstake, withdraw,
-/// delegate, undelegate, withdraw_delegation, credit_reward, both claims, select, release, slash
-/// (Fraud once, late), time jumps with price updates — on three workers and three delegators.
+/// delegate (with the default one-day warm-up), activate (by the delegator or a stranger),
+/// undelegate, withdraw_delegation, credit_reward, both claims, select, release, slash (Fraud
+/// once, late), time jumps with price updates — on three workers and three delegators.
 /// Most steps pick an actor the state says can act (a worker holding a job for a release, a
 /// delegator with shares for an undelegation), some a random one. Before each step the expected
 /// change of the pool's balance is computed from the state (a withdrawal pays the pending amount,
-/// a slash the rounded-up shares); after each step the balance must have changed by exactly that
+/// a slash the rounded-up shares, pending undelegations included; an activation or undelegation
+/// refunds a warmed-up delegation to a banned worker); after each step the balance must have changed by exactly that
 /// and equal the sum of `totals()`. Steps that the state says must fail are checked for their
 /// exact message and for moving nothing. Every kind of step must succeed at least once.
 #[tokio::test]
@@ -1628,13 +1860,15 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
     }
     sys.give(JOB_MANAGER, 1_000_000 * CIRO).await?;
     sys.invoke(GOVERNANCE, "set_slasher", vec![sys.addr(SLASHER)?]).await?;
+    sys.invoke(GOVERNANCE, "set_delegation_warmup", vec![Felt::from(DEFAULT_WARMUP)]).await?;
 
     // Step kinds and their weights.
-    const KINDS: [(&str, u128); 13] = [
+    const KINDS: [(&str, u128); 14] = [
         ("stake", 3),
         ("request_unstake", 2),
         ("withdraw", 3),
         ("delegate_stake", 3),
+        ("activate_delegation", 2),
         ("request_undelegate", 2),
         ("withdraw_delegation", 2),
         ("credit_reward", 3),
@@ -1671,6 +1905,12 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
             } else {
                 rng.pick_cloned(&infos)
             }
+        };
+        // Whether a warmed-up delegation to `worker` would be paid back instead of becoming shares.
+        let refunded = |worker: usize| {
+            infos.iter().any(|(account, w)| {
+                *account == worker && (w.status == BANNED || (w.delegated == 0 && w.delegation_shares > 0))
+            })
         };
         let choose_position = |rng: &mut Rng, wanted: &dyn Fn(&Delegation) -> bool| {
             let fitting: Vec<_> = positions.iter().filter(|(_, _, d)| wanted(d)).copied().collect();
@@ -1739,11 +1979,33 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
                 };
                 (sys.delegate(delegator, worker, value).await, value as i128, failure)
             }
+            "activate_delegation" => {
+                let (delegator, worker, position) =
+                    choose_position(&mut rng, &|d| d.activating_amount > 0 && d.activates_at <= now);
+                let failure = if position.activating_amount == 0 {
+                    Some("Pool: nothing to activate")
+                } else if now + 10 < position.activates_at {
+                    Some("Pool: warm-up not over")
+                } else if now < position.activates_at {
+                    continue;
+                } else {
+                    None
+                };
+                let delta = if refunded(worker) { -(position.activating_amount as i128) } else { 0 };
+                let caller = rng.pick(&[OUTSIDER, delegator]);
+                (sys.activate(caller, delegator, worker).await, delta, failure)
+            }
             "request_undelegate" => {
                 let (delegator, worker, position) = choose_position(&mut rng, &|d| d.shares > 0);
                 let shares = rng.below(position.shares + 1);
                 let failure = (shares == 0).then_some("Pool: shares are zero");
-                (sys.request_undelegate(delegator, worker, shares).await, 0, failure)
+                // A warmed-up delegation is activated first (or refunded).
+                let matured = position.activating_amount > 0 && position.activates_at <= now;
+                if failure.is_none() && position.activating_amount > 0 && !matured && position.activates_at <= now + 10 {
+                    continue;
+                }
+                let delta = if matured && refunded(worker) { -(position.activating_amount as i128) } else { 0 };
+                (sys.request_undelegate(delegator, worker, shares).await, delta, failure)
             }
             "withdraw_delegation" => {
                 let (delegator, worker, position) =
@@ -1823,7 +2085,8 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
                 let caller = rng.pick(&[JOB_MANAGER, SLASHER]);
                 let total = slashed(info.stake, reason)
                     + slashed(info.pending_unstake, reason)
-                    + slashed(info.delegated, reason);
+                    + slashed(info.delegated, reason)
+                    + slashed(sys.pending_undelegations_of(worker).await?, reason);
                 (sys.slash(caller, worker, reason).await, -(total as i128), None)
             }
             _ => {

@@ -287,6 +287,89 @@ async fn migrating_the_pool_to_a_new_job_manager_traps_no_escrow() -> anyhow::Re
     system.check_invariants().await
 }
 
+/// CDC_Pool's default delegation warm-up.
+const WARMUP: u64 = 24 * 3600;
+
+#[tokio::test]
+async fn just_in_time_delegation_earns_nothing() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    let worker = actor::WORKERS[0];
+    let worker_address = ContractAddress(system.address(worker)?);
+    let job_id = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
+    assign(&system, job_id).await?;
+    complete(&system, worker, job_id).await?;
+
+    // The attack: delegate 100k CIRO, release the payment and undelegate, in one transaction.
+    let outsider = actor::OTHER_CLIENT;
+    let outsider_address = ContractAddress(system.address(outsider)?);
+    let principal = 100_000 * CIRO;
+    system.fund(outsider, principal).await?;
+    let start_balance = system.balance(outsider_address.0).await?;
+    let approve = || system.token().approve_getcall(&ContractAddress(system.pool), &u256(principal));
+    let delegate = || system.pool().delegate_stake_getcall(&worker_address, &u256(principal));
+    let release = || system.job_manager().release_payment_getcall(&job_id);
+    let undelegate = system.pool().request_undelegate_getcall(&worker_address, &u256(principal));
+    let attack = vec![approve(), delegate(), release(), undelegate];
+    expect_revert(system.send_all(outsider, attack).await, "Pool: insufficient shares");
+
+    // Without the undelegation it goes through, but the delegation is still warming up: the
+    // whole reward is the worker's.
+    system.send_all(outsider, vec![approve(), delegate(), release()]).await?;
+    assert!(system.job(job_id).await?.settled);
+    let pool = system.pool_reader();
+    // Every unclaimed reward in the pool (this payment after the fee, 95.007 CIRO) is the worker's.
+    let reward = to_u128(pool.totals().call().await?.unclaimed_rewards)?;
+    assert!(reward > 90 * CIRO, "the payment was credited: {reward}");
+    assert_eq!(to_u128(pool.pending_rewards(&worker_address).call().await?)?, reward);
+    assert_eq!(to_u128(pool.pending_delegation_rewards(&outsider_address, &worker_address).call().await?)?, 0);
+    let delegation = pool.get_delegation(&outsider_address, &worker_address).call().await?;
+    assert_eq!((to_u128(delegation.shares)?, to_u128(delegation.activating_amount)?), (0, principal));
+
+    // Leaving as soon as it can: after the warm-up its tokens are at risk, then they wait out
+    // the unstake cooldown. The outsider gets its principal back and not one wei of the reward.
+    system.chain.advance_time(WARMUP).await?;
+    system.send(outsider, system.pool().request_undelegate_getcall(&worker_address, &u256(principal))).await?;
+    system.chain.advance_time(ciro_tests::system::COOLDOWN_SECONDS).await?;
+    system.send(outsider, system.pool().withdraw_delegation_getcall(&worker_address)).await?;
+    assert_eq!(system.balance(outsider_address.0).await?, start_balance);
+    assert_eq!(to_u128(pool.pending_delegation_rewards(&outsider_address, &worker_address).call().await?)?, 0);
+    assert_eq!(to_u128(pool.pending_rewards(&worker_address).call().await?)?, reward);
+    system.check_invariants().await
+}
+
+#[tokio::test]
+async fn undelegating_before_a_timeout_does_not_escape_its_slash() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    let worker = actor::WORKERS[0];
+    let worker_address = ContractAddress(system.address(worker)?);
+    let delegator = actor::OTHER_CLIENT;
+    let delegator_address = ContractAddress(system.address(delegator)?);
+    let delegated = 1_000 * CIRO;
+    system.fund(delegator, delegated).await?;
+    let approve = system.token().approve_getcall(&ContractAddress(system.pool), &u256(delegated));
+    system.send_all(delegator, vec![approve, system.pool().delegate_stake_getcall(&worker_address, &u256(delegated))]).await?;
+    system.chain.advance_time(WARMUP).await?;
+    system.send(delegator, system.pool().activate_delegation_getcall(&delegator_address, &worker_address)).await?;
+
+    // The worker is about to miss a deadline; its delegator sees it coming and asks to leave.
+    let job_id = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
+    assign(&system, job_id).await?;
+    system.send(delegator, system.pool().request_undelegate_getcall(&worker_address, &u256(delegated))).await?;
+    system.chain.advance_time(HOUR + 1).await?;
+    system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await?;
+
+    // The unavailability slash (10%) still reaches the pending undelegation.
+    let pool = system.pool_reader();
+    let pending = to_u128(pool.get_delegation(&delegator_address, &worker_address).call().await?.pending_amount)?;
+    assert_eq!(pending, delegated - delegated / 10);
+    assert_eq!(to_u128(pool.pending_undelegations_of(&worker_address).call().await?)?, pending);
+    assert_eq!(stake_of(&system, worker).await?, STAKE - STAKE / 10);
+    system.chain.advance_time(ciro_tests::system::COOLDOWN_SECONDS).await?;
+    system.send(delegator, system.pool().withdraw_delegation_getcall(&worker_address)).await?;
+    assert_eq!(system.balance(delegator_address.0).await?, pending);
+    system.check_invariants().await
+}
+
 fn tx_error(error: anyhow::Error) -> ciro_deploy::TxError {
     ciro_deploy::TxError::Rejected { reason: format!("{error:#}") }
 }

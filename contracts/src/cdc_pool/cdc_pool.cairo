@@ -17,6 +17,13 @@
 ///   only the current one may select, so a migration traps no escrow.
 /// - Selection ranks by reputation × the worker's own active stake; delegation earns a share of
 ///   the worker's rewards but does not change its rank.
+/// - A new delegation waits out a warm-up (`delegation_warmup`, default one day, set by
+///   governance) before it becomes shares: until then it earns nothing and is not at risk, so
+///   tokens delegated just before a reward is credited take no part of it. It becomes shares at
+///   the pool's value when the warm-up is over, on the delegator's next delegation or
+///   undelegation or by anyone's `activate_delegation`; it is refunded instead if the worker was
+///   banned or its pool wiped meanwhile. A new delegation restarts the warm-up of any amount
+///   still warming up.
 /// - Rewards are split between the worker and its delegators in proportion to own active stake
 ///   versus delegated value at crediting time; the worker keeps `commission_bps` of the
 ///   delegators' part. Delegators' rewards use a per-worker accumulator (reward per share scaled by
@@ -25,8 +32,12 @@
 /// - `request_unstake` and `slash` recompute the tier downwards with the last oracle price even if
 ///   it is stale, so exits and penalties never depend on the oracle; only `stake` requires a fresh
 ///   price. A slash lowers the tier when the remaining stake no longer reaches it.
-/// - Slashing takes its share of the worker's own stake, its pending unstake and its delegation
-///   pool's value; delegators' pending undelegations are no longer at the worker's risk.
+/// - Slashing takes its share of the worker's own stake, its pending unstake, its delegation
+///   pool's value and its delegators' pending undelegations (they stay at risk until withdrawn).
+///   Pending undelegations shrink lazily: the pool keeps, per worker, what survives of a pending
+///   amount after every slash (a factor scaled by 10^36) and each delegation's factor at its
+///   last request, and pays `pending × factor now / factor then` (floor), never more than the
+///   worker's pending total.
 ///   A slash of a banned worker succeeds and takes nothing (there is nothing left), so callers
 ///   such as JobManager's timeout never get stuck.
 /// - Fraud sets reputation to 0 and bans the worker: never selected, cannot stake, cannot receive
@@ -71,6 +82,11 @@ mod CDCPool {
     const SECONDS_PER_DAY: u64 = 86400;
     /// Longest unstake cooldown governance may set: 365 days.
     const MAX_UNSTAKE_COOLDOWN: u64 = 31536000;
+    /// A delegation's warm-up at deployment (one day), and the longest governance may set (30 days).
+    const DEFAULT_DELEGATION_WARMUP: u64 = 86400;
+    const MAX_DELEGATION_WARMUP: u64 = 2592000;
+    /// 10^36: the scale of the factor that pending undelegations keep after slashes.
+    const LOSS_SCALE: u128 = 1000000000000000000000000000000000000;
 
     #[storage]
     struct Storage {
@@ -84,6 +100,8 @@ mod CDCPool {
         max_price_usd_e8: u128,
         max_price_age: u64,
         unstake_cooldown: u64,
+        /// How long a new delegation waits before it becomes shares.
+        delegation_warmup: u64,
         workers: LegacyMap<ContractAddress, WorkerInfo>,
         /// What `select_worker` needs of each worker, packed into one slot (see `pack_profile`);
         /// written only with `workers`, by `_write_worker`.
@@ -110,11 +128,20 @@ mod CDCPool {
         delegator_reward_checkpoint: LegacyMap<(ContractAddress, ContractAddress), u256>,
         /// (delegator, worker) → settled, unclaimed rewards scaled by 10^18.
         delegator_rewards_scaled: LegacyMap<(ContractAddress, ContractAddress), u256>,
+        /// Per worker: its delegators' pending undelegations after slashes.
+        undelegating: LegacyMap<ContractAddress, u256>,
+        /// Per worker: 10^36 minus the part of a pending undelegation (scaled by 10^36) that
+        /// survives every slash so far; zero until a slash finds pending undelegations.
+        undelegation_loss: LegacyMap<ContractAddress, u256>,
+        /// (delegator, worker) → `undelegation_loss` when its pending amount was last brought up
+        /// to date.
+        undelegation_loss_at: LegacyMap<(ContractAddress, ContractAddress), u256>,
         total_stake: u256,
         total_pending_unstake: u256,
         total_delegated: u256,
         total_pending_undelegation: u256,
         total_unclaimed_rewards: u256,
+        total_activating_delegation: u256,
     }
 
     #[event]
@@ -125,7 +152,9 @@ mod CDCPool {
         UnstakeRequested: UnstakeRequested,
         UnstakeWithdrawn: UnstakeWithdrawn,
         WorkerRewardsClaimed: WorkerRewardsClaimed,
+        DelegationQueued: DelegationQueued,
         StakeDelegated: StakeDelegated,
+        DelegationRefunded: DelegationRefunded,
         UndelegateRequested: UndelegateRequested,
         DelegationWithdrawn: DelegationWithdrawn,
         DelegationRewardsClaimed: DelegationRewardsClaimed,
@@ -133,6 +162,7 @@ mod CDCPool {
         WorkerReleased: WorkerReleased,
         RewardCredited: RewardCredited,
         WorkerSlashed: WorkerSlashed,
+        UndelegationsSlashed: UndelegationsSlashed,
         PriceUpdated: PriceUpdated,
         JobManagerChanged: JobManagerChanged,
         SlasherChanged: SlasherChanged,
@@ -141,6 +171,7 @@ mod CDCPool {
         PriceBoundsChanged: PriceBoundsChanged,
         MaxPriceAgeChanged: MaxPriceAgeChanged,
         UnstakeCooldownChanged: UnstakeCooldownChanged,
+        DelegationWarmupChanged: DelegationWarmupChanged,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -189,6 +220,19 @@ mod CDCPool {
     }
 
     #[derive(Drop, starknet::Event)]
+    struct DelegationQueued {
+        #[key]
+        delegator: ContractAddress,
+        #[key]
+        worker: ContractAddress,
+        amount: u256,
+        /// All of the delegator's tokens warming up with this worker.
+        activating_amount: u256,
+        activates_at: u64,
+    }
+
+    /// Shares minted: a delegation's warm-up is over (or there was none).
+    #[derive(Drop, starknet::Event)]
     struct StakeDelegated {
         #[key]
         delegator: ContractAddress,
@@ -196,6 +240,16 @@ mod CDCPool {
         worker: ContractAddress,
         amount: u256,
         shares: u256,
+    }
+
+    /// A warmed-up delegation paid back: the worker was banned or its pool wiped meanwhile.
+    #[derive(Drop, starknet::Event)]
+    struct DelegationRefunded {
+        #[key]
+        delegator: ContractAddress,
+        #[key]
+        worker: ContractAddress,
+        amount: u256,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -271,6 +325,18 @@ mod CDCPool {
         banned: bool,
     }
 
+    /// The part of a slash taken from the worker's delegators' pending undelegations (also counted
+    /// in `WorkerSlashed.total_slashed`).
+    #[derive(Drop, starknet::Event)]
+    struct UndelegationsSlashed {
+        #[key]
+        worker: ContractAddress,
+        reason: SlashReason,
+        amount: u256,
+        /// What stays pending for the worker's delegators.
+        pending_undelegations: u256,
+    }
+
     #[derive(Drop, starknet::Event)]
     struct PriceUpdated {
         price_usd_e8: u128,
@@ -317,14 +383,20 @@ mod CDCPool {
         seconds: u64,
     }
 
+    #[derive(Drop, starknet::Event)]
+    struct DelegationWarmupChanged {
+        seconds: u64,
+    }
+
     /// Sets the roles, the token, the price bounds and the first price (dated now).
     ///
     /// Requirements: `governance`, `token`, `treasury` and `oracle` are not zero;
     /// 0 < `min_price_usd_e8` <= `max_price_usd_e8`; `price_usd_e8` within them;
-    /// `max_price_age_seconds` > 0; `unstake_cooldown_seconds` at most 365 days.
+    /// `max_price_age_seconds` > 0; `unstake_cooldown_seconds` at most 365 days. The delegation
+    /// warm-up starts at one day.
     ///
     /// Emits `GovernanceTransferred`, `TreasuryChanged`, `OracleChanged`, `PriceBoundsChanged`,
-    /// `MaxPriceAgeChanged`, `UnstakeCooldownChanged`, `PriceUpdated`.
+    /// `MaxPriceAgeChanged`, `UnstakeCooldownChanged`, `DelegationWarmupChanged`, `PriceUpdated`.
     #[constructor]
     fn constructor(
         ref self: ContractState,
@@ -347,6 +419,7 @@ mod CDCPool {
         self._set_price_bounds(min_price_usd_e8, max_price_usd_e8);
         self._set_max_price_age(max_price_age_seconds);
         self._set_unstake_cooldown(unstake_cooldown_seconds);
+        self._set_delegation_warmup(DEFAULT_DELEGATION_WARMUP);
         self._set_price(price_usd_e8);
     }
 
@@ -545,59 +618,95 @@ mod CDCPool {
 
     #[external(v0)]
     impl CDCPoolDelegationImpl of ICDCPoolDelegation<ContractState> {
-        /// Pulls `amount` CIRO from the caller (`transfer_from`, in this call) into `worker`'s
-        /// delegation pool. Shares: `amount` for the first deposit, else
-        /// `amount × total_shares / delegated` (floor). The caller's rewards are settled first.
+        /// Pulls `amount` CIRO from the caller (`transfer_from`, in this call) into its queue of
+        /// delegations to `worker`, which become shares when the warm-up is over (at once when
+        /// the warm-up is zero). An earlier amount whose warm-up is over becomes shares first;
+        /// one still warming up waits, with the new amount, for a full warm-up from now.
+        /// Shares: `amount` for the first deposit, else `amount × total_shares / delegated`
+        /// (floor), at activation. The caller's rewards are settled before its shares change.
         ///
-        /// Requirements: `amount` > 0; `worker` is registered and not banned; its delegation pool
-        /// was not slashed to zero while shares remain; at least one share is minted; the caller
-        /// approved the pool.
+        /// Requirements: not paused; `amount` > 0; `worker` is registered and not banned; its
+        /// delegation pool was not slashed to zero while shares remain; `amount` is worth at least
+        /// one share now; the caller approved the pool.
         ///
-        /// Emits `StakeDelegated`.
+        /// Emits `DelegationQueued` (with a warm-up), `StakeDelegated` (for each amount that
+        /// becomes shares).
         fn delegate_stake(ref self: ContractState, worker: ContractAddress, amount: u256) -> u256 {
             self.assert_not_paused();
             assert(amount != 0, errors::AMOUNT_IS_ZERO);
             let delegator = get_caller_address();
-            let mut info = self._registered_worker(worker);
+            let info = self._registered_worker(worker);
             assert(info.status != WorkerStatus::Banned, errors::WORKER_BANNED);
-            let shares = if info.delegation_shares == 0 {
-                amount
-            } else {
-                assert(info.delegated != 0, errors::DELEGATION_POOL_WIPED);
-                amount * info.delegation_shares / info.delegated
-            };
-            assert(shares != 0, errors::SHARES_ARE_ZERO);
+            assert(
+                info.delegation_shares == 0 || info.delegated != 0, errors::DELEGATION_POOL_WIPED
+            );
+            assert(shares_for(info, amount) != 0, errors::SHARES_ARE_ZERO);
             let key = (delegator, worker);
             let mut delegation = self.delegations.read(key);
-            self._settle_delegator(delegator, worker, delegation.shares);
-            delegation.shares = delegation.shares + shares;
+            let mut shares = self._activate(delegator, worker, ref delegation);
+            let warmup = self.delegation_warmup.read();
+            if warmup == 0 {
+                shares += self._mint_shares(delegator, worker, ref delegation, amount);
+            } else {
+                delegation.activating_amount = delegation.activating_amount + amount;
+                delegation.activates_at = get_block_timestamp() + warmup;
+                self
+                    .total_activating_delegation
+                    .write(self.total_activating_delegation.read() + amount);
+                self
+                    .emit(
+                        DelegationQueued {
+                            delegator,
+                            worker,
+                            amount,
+                            activating_amount: delegation.activating_amount,
+                            activates_at: delegation.activates_at
+                        }
+                    );
+            }
             self.delegations.write(key, delegation);
-            info.delegated = info.delegated + amount;
-            info.delegation_shares = info.delegation_shares + shares;
-            self._write_worker(worker, info);
-            self.total_delegated.write(self.total_delegated.read() + amount);
-            self.emit(StakeDelegated { delegator, worker, amount, shares });
             self._pull(delegator, amount);
             shares
+        }
+
+        /// Turns `delegator`'s delegation to `worker` that finished its warm-up into shares at the
+        /// pool's value now, or pays it back if `worker` was banned, its pool wiped, or the
+        /// amount is now worth less than one share. Anyone may call it (allowed while paused: it
+        /// moves no tokens in).
+        ///
+        /// Requirements: the delegation has an amount warming up; its warm-up is over.
+        ///
+        /// Emits `StakeDelegated` or `DelegationRefunded`.
+        fn activate_delegation(
+            ref self: ContractState, delegator: ContractAddress, worker: ContractAddress
+        ) -> u256 {
+            let mut delegation = self.delegations.read((delegator, worker));
+            assert(delegation.activating_amount != 0, errors::NOTHING_TO_ACTIVATE);
+            assert(get_block_timestamp() >= delegation.activates_at, errors::WARMUP_NOT_OVER);
+            self._activate(delegator, worker, ref delegation)
         }
 
         /// Redeems `shares` of the caller's delegation to `worker` for
         /// `shares × delegated / total_shares` (floor) CIRO, moved to its pending undelegation,
         /// withdrawable after the cooldown (a new request adds to it and restarts the cooldown).
-        /// The caller's rewards are settled first.
+        /// The pending amount stays at the worker's risk until withdrawn. A delegation whose
+        /// warm-up is over becomes shares first; the caller's rewards are settled.
         ///
         /// Requirements: `shares` > 0 and at most the caller's shares.
         ///
-        /// Emits `UndelegateRequested`.
+        /// Emits `UndelegateRequested` (after `StakeDelegated` or `DelegationRefunded` for an
+        /// activation).
         fn request_undelegate(ref self: ContractState, worker: ContractAddress, shares: u256) {
             assert(shares != 0, errors::SHARES_ARE_ZERO);
             let delegator = get_caller_address();
             let key = (delegator, worker);
             let mut delegation = self.delegations.read(key);
+            self._activate(delegator, worker, ref delegation);
             assert(shares <= delegation.shares, errors::INSUFFICIENT_SHARES);
             self._settle_delegator(delegator, worker, delegation.shares);
             let mut info = self.workers.read(worker);
             let amount = shares * info.delegated / info.delegation_shares;
+            delegation.pending_amount = self._bring_pending_up_to_date(delegator, worker, delegation);
             delegation.shares = delegation.shares - shares;
             delegation.pending_amount = delegation.pending_amount + amount;
             delegation.unlock_at = get_block_timestamp() + self.unstake_cooldown.read();
@@ -605,6 +714,7 @@ mod CDCPool {
             info.delegated = info.delegated - amount;
             info.delegation_shares = info.delegation_shares - shares;
             self._write_worker(worker, info);
+            self.undelegating.write(worker, self.undelegating.read(worker) + amount);
             self.total_delegated.write(self.total_delegated.read() - amount);
             self
                 .total_pending_undelegation
@@ -622,21 +732,23 @@ mod CDCPool {
                 );
         }
 
-        /// Pays the caller its whole pending undelegation from `worker`.
+        /// Pays the caller its whole pending undelegation from `worker`, after the slashes since
+        /// it was requested.
         ///
-        /// Requirements: there is a pending amount; the cooldown is over.
+        /// Requirements: there is a pending amount (after slashes); the cooldown is over.
         ///
         /// Emits `DelegationWithdrawn`.
         fn withdraw_delegation(ref self: ContractState, worker: ContractAddress) -> u256 {
             let delegator = get_caller_address();
             let key = (delegator, worker);
             let mut delegation = self.delegations.read(key);
-            let amount = delegation.pending_amount;
+            let amount = self._pending_after_slashes(delegator, worker, delegation);
             assert(amount != 0, errors::NOTHING_TO_WITHDRAW);
             assert(get_block_timestamp() >= delegation.unlock_at, errors::COOLDOWN_NOT_OVER);
             delegation.pending_amount = 0;
             delegation.unlock_at = 0;
             self.delegations.write(key, delegation);
+            self.undelegating.write(worker, self.undelegating.read(worker) - amount);
             self
                 .total_pending_undelegation
                 .write(self.total_pending_undelegation.read() - amount);
@@ -667,10 +779,14 @@ mod CDCPool {
             amount
         }
 
+        /// The position, with its pending undelegation after the slashes since it was requested
+        /// (what `withdraw_delegation` would pay).
         fn get_delegation(
             self: @ContractState, delegator: ContractAddress, worker: ContractAddress
         ) -> DelegationInfo {
-            self.delegations.read((delegator, worker))
+            let mut delegation = self.delegations.read((delegator, worker));
+            delegation.pending_amount = self._pending_after_slashes(delegator, worker, delegation);
+            delegation
         }
 
         /// The CIRO `claim_delegation_rewards` would pay now.
@@ -682,6 +798,10 @@ mod CDCPool {
             let accrued = shares
                 * (self.reward_per_share.read(worker) - self.delegator_reward_checkpoint.read(key));
             (self.delegator_rewards_scaled.read(key) + accrued) / u256 { low: SCALE, high: 0 }
+        }
+
+        fn pending_undelegations_of(self: @ContractState, worker: ContractAddress) -> u256 {
+            self.undelegating.read(worker)
         }
     }
 
@@ -864,8 +984,9 @@ mod CDCPool {
         }
 
         /// Slashes `worker` for `reason`: Malicious 50%, Unavailability 10%, PoorPerformance 20%,
-        /// ProtocolViolation 30%, Fraud 100% of its own stake, its pending unstake and its
-        /// delegation pool's value, each rounded up (never above what is there); reputation −75,
+        /// ProtocolViolation 30%, Fraud 100% of its own stake, its pending unstake, its
+        /// delegation pool's value and its delegators' pending undelegations, each rounded up
+        /// (never above what is there); reputation −75,
         /// −10, −25, −50 (not below 0); Fraud sets reputation to 0 and bans. The tier drops to
         /// what the remaining stake reaches at the last price. The slashed tokens go to the
         /// treasury. A banned worker can be slashed again; nothing is left to take.
@@ -873,7 +994,7 @@ mod CDCPool {
         /// Requirements: the caller is JobManager, a former JobManager or the slasher; `worker` is
         /// registered.
         ///
-        /// Emits `WorkerSlashed`.
+        /// Emits `UndelegationsSlashed` (when it takes pending undelegations), `WorkerSlashed`.
         fn slash(
             ref self: ContractState,
             worker: ContractAddress,
@@ -891,7 +1012,11 @@ mod CDCPool {
             let stake_slashed = ceil_bps(info.stake, share_bps);
             let pending_unstake_slashed = ceil_bps(info.pending_unstake, share_bps);
             let delegated_slashed = ceil_bps(info.delegated, share_bps);
-            let total_slashed = stake_slashed + pending_unstake_slashed + delegated_slashed;
+            let undelegations_slashed = self._slash_undelegations(worker, reason, share_bps);
+            let total_slashed = stake_slashed
+                + pending_unstake_slashed
+                + delegated_slashed
+                + undelegations_slashed;
             info.stake = info.stake - stake_slashed;
             info.pending_unstake = info.pending_unstake - pending_unstake_slashed;
             info.delegated = info.delegated - delegated_slashed;
@@ -1007,6 +1132,17 @@ mod CDCPool {
             self.unstake_cooldown.read()
         }
 
+        /// Emits `DelegationWarmupChanged`. Governance only; at most 30 days. Applies to
+        /// delegations made from now on.
+        fn set_delegation_warmup(ref self: ContractState, seconds: u64) {
+            self.assert_only_governance();
+            self._set_delegation_warmup(seconds);
+        }
+
+        fn delegation_warmup(self: @ContractState) -> u64 {
+            self.delegation_warmup.read()
+        }
+
         fn job_manager(self: @ContractState) -> ContractAddress {
             self.job_manager.read()
         }
@@ -1025,7 +1161,8 @@ mod CDCPool {
                 pending_unstakes: self.total_pending_unstake.read(),
                 delegated: self.total_delegated.read(),
                 pending_undelegations: self.total_pending_undelegation.read(),
-                unclaimed_rewards: self.total_unclaimed_rewards.read()
+                unclaimed_rewards: self.total_unclaimed_rewards.read(),
+                activating_delegations: self.total_activating_delegation.read()
             }
         }
     }
@@ -1221,12 +1358,140 @@ mod CDCPool {
             }
         }
 
+        /// Mints shares of `worker`'s pool for `amount` (see `shares_for`; the caller checked they
+        /// are not zero), after settling the delegator's rewards on its old shares.
+        fn _mint_shares(
+            ref self: ContractState,
+            delegator: ContractAddress,
+            worker: ContractAddress,
+            ref delegation: DelegationInfo,
+            amount: u256
+        ) -> u256 {
+            let mut info = self.workers.read(worker);
+            let shares = shares_for(info, amount);
+            self._settle_delegator(delegator, worker, delegation.shares);
+            delegation.shares = delegation.shares + shares;
+            info.delegated = info.delegated + amount;
+            info.delegation_shares = info.delegation_shares + shares;
+            self._write_worker(worker, info);
+            self.total_delegated.write(self.total_delegated.read() + amount);
+            self.emit(StakeDelegated { delegator, worker, amount, shares });
+            shares
+        }
+
+        /// If `delegation`'s warm-up is over: turns its activating amount into shares, or pays it
+        /// back when the worker is banned or the amount is worth no share (wiped pool). Writes
+        /// the delegation when it changes; returns the shares minted.
+        fn _activate(
+            ref self: ContractState,
+            delegator: ContractAddress,
+            worker: ContractAddress,
+            ref delegation: DelegationInfo
+        ) -> u256 {
+            let amount = delegation.activating_amount;
+            if amount == 0 || get_block_timestamp() < delegation.activates_at {
+                return 0;
+            }
+            delegation.activating_amount = 0;
+            delegation.activates_at = 0;
+            self
+                .total_activating_delegation
+                .write(self.total_activating_delegation.read() - amount);
+            let info = self.workers.read(worker);
+            if info.status == WorkerStatus::Banned || shares_for(info, amount) == 0 {
+                self.delegations.write((delegator, worker), delegation);
+                self.emit(DelegationRefunded { delegator, worker, amount });
+                self._pay(delegator, amount);
+                return 0;
+            }
+            let shares = self._mint_shares(delegator, worker, ref delegation, amount);
+            self.delegations.write((delegator, worker), delegation);
+            shares
+        }
+
+        /// `delegation`'s pending undelegation after the slashes since its last request: floor of
+        /// pending × factor now / factor then, at most the worker's pending total.
+        fn _pending_after_slashes(
+            self: @ContractState,
+            delegator: ContractAddress,
+            worker: ContractAddress,
+            delegation: DelegationInfo
+        ) -> u256 {
+            if delegation.pending_amount == 0 {
+                return 0;
+            }
+            let scale = u256 { low: LOSS_SCALE, high: 0 };
+            let loss_now = self.undelegation_loss.read(worker);
+            let loss_then = self.undelegation_loss_at.read((delegator, worker));
+            let mut amount = delegation.pending_amount;
+            if loss_now != loss_then {
+                let factor_then = scale - loss_then;
+                amount =
+                    if factor_then == 0 {
+                        0
+                    } else {
+                        amount * (scale - loss_now) / factor_then
+                    };
+            }
+            let worker_total = self.undelegating.read(worker);
+            if amount > worker_total {
+                worker_total
+            } else {
+                amount
+            }
+        }
+
+        /// `_pending_after_slashes`, and records that the delegation is now up to date.
+        fn _bring_pending_up_to_date(
+            ref self: ContractState,
+            delegator: ContractAddress,
+            worker: ContractAddress,
+            delegation: DelegationInfo
+        ) -> u256 {
+            let amount = self._pending_after_slashes(delegator, worker, delegation);
+            let loss_now = self.undelegation_loss.read(worker);
+            if self.undelegation_loss_at.read((delegator, worker)) != loss_now {
+                self.undelegation_loss_at.write((delegator, worker), loss_now);
+            }
+            amount
+        }
+
+        /// Takes ceil(`share_bps`) of `worker`'s delegators' pending undelegations and lowers
+        /// the factor they keep; returns the amount taken.
+        fn _slash_undelegations(
+            ref self: ContractState, worker: ContractAddress, reason: SlashReason, share_bps: u16
+        ) -> u256 {
+            let pending = self.undelegating.read(worker);
+            if pending == 0 {
+                return 0;
+            }
+            let amount = ceil_bps(pending, share_bps);
+            let scale = u256 { low: LOSS_SCALE, high: 0 };
+            let factor = scale - self.undelegation_loss.read(worker);
+            let kept: u256 = (BPS_DENOMINATOR - share_bps).into();
+            self
+                .undelegation_loss
+                .write(worker, scale - factor * kept / BPS_DENOMINATOR.into());
+            self.undelegating.write(worker, pending - amount);
+            self
+                .total_pending_undelegation
+                .write(self.total_pending_undelegation.read() - amount);
+            self
+                .emit(
+                    UndelegationsSlashed {
+                        worker, reason, amount, pending_undelegations: pending - amount
+                    }
+                );
+            amount
+        }
+
         fn _totals_sum(self: @ContractState) -> u256 {
             self.total_stake.read()
                 + self.total_pending_unstake.read()
                 + self.total_delegated.read()
                 + self.total_pending_undelegation.read()
                 + self.total_unclaimed_rewards.read()
+                + self.total_activating_delegation.read()
         }
 
         /// Pulls `amount` CIRO from `from` into the pool.
@@ -1284,6 +1549,12 @@ mod CDCPool {
             assert(seconds != 0, errors::MAX_PRICE_AGE_IS_ZERO);
             self.max_price_age.write(seconds);
             self.emit(MaxPriceAgeChanged { seconds });
+        }
+
+        fn _set_delegation_warmup(ref self: ContractState, seconds: u64) {
+            assert(seconds <= MAX_DELEGATION_WARMUP, errors::WARMUP_TOO_LONG);
+            self.delegation_warmup.write(seconds);
+            self.emit(DelegationWarmupChanged { seconds });
         }
 
         fn _set_unstake_cooldown(ref self: ContractState, seconds: u64) {
@@ -1379,6 +1650,18 @@ mod CDCPool {
             tier: (fields / SHIFT_TIER) % 0x100,
             reputation: fields / SHIFT_REPUTATION,
             stake: value.low,
+        }
+    }
+
+    /// Shares of `info`'s delegation pool worth `amount` now: `amount` for an empty pool, zero
+    /// for a wiped one (shares left, no value), else floor(`amount` × shares / value).
+    fn shares_for(info: WorkerInfo, amount: u256) -> u256 {
+        if info.delegation_shares == 0 {
+            amount
+        } else if info.delegated == 0 {
+            0
+        } else {
+            amount * info.delegation_shares / info.delegated
         }
     }
 

@@ -33,7 +33,7 @@ enum WorkerStatus {
 }
 
 /// Why a worker is slashed; each reason takes a fixed share of the worker's stake (own, pending
-/// unstake and delegated) and lowers its reputation.
+/// unstake, delegated and its delegators' pending undelegations) and lowers its reputation.
 #[derive(Copy, Drop, Serde, PartialEq, starknet::Store)]
 enum SlashReason {
     /// 50%, reputation -75.
@@ -82,9 +82,14 @@ struct WorkerInfo {
 #[derive(Copy, Drop, Serde, starknet::Store)]
 struct DelegationInfo {
     shares: u256,
-    /// Tokens locked by `request_undelegate`, withdrawable at `unlock_at`.
+    /// Tokens locked by `request_undelegate`, withdrawable at `unlock_at`. Still at the worker's
+    /// risk: `get_delegation` reports it after the slashes since the request.
     pending_amount: u256,
     unlock_at: u64,
+    /// Tokens delegated but still warming up: they earn nothing and are not at risk until
+    /// `activates_at`, when they become shares at the pool's value then.
+    activating_amount: u256,
+    activates_at: u64,
 }
 
 /// How a job ended for its worker (JobManager tells CDC_Pool when it frees the worker's slot).
@@ -122,6 +127,8 @@ struct PoolTotals {
     delegated: u256,
     pending_undelegations: u256,
     unclaimed_rewards: u256,
+    /// Delegations waiting out the warm-up.
+    activating_delegations: u256,
 }
 
 /// The CIRO/USD price used for tiers: USD per CIRO with 8 decimals.
@@ -169,9 +176,17 @@ trait ICDCPool<TContractState> {
 /// Entry points for delegators.
 #[starknet::interface]
 trait ICDCPoolDelegation<TContractState> {
-    /// Pulls `amount` CIRO from the caller into `worker`'s delegation pool; returns the shares.
+    /// Pulls `amount` CIRO from the caller into `worker`'s delegation queue; it becomes shares
+    /// when the warm-up is over. Returns the shares minted now (only with no warm-up, or for an
+    /// earlier amount whose warm-up is over).
     fn delegate_stake(ref self: TContractState, worker: ContractAddress, amount: u256) -> u256;
-    /// Redeems `shares` into a pending amount withdrawable after the cooldown.
+    /// Turns `delegator`'s warmed-up delegation to `worker` into shares, or refunds it if the
+    /// worker was banned or its pool wiped meanwhile. Anyone may call it. Returns the shares.
+    fn activate_delegation(
+        ref self: TContractState, delegator: ContractAddress, worker: ContractAddress
+    ) -> u256;
+    /// Redeems `shares` into a pending amount withdrawable after the cooldown; it stays
+    /// slashable until withdrawn.
     fn request_undelegate(ref self: TContractState, worker: ContractAddress, shares: u256);
     /// Pays out the caller's unlocked pending undelegation from `worker`.
     fn withdraw_delegation(ref self: TContractState, worker: ContractAddress) -> u256;
@@ -183,6 +198,8 @@ trait ICDCPoolDelegation<TContractState> {
     fn pending_delegation_rewards(
         self: @TContractState, delegator: ContractAddress, worker: ContractAddress
     ) -> u256;
+    /// `worker`'s delegators' pending undelegations, after slashes (what a slash takes its share of).
+    fn pending_undelegations_of(self: @TContractState, worker: ContractAddress) -> u256;
 }
 
 /// Entry points for JobManager (and the slasher role for `slash`).
@@ -224,6 +241,10 @@ trait ICDCPoolAdmin<TContractState> {
     fn set_max_price_age(ref self: TContractState, seconds: u64);
     fn set_unstake_cooldown(ref self: TContractState, seconds: u64);
     fn unstake_cooldown(self: @TContractState) -> u64;
+    /// Governance only, at most 30 days: how long a new delegation waits before it earns and
+    /// is at risk. Applies to delegations made from now on.
+    fn set_delegation_warmup(ref self: TContractState, seconds: u64);
+    fn delegation_warmup(self: @TContractState) -> u64;
     fn job_manager(self: @TContractState) -> ContractAddress;
     /// Whether `job_manager` is or was this pool's JobManager.
     fn is_known_job_manager(self: @TContractState, job_manager: ContractAddress) -> bool;

@@ -782,7 +782,9 @@ mod JobManager {
             }
             let delegation = ICDCPoolDelegationDispatcher { contract_address: self.cdc_pool.read() }
                 .get_delegation(job.client, job.worker);
-            delegation.shares == 0 && delegation.pending_amount == 0
+            delegation.shares == 0
+                && delegation.pending_amount == 0
+                && delegation.activating_amount == 0
         }
 
         fn _pool_jobs(self: @ContractState) -> ICDCPoolJobsDispatcher {

@@ -187,7 +187,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<String> {
             let chain = connect(&config, true).await?;
             let worker = parse_address(&worker, "worker")?;
             let sent = operations::delegate(&chain, worker, parse_ciro(&amount)?).await?;
-            Ok(sent_line(&format!("delegated {amount} CIRO to {worker:#x}"), &sent))
+            let warmup = chain.pool_reader().delegation_warmup().call().await.context("reading the delegation warm-up")?;
+            let what = format!("delegated {amount} CIRO to {worker:#x} (it earns and is at risk after a {warmup} s warm-up)");
+            Ok(sent_line(&what, &sent))
         }
         Command::Models(command) => models(&config, command, cli.json).await,
         // Answered above, before any configuration is needed.

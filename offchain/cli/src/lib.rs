@@ -53,7 +53,10 @@ pub enum Command {
     /// A worker's account: register, stake, unstake, withdraw, claim, status, earnings.
     #[command(subcommand)]
     Worker(commands::WorkerCommand),
-    /// Delegate CIRO to a worker.
+    /// Delegate CIRO to a worker; it earns after the pool's warm-up.
+    ///
+    /// The tokens become shares of the worker's pool, earning and at risk, once CDC_Pool's
+    /// `delegation_warmup` has passed.
     Delegate {
         /// The worker's address.
         worker: String,

@@ -49,9 +49,22 @@ async fn main() -> Result<()> {
     table.measure(&system, "complete_job (test verifier)", worker, jm.complete_job_getcall(&1, &Felt::from(7u8), &vec![Felt::ONE; 8])).await?;
     table.measure(&system, "release_payment", actor::KEEPER, jm.release_payment_getcall(&1)).await?;
     table.measure(&system, "claim_rewards", worker, pool.claim_rewards_getcall()).await?;
+
+    // A delegator joins the worker's pool (after the warm-up) and asks for half back.
+    let delegator = actor::OTHER_CLIENT;
+    let delegator_address = ContractAddress(system.address(delegator)?);
+    system.fund(delegator, 500 * CIRO).await?;
+    system.send(delegator, token.approve_getcall(&ContractAddress(system.pool), &u256(500 * CIRO))).await?;
+    table.measure(&system, "delegate_stake", delegator, pool.delegate_stake_getcall(&worker_address, &u256(500 * CIRO))).await?;
+    system.chain.advance_time(24 * 3600).await?;
+    let activate = pool.activate_delegation_getcall(&delegator_address, &worker_address);
+    table.measure(&system, "activate_delegation", actor::KEEPER, activate).await?;
+    table.measure(&system, "request_undelegate", delegator, pool.request_undelegate_getcall(&worker_address, &u256(250 * CIRO))).await?;
+
     table.measure(&system, "request_unstake", worker, pool.request_unstake_getcall(&u256(100 * CIRO))).await?;
     system.chain.advance_time(7 * 24 * 3600 + 1).await?;
     table.measure(&system, "withdraw", worker, pool.withdraw_getcall()).await?;
+    table.measure(&system, "withdraw_delegation", delegator, pool.withdraw_delegation_getcall(&worker_address)).await?;
     let governance = ContractAddress(system.address(actor::GOVERNANCE)?);
     system.send(actor::GOVERNANCE, pool.set_slasher_getcall(&governance)).await?;
     table.measure(&system, "slash", actor::GOVERNANCE, pool.slash_getcall(&worker_address, &SlashReason::PoorPerformance, &Felt::TWO)).await?;
