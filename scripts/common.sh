@@ -6,7 +6,27 @@ set -euo pipefail
 CIRO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEVNET_VERSION="0.10.1"
 
-step() { printf '\n==> %s\n' "$*"; }
+# A stage of the script: `step` starts one (and ends the one before, printing its wall time);
+# `step_times` ends the last and prints every stage's time (scripts/test runs it on exit).
+STEP_TIMES=""
+step_end() {
+    if [ -n "${STEP_NAME:-}" ]; then
+        local took=$((SECONDS - STEP_START))
+        printf '<== %s: %d s\n' "$STEP_NAME" "$took"
+        STEP_TIMES+="$(printf '%6d s  %s' "$took" "$STEP_NAME")"$'\n'
+        STEP_NAME=""
+    fi
+}
+step() {
+    step_end
+    STEP_NAME="$*"
+    STEP_START=$SECONDS
+    printf '\n==> %s\n' "$*"
+}
+step_times() {
+    step_end
+    printf '\n==> wall time per stage\n%s%6d s  in all\n' "$STEP_TIMES" "$SECONDS"
+}
 
 # starknet-devnet, the local Starknet node the tests and the demo run against.
 ensure_devnet() {
@@ -15,7 +35,7 @@ ensure_devnet() {
         && [ "$("$bin" --version 2>/dev/null | awk '{print $NF}')" = "$DEVNET_VERSION" ]; then
         return
     fi
-    step "installing starknet-devnet $DEVNET_VERSION (once; about 25 minutes on 2 cores)"
+    step "installing starknet-devnet $DEVNET_VERSION (once; about 36 minutes on 2 cores)"
     cargo install --locked starknet-devnet --version "$DEVNET_VERSION"
 }
 

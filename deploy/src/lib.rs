@@ -1,21 +1,20 @@
 //! `ciro-deploy`: from built contract artifacts to a wired Ciro system on a Starknet network.
 //!
-//! - [`artifacts`] reads what `ciro-cairo build` (or Scarb) wrote to `target/dev/`;
+//! - [`artifacts`] (from `ciro-chain`) reads what `ciro-cairo build` (or Scarb) wrote to `target/dev/`;
 //! - [`class`] compiles a Sierra class to CASM with devnet's/the network's compiler
 //!   (`cairo-lang-starknet-classes` 2.19.4) and computes both class hashes;
-//! - [`tx`] declares, deploys and invokes through any starknet-rs account, waits for receipts, and
-//!   turns failures into [`tx::TxError`]s that carry the contract's revert message;
+//! - [`tx`] is `ciro-chain`'s transaction layer (deploy, invoke, receipts, [`tx::TxError`]s with
+//!   the contract's revert message) plus [`tx::declare`], which needs a class prepared here;
 //! - [`config`] reads a network's TOML configuration, [`plan`] turns it into the contracts, their
 //!   constructor arguments, deterministic addresses and wiring, [`deployer`] runs that plan
 //!   (resuming from the [`manifest`], `deployments/<network>.json`) or estimates it (dry run).
 
 #![deny(missing_docs)]
 
-pub mod artifacts;
+pub use ciro_chain::{artifacts, manifest};
 pub mod class;
 pub mod config;
 pub mod deployer;
-pub mod manifest;
 pub mod plan;
 pub mod report;
 pub mod tx;

@@ -8,7 +8,7 @@ mod Governed {
     use starknet::class_hash::ClassHashZeroable;
     use zeroable::Zeroable;
 
-    use ciro::access::errors;
+    use super::super::errors;
 
     #[storage]
     struct Storage {

@@ -14,8 +14,8 @@ mod Pausable {
     use starknet::{ContractAddress, get_block_timestamp, get_caller_address};
     use zeroable::Zeroable;
 
-    use ciro::access::errors;
-    use ciro::access::governed::Governed;
+    use super::super::errors;
+    use super::super::governed::Governed;
 
     /// How long a pause lasts unless governance extends it: 14 days, longer than governance needs
     /// to decide (voting delay, voting period and timelock) so that it can extend or unpause.

@@ -7,14 +7,14 @@ mod BurnManager {
     use starknet::{ClassHash, ContractAddress, get_caller_address, get_contract_address};
     use zeroable::Zeroable;
 
-    use ciro::access::governed::Governed;
-    use ciro::access::interface::IGoverned;
-    use ciro::burn_manager::errors;
-    use ciro::burn_manager::interface::{
+    use super::super::super::access::governed::Governed;
+    use super::super::super::access::interface::IGoverned;
+    use super::super::errors;
+    use super::super::interface::{
         BASE_BURN_SHARE_BPS, BurnTier, IBurnManager, IBurnManagerAdmin, MAX_BURN_SHARE_BPS,
         MAX_BURN_TIERS
     };
-    use ciro::token::interface::{
+    use super::super::super::token::interface::{
         ICiroTokenDispatcher, ICiroTokenDispatcherTrait, IERC20Dispatcher, IERC20DispatcherTrait
     };
 

@@ -1,10 +1,11 @@
 /// CDC_Pool: the registry of GPU workers, their stakes (own and delegated), reputation, selection
 /// for jobs, slashing and rewards.
 ///
-/// Accounting: every CIRO the pool holds belongs to exactly one of five running totals (active
-/// stakes, pending unstakes, delegated, pending undelegations, unclaimed rewards), so the pool's
-/// balance equals their sum (`totals()`) after every call. Rounding is always in the pool's favour:
-/// reward dust that no one can claim stays counted as unclaimed rewards, slashes round up.
+/// Accounting: every CIRO the pool holds belongs to exactly one of six running totals (active
+/// stakes, pending unstakes, delegated, pending undelegations, unclaimed rewards, delegations
+/// warming up), so the pool's balance equals their sum (`totals()`) after every call. Rounding is
+/// always in the pool's favour: reward dust that no one can claim stays counted as unclaimed
+/// rewards, slashes round up.
 ///
 /// Decisions documented here (the design leaves them open):
 /// - Selection scans candidates only: active workers whose own stake reached tier Basic. A
@@ -59,16 +60,16 @@ mod CDCPool {
     use option::OptionTrait;
     use zeroable::Zeroable;
 
-    use ciro::access::governed::Governed;
-    use ciro::access::interface::{IGoverned, IPausable};
-    use ciro::access::pausable::Pausable;
-    use ciro::cdc_pool::errors;
-    use ciro::cdc_pool::interface::{
+    use super::super::super::access::governed::Governed;
+    use super::super::super::access::interface::{IGoverned, IPausable};
+    use super::super::super::access::pausable::Pausable;
+    use super::super::errors;
+    use super::super::interface::{
         DelegationInfo, ICDCPool, ICDCPoolAdmin, ICDCPoolDelegation, ICDCPoolJobs, JobOutcome,
         MAX_RATED_JOBS_PER_DAY, PoolTotals, PriceInfo, REPUTATION_INITIAL, REPUTATION_MAX, SlashReason,
         TIER_BASIC, TIER_NONE, WorkerInfo, WorkerRequirements, WorkerStatus
     };
-    use ciro::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
+    use super::super::super::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
 
     /// Workers looked at by one `select_worker` call.
     const MAX_SCAN: u32 = 64;

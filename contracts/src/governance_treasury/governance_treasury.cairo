@@ -64,15 +64,15 @@ mod GovernanceTreasury {
     use traits::{Into, TryInto};
     use zeroable::Zeroable;
 
-    use ciro::access::interface::{
+    use super::super::super::access::interface::{
         IGovernedDispatcher, IGovernedDispatcherTrait, IPausableDispatcher, IPausableDispatcherTrait
     };
-    use ciro::governance_treasury::errors;
-    use ciro::governance_treasury::interface::{
+    use super::super::errors;
+    use super::super::interface::{
         Call, CouncilAction, CouncilActionInfo, IEmergencyCouncil, IGovernanceTreasury,
         IGovernanceTreasuryAdmin, Parameters, Proposal, ProposalState, VoteReceipt
     };
-    use ciro::token::interface::{
+    use super::super::super::token::interface::{
         IERC20Dispatcher, IERC20DispatcherTrait, IVotesDispatcher, IVotesDispatcherTrait
     };
 

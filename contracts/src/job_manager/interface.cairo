@@ -96,7 +96,8 @@ struct Job {
 #[derive(Copy, Drop, Serde, starknet::Store)]
 struct Model {
     owner: ContractAddress,
-    /// Poseidon hash of the quantized weights, as the prover computes it.
+    /// The model's commitment as the prover computes it: a Poseidon hash of the AIR tag, the
+    /// model's layout and the Merkle root of its quantized weights (`air::model_commitment`).
     commitment: felt252,
     framework: Framework,
 }

@@ -10,24 +10,28 @@ mod JobManager {
     use traits::Into;
     use zeroable::Zeroable;
 
-    use ciro::access::governed::Governed;
-    use ciro::access::interface::{IGoverned, IPausable};
-    use ciro::access::pausable::Pausable;
-    use ciro::burn_manager::interface::{IBurnManagerDispatcher, IBurnManagerDispatcherTrait};
-    use ciro::cdc_pool::interface::{
+    use super::super::super::access::governed::Governed;
+    use super::super::super::access::interface::{IGoverned, IPausable};
+    use super::super::super::access::pausable::Pausable;
+    use super::super::super::burn_manager::interface::{
+        IBurnManagerDispatcher, IBurnManagerDispatcherTrait
+    };
+    use super::super::super::cdc_pool::interface::{
         ICDCPoolDispatcher, ICDCPoolDispatcherTrait, ICDCPoolJobsDispatcher,
         ICDCPoolJobsDispatcherTrait, ICDCPoolDelegationDispatcher, ICDCPoolDelegationDispatcherTrait,
         JobOutcome, SlashReason, TIER_INSTITUTIONAL, WorkerRequirements, REPUTATION_INITIAL
     };
-    use ciro::job_manager::errors;
-    use ciro::job_manager::interface::{
+    use super::super::errors;
+    use super::super::interface::{
         Framework, IJobManager, IJobManagerAdmin, IJobManagerKeeper, IJobManagerWorker, Job,
         JobPriority, JobSpec, JobState, JobType, Model
     };
-    use ciro::proof_verifier::interface::{
+    use super::super::super::proof_verifier::interface::{
         IProofVerifierDispatcher, IProofVerifierDispatcherTrait, InferenceStatement
     };
-    use ciro::token::interface::{ICiroTokenDispatcher, ICiroTokenDispatcherTrait, IERC20Dispatcher, IERC20DispatcherTrait};
+    use super::super::super::token::interface::{
+        ICiroTokenDispatcher, ICiroTokenDispatcherTrait, IERC20Dispatcher, IERC20DispatcherTrait
+    };
 
     const BPS: u128 = 10000;
     const MAX_PLATFORM_FEE_BPS: u16 = 2000;

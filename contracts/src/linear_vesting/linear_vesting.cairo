@@ -13,11 +13,11 @@ mod LinearVesting {
     use traits::Into;
     use zeroable::Zeroable;
 
-    use ciro::access::governed::Governed;
-    use ciro::access::interface::IGoverned;
-    use ciro::linear_vesting::errors;
-    use ciro::linear_vesting::interface::{ILinearVesting, ILinearVestingAdmin, Schedule};
-    use ciro::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
+    use super::super::super::access::governed::Governed;
+    use super::super::super::access::interface::IGoverned;
+    use super::super::errors;
+    use super::super::interface::{ILinearVesting, ILinearVestingAdmin, Schedule};
+    use super::super::super::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
 
     const U64_MAX: u64 = 0xffffffffffffffff;
 

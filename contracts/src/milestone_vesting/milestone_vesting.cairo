@@ -9,13 +9,13 @@ mod MilestoneVesting {
     };
     use zeroable::Zeroable;
 
-    use ciro::access::governed::Governed;
-    use ciro::access::interface::IGoverned;
-    use ciro::milestone_vesting::errors;
-    use ciro::milestone_vesting::interface::{
+    use super::super::super::access::governed::Governed;
+    use super::super::super::access::interface::IGoverned;
+    use super::super::errors;
+    use super::super::interface::{
         IMilestoneVesting, IMilestoneVestingAdmin, Milestone, MilestoneStatus
     };
-    use ciro::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
+    use super::super::super::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
 
     #[storage]
     struct Storage {

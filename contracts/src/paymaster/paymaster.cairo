@@ -37,14 +37,14 @@ mod Paymaster {
     };
     use zeroable::Zeroable;
 
-    use ciro::access::governed::Governed;
-    use ciro::access::interface::IGoverned;
-    use ciro::paymaster::errors;
-    use ciro::paymaster::interface::{
+    use super::super::super::access::governed::Governed;
+    use super::super::super::access::interface::IGoverned;
+    use super::super::errors;
+    use super::super::interface::{
         Call, IPaymaster, IPaymasterAdmin, IPaymasterSponsor, ISRC9_V2Dispatcher,
         ISRC9_V2DispatcherTrait, OutsideExecution, SECONDS_PER_DAY
     };
-    use ciro::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
+    use super::super::super::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
 
     #[storage]
     struct Storage {

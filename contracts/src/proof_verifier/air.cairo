@@ -5,7 +5,7 @@ use option::OptionTrait;
 use poseidon::poseidon_hash_span;
 use traits::Into;
 
-use ciro::proof_verifier::field::div;
+use super::field::div;
 
 /// 'CIRO_MLP_AIR_V1'.
 const MLP_AIR_TAG: felt252 = 'CIRO_MLP_AIR_V1';

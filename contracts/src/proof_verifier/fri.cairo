@@ -5,12 +5,12 @@ use option::OptionTrait;
 use poseidon::poseidon_hash_span;
 use traits::{Into, TryInto};
 
-use ciro::proof_verifier::errors;
-use ciro::proof_verifier::field::{
+use super::errors;
+use super::field::{
     COSET_SHIFT, COSET_SHIFT_INV, OMEGA_4_INV, OMEGA_8_INV, pow, pow2, root_of_unity,
     root_of_unity_inv
 };
-use ciro::proof_verifier::merkle::verify_multiproof;
+use super::merkle::verify_multiproof;
 
 /// The sorted distinct values of `values`.
 fn sorted_unique(values: Span<u32>) -> Array<u32> {

@@ -10,13 +10,13 @@ use option::OptionTrait;
 use poseidon::{hades_permutation, poseidon_hash_span};
 use traits::{Into, TryInto};
 
-use ciro::proof_verifier::air::{N_COLUMNS, N_OOD, composition_matches, model_commitment, public_logup_sum};
-use ciro::proof_verifier::channel::{Channel, draw, mix, mix_one, new_channel};
-use ciro::proof_verifier::errors;
-use ciro::proof_verifier::field::{COSET_SHIFT, div, low128, pow, pow2, root_of_unity, square_times};
-use ciro::proof_verifier::fri::{sorted_unique, verify_fri};
-use ciro::proof_verifier::interface::InferenceStatement;
-use ciro::proof_verifier::merkle::verify_multiproof;
+use super::air::{N_COLUMNS, N_OOD, composition_matches, model_commitment, public_logup_sum};
+use super::channel::{Channel, draw, mix, mix_one, new_channel};
+use super::errors;
+use super::field::{COSET_SHIFT, div, low128, pow, pow2, root_of_unity, square_times};
+use super::fri::{sorted_unique, verify_fri};
+use super::interface::InferenceStatement;
+use super::merkle::verify_multiproof;
 
 /// 'CIRO_STARK_V1'.
 const PROTOCOL_TAG: felt252 = 'CIRO_STARK_V1';

@@ -17,8 +17,8 @@ mod ProofVerifier {
     use poseidon::poseidon_hash_span;
     use traits::Into;
 
-    use ciro::proof_verifier::interface::{IProofVerifier, InferenceStatement};
-    use ciro::proof_verifier::stark::verify_proof;
+    use super::super::interface::{IProofVerifier, InferenceStatement};
+    use super::super::stark::verify_proof;
 
     #[storage]
     struct Storage {

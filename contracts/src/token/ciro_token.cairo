@@ -3,10 +3,10 @@ mod CIROToken {
     use starknet::{ClassHash, ContractAddress, get_block_timestamp, get_caller_address};
     use zeroable::Zeroable;
 
-    use ciro::access::governed::Governed;
-    use ciro::access::interface::IGoverned;
-    use ciro::token::errors;
-    use ciro::token::interface::{IERC20, IERC20Camel, ICiroToken, ICiroTokenAdmin, IVotes};
+    use super::super::super::access::governed::Governed;
+    use super::super::super::access::interface::IGoverned;
+    use super::super::errors;
+    use super::super::interface::{IERC20, IERC20Camel, ICiroToken, ICiroTokenAdmin, IVotes};
 
     const DECIMALS: u8 = 18;
     /// 50,000,000 CIRO, minted to the initial holder at deployment.

@@ -9,8 +9,8 @@ use ciro_bindings::cdc_pool::{CdcPool, CdcPoolReader};
 use ciro_bindings::job_manager::{Job, JobManager, JobManagerReader, JobState, Model};
 use ciro_bindings::paymaster::{Paymaster, PaymasterReader};
 use ciro_bindings::token::{CiroToken, CiroTokenReader};
-use ciro_deploy::tx::{self, Cost, TxError};
-use ciro_deploy::Manifest;
+use ciro_chain::tx::{self, Cost, TxError};
+use ciro_chain::Manifest;
 use starknet::accounts::{Account, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
 use starknet::core::types::{
     BlockId, BlockTag, Call, EmittedEvent, EventFilter, ExecutionResult, Felt, MaybePreConfirmedBlockWithTxHashes, StarknetError,

@@ -73,7 +73,7 @@ pub enum ClientError {
         action: String,
         /// Why it failed (with the contract's revert message).
         #[source]
-        source: Box<ciro_deploy::TxError>,
+        source: Box<ciro_chain::TxError>,
     },
     /// An input or a model is missing from its store or does not match its commitment.
     #[error("{0}")]
@@ -95,10 +95,10 @@ pub enum ClientError {
 }
 
 /// A failed transaction in one line: the contract's revert message when there is one.
-fn summarize(error: &ciro_deploy::TxError) -> String {
+fn summarize(error: &ciro_chain::TxError) -> String {
     let messages = error.revert_messages();
     match (error, messages.last()) {
-        (ciro_deploy::TxError::Reverted { transaction_hash, .. }, Some(message)) => {
+        (ciro_chain::TxError::Reverted { transaction_hash, .. }, Some(message)) => {
             format!("transaction {transaction_hash:#x} reverted: '{message}'")
         }
         (_, Some(message)) => format!("rejected by the contract: '{message}'"),
@@ -108,7 +108,7 @@ fn summarize(error: &ciro_deploy::TxError) -> String {
 
 impl ClientError {
     /// A failed transaction for `action`.
-    pub fn tx(action: impl Into<String>, source: ciro_deploy::TxError) -> Self {
+    pub fn tx(action: impl Into<String>, source: ciro_chain::TxError) -> Self {
         ClientError::Tx { action: action.into(), source: Box::new(source) }
     }
 

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use ciro_deploy::TxError;
+use ciro_chain::TxError;
 use starknet::providers::ProviderError;
 
 use crate::ClientError;

@@ -369,7 +369,7 @@ impl Keeper {
                     result = Recorded::Succeeded;
                 }
                 TxOutcome::Reverted(reason) => {
-                    let messages = ciro_deploy::TxError::Reverted { transaction_hash: action.transaction_hash, reason: reason.clone() }.revert_messages();
+                    let messages = ciro_chain::TxError::Reverted { transaction_hash: action.transaction_hash, reason: reason.clone() }.revert_messages();
                     let status = if says_any(&messages, already_done) { "already_done" } else { "reverted" };
                     self.store.finish_action(action.id, status, &reason)?;
                 }
@@ -415,7 +415,7 @@ impl Keeper {
                 }
                 if !is_transient(&error) {
                     // Included and reverted, or never sent: either way it is over.
-                    let status = if matches!(&error, ClientError::Tx { source, .. } if matches!(**source, ciro_deploy::TxError::Reverted { .. })) { "reverted" } else { "dropped" };
+                    let status = if matches!(&error, ClientError::Tx { source, .. } if matches!(**source, ciro_chain::TxError::Reverted { .. })) { "reverted" } else { "dropped" };
                     finish(status, &ciro_client::error_chain(&error));
                     if recorded.load(Ordering::SeqCst) >= 0 {
                         self.metrics.inc("ciro_keeper_actions_total", &[("action", kind), ("result", status)]);

@@ -3,8 +3,8 @@ mod OwnedCounter {
     use starknet::{ContractAddress, get_caller_address};
     use zeroable::Zeroable;
 
-    use ciro::samples::owned_counter::errors;
-    use ciro::samples::owned_counter::interface::IOwnedCounter;
+    use super::super::errors;
+    use super::super::interface::IOwnedCounter;
 
     #[storage]
     struct Storage {
