@@ -1835,6 +1835,21 @@ impl Rng {
     }
 }
 
+/// The expected refusal of a step that needs `amount` > 0 and `unlock_at` passed, at chain time
+/// `now`: `Some(Some(message))` refused, `Some(None)` accepted, `None` too close to `unlock_at` to
+/// know which side the next block falls on (the walk skips the step).
+fn after_unlock(amount: u128, unlock_at: u64, now: u64, nothing: &'static str, early: &'static str) -> Option<Option<&'static str>> {
+    if amount == 0 {
+        Some(Some(nothing))
+    } else if now + 10 < unlock_at {
+        Some(Some(early))
+    } else if now < unlock_at {
+        None
+    } else {
+        Some(None)
+    }
+}
+
 /// Steps: a seeded random sequence of 200 operations — stake, request_unstake, withdraw,
 /// delegate (with the default one-day warm-up), activate (by the delegator or a stranger),
 /// undelegate, withdraw_delegation, credit_reward, both claims, select, release, slash (Fraud
@@ -1953,17 +1968,9 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
                 let (worker, info) = choose_worker(&mut rng, &|w| {
                     w.pending_unstake > 0 && w.unstake_unlock_at <= now && w.active_jobs == 0
                 });
-                let failure = if info.pending_unstake == 0 {
-                    Some("Pool: nothing to withdraw")
-                } else if now + 10 < info.unstake_unlock_at {
-                    Some("Pool: cooldown not over")
-                } else if now < info.unstake_unlock_at {
-                    continue; // too close to the unlock time to know which side the block falls on
-                } else if info.active_jobs > 0 {
-                    Some("Pool: worker has active jobs")
-                } else {
-                    None
-                };
+                let timed = after_unlock(info.pending_unstake, info.unstake_unlock_at, now, "Pool: nothing to withdraw", "Pool: cooldown not over");
+                let Some(failure) = timed else { continue };
+                let failure = failure.or((info.active_jobs > 0).then_some("Pool: worker has active jobs"));
                 (sys.invoke(worker, "withdraw", vec![]).await, -(info.pending_unstake as i128), failure)
             }
             "delegate_stake" => {
@@ -1982,15 +1989,8 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
             "activate_delegation" => {
                 let (delegator, worker, position) =
                     choose_position(&mut rng, &|d| d.activating_amount > 0 && d.activates_at <= now);
-                let failure = if position.activating_amount == 0 {
-                    Some("Pool: nothing to activate")
-                } else if now + 10 < position.activates_at {
-                    Some("Pool: warm-up not over")
-                } else if now < position.activates_at {
-                    continue;
-                } else {
-                    None
-                };
+                let timed = after_unlock(position.activating_amount, position.activates_at, now, "Pool: nothing to activate", "Pool: warm-up not over");
+                let Some(failure) = timed else { continue };
                 let delta = if refunded(worker) { -(position.activating_amount as i128) } else { 0 };
                 let caller = rng.pick(&[OUTSIDER, delegator]);
                 (sys.activate(caller, delegator, worker).await, delta, failure)
@@ -2010,15 +2010,8 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
             "withdraw_delegation" => {
                 let (delegator, worker, position) =
                     choose_position(&mut rng, &|d| d.pending_amount > 0 && d.unlock_at <= now);
-                let failure = if position.pending_amount == 0 {
-                    Some("Pool: nothing to withdraw")
-                } else if now + 10 < position.unlock_at {
-                    Some("Pool: cooldown not over")
-                } else if now < position.unlock_at {
-                    continue;
-                } else {
-                    None
-                };
+                let timed = after_unlock(position.pending_amount, position.unlock_at, now, "Pool: nothing to withdraw", "Pool: cooldown not over");
+                let Some(failure) = timed else { continue };
                 let result = sys.invoke(delegator, "withdraw_delegation", vec![sys.addr(worker)?]).await;
                 (result, -(position.pending_amount as i128), failure)
             }
