@@ -3,4 +3,5 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=abi");
+    println!("cargo:rerun-if-changed=src/generated");
 }

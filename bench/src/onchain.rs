@@ -8,7 +8,6 @@ use ciro_deploy::tx::{self, Cost};
 use ciro_deploy::{ContractArtifacts, PreparedClass};
 use ciro_devnet::{Devnet, DevnetAccount, DevnetConfig};
 use starknet::core::types::{Felt, TransactionReceipt};
-use starknet::core::utils::get_selector_from_name;
 
 use crate::BenchError;
 
@@ -56,7 +55,7 @@ impl VerifierOnDevnet {
         let receipt = tx::invoke(&self.account, vec![call]).await?;
         // `verify_inference` returns false (without reverting) for a proof that fails a check;
         // only an accepted proof emits InferenceVerified.
-        let verified = get_selector_from_name("InferenceVerified").map_err(|e| BenchError::Rejected(e.to_string()))?;
+        let verified = ciro_bindings::selectors::proof_verifier::events::INFERENCE_VERIFIED;
         let TransactionReceipt::Invoke(invoke) = &receipt.receipt else {
             return Err(BenchError::Rejected("not an invoke receipt".into()));
         };

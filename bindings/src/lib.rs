@@ -9,8 +9,19 @@
 //! Each contract has a module with two types: `<Contract>` (invokes through an account, e.g.
 //! `token.transfer(&to, &amount).send().await`) and `<Contract>Reader` (calls through a provider,
 //! e.g. `reader.balance_of(&owner).call().await`), plus its structs, enums and events.
+//!
+//! Generated from the contracts as well (by `tests/generated.rs`, checked the same way):
+//! [`selectors`] (entry-point selectors and event keys), [`constructors`] (each constructor's
+//! arguments as a struct) and [`errors`] (every revert message in `contracts/src/*/errors.cairo`).
 
 #![deny(missing_docs)]
+
+#[path = "generated/constructors.rs"]
+pub mod constructors;
+#[path = "generated/errors.rs"]
+pub mod errors;
+#[path = "generated/selectors.rs"]
+pub mod selectors;
 
 /// Where the ABI files are, relative to this crate.
 pub const ABI_DIR: &str = "abi";

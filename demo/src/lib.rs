@@ -7,7 +7,6 @@
 
 #![deny(missing_docs)]
 
-pub mod direct_job;
 pub mod main_job;
 pub mod market;
 pub mod network;
@@ -89,18 +88,15 @@ pub struct DemoOptions {
     pub artifacts_dir: PathBuf,
     /// Where the deployment manifest goes (`<dir>/devnet.json`).
     pub manifest_dir: PathBuf,
-    /// The model and input.
-    pub job: direct_job::JobInputs,
 }
 
 impl DemoOptions {
     /// The defaults relative to the repository root `root`: `target/dev`,
-    /// `target/demo/deployments`, the iris MLP from `prover/examples/models`.
+    /// `target/demo/deployments`.
     pub fn in_repository(root: &Path) -> Self {
         DemoOptions {
             artifacts_dir: root.join("target/dev"),
             manifest_dir: root.join("target/demo/deployments"),
-            job: direct_job::JobInputs::iris(&root.join("prover/examples/models")),
         }
     }
 }

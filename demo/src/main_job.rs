@@ -14,10 +14,8 @@ use ciro_bindings::paymaster::Paymaster;
 use starknet::core::types::{
     BlockId, BlockTag, EventFilter, Felt, InvokeTransaction, Transaction, TransactionReceipt,
 };
-use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
 
-use crate::direct_job::{ciro, write_balances, BalanceRow};
 use crate::market::{u256, Market, CIRO};
 use crate::network::actor;
 use crate::operators::{free_address, OperatorSite};
@@ -232,16 +230,6 @@ pub async fn wait_for_health(address: &str) -> Result<(), DemoError> {
 async fn lifecycle(market: &Market<'_>, job_ids: &[u64], names: &BTreeMap<Felt, String>) -> Result<Vec<LifecycleRow>, DemoError> {
     let provider = market.network().devnet.provider();
     let read = |e: starknet::providers::ProviderError| DemoError::Read { what: "job events", message: e.to_string() };
-    let labels: Vec<(Felt, &str)> = [
-        ("JobSubmitted", "submitted, payment escrowed"),
-        ("JobAssigned", "assigned by CDC_Pool's selection"),
-        ("JobCompleted", "completed: proof verified on-chain"),
-        ("JobRequeued", "timed out, requeued"),
-        ("PaymentReleased", "paid: fee split, burn, worker credited"),
-    ]
-    .iter()
-    .map(|(name, label)| (get_selector_from_name(name).unwrap_or_default(), *label))
-    .collect();
     let filter = EventFilter {
         from_block: Some(BlockId::Number(0)),
         to_block: Some(BlockId::Tag(BlockTag::Latest)),
@@ -250,8 +238,17 @@ async fn lifecycle(market: &Market<'_>, job_ids: &[u64], names: &BTreeMap<Felt, 
     };
     let mut rows = Vec::new();
     for event in ciro_client::chain::all_events(provider.as_ref(), filter).await.map_err(read)? {
-        let Some(label) = event.keys.first().and_then(|k| labels.iter().find(|(s, _)| s == k)).map(|l| l.1) else { continue };
-        let Some(job_id) = event.keys.get(1).and_then(|k| u64::try_from(*k).ok()).filter(|id| job_ids.contains(id)) else { continue };
+        use ciro_bindings::job_manager::Event;
+        let Ok(decoded) = Event::try_from(&event) else { continue };
+        let label = match decoded {
+            Event::JobSubmitted(_) => "submitted, payment escrowed",
+            Event::JobAssigned(_) => "assigned by CDC_Pool's selection",
+            Event::JobCompleted(_) => "completed: proof verified on-chain",
+            Event::JobRequeued(_) => "timed out, requeued",
+            Event::PaymentReleased(_) => "paid: fee split, burn, worker credited",
+            _ => continue,
+        };
+        let Some(job_id) = ciro_client::chain::job_of(&decoded).filter(|id| job_ids.contains(id)) else { continue };
         let receipt = provider.get_transaction_receipt(event.transaction_hash).await.map_err(read)?;
         let l2_gas = match &receipt.receipt {
             TransactionReceipt::Invoke(r) => r.execution_resources.l2_gas,
@@ -302,4 +299,34 @@ pub fn render(report: &MainJobReport) -> String {
         ciro(report.escrowed_after)
     );
     out
+}
+
+/// A balance before and after a run .
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceRow {
+    /// Whose.
+    pub holder: String,
+    /// CIRO before the first job was submitted (base units).
+    pub before: u128,
+    /// CIRO at the end of the run (base units).
+    pub after: u128,
+}
+
+/// `amount` base units as CIRO with 4 decimals.
+pub fn ciro(amount: u128) -> String {
+    format!("{:.4}", amount as f64 / CIRO as f64)
+}
+
+/// The change from `before` to `after`, signed, in CIRO.
+pub(crate) fn signed_ciro(before: u128, after: u128) -> String {
+    if after >= before { format!("+{}", ciro(after - before)) } else { format!("-{}", ciro(before - after)) }
+}
+
+/// Writes the "CIRO balances" table: each holder's balance before, after, and the change.
+pub fn write_balances(out: &mut String, rows: &[BalanceRow]) {
+    let _ = writeln!(out, "\nCIRO balances");
+    let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", "holder", "before", "after", "change");
+    for row in rows {
+        let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", row.holder, ciro(row.before), ciro(row.after), signed_ciro(row.before, row.after));
+    }
 }

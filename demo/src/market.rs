@@ -182,12 +182,9 @@ impl<'n> Market<'n> {
     /// # Errors
     /// The transaction fails.
     pub async fn join_as_worker(&self, actor: usize, capabilities: u8, gpu_memory_gb: u32, stake: u128) -> Result<Sent, DemoError> {
-        let calls = vec![
-            self.pool().register_worker_getcall(&capabilities, &gpu_memory_gb, &2, &1_000, &Felt::from(actor as u64)),
-            self.token().approve_getcall(&ContractAddress(self.pool), &u256(stake)),
-            self.pool().stake_getcall(&u256(stake)),
-        ];
-        self.send("registering and staking a worker", actor, calls).await
+        let register = self.pool().register_worker_getcall(&capabilities, &gpu_memory_gb, &2, &1_000, &Felt::from(actor as u64));
+        let [approve, stake] = ciro_client::chain::stake_calls(self.token(), self.pool(), stake);
+        self.send("registering and staking a worker", actor, vec![register, approve, stake]).await
     }
 
     /// `client` approves the escrow and submits `spec` with `payment` (one transaction); returns
@@ -196,11 +193,8 @@ impl<'n> Market<'n> {
     /// # Errors
     /// The transaction or the read fails.
     pub async fn submit_job(&self, client: usize, spec: &JobSpec, payment: u128) -> Result<(u64, Sent), DemoError> {
-        let calls = vec![
-            self.token().approve_getcall(&ContractAddress(self.job_manager), &u256(payment)),
-            self.jobs().submit_ai_job_getcall(spec, &u256(payment)),
-        ];
-        let sent = self.send("submitting the job", client, calls).await?;
+        let calls = ciro_client::chain::submit_job_calls(self.token(), self.jobs(), spec, payment);
+        let sent = self.send("submitting the job", client, calls.map(|named| named.call).to_vec()).await?;
         let job_id = self.job_reader().job_count().call().await.map_err(read_error("job_count"))?;
         Ok((job_id, sent))
     }

@@ -25,13 +25,13 @@ impl Binaries {
     /// The binaries in `dir`.
     ///
     /// # Errors
-    /// One is missing (build them with `cargo build -p ciro-cli`).
+    /// One is missing (build them with `cargo build -p ciro-cli -p ciro-keeper`).
     pub fn in_dir(dir: &Path) -> Result<Self, DemoError> {
         let binaries = Binaries { ciro: dir.join("ciro"), keeper: dir.join("ciro-keeper"), worker: dir.join("ciro-worker") };
         for path in [&binaries.ciro, &binaries.keeper, &binaries.worker] {
             if !path.exists() {
                 return Err(DemoError::Operator(format!(
-                    "{} is missing: build the operator binaries first (`cargo build -p ciro-cli`)",
+                    "{} is missing: build the operator binaries first (`cargo build -p ciro-cli -p ciro-keeper`)",
                     path.display()
                 )));
             }

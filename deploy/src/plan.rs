@@ -5,9 +5,14 @@
 //! deployer's address), so the whole plan, every address included, is known before the first
 //! transaction; that is what makes a resumed deployment and a dry run exact.
 
-use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
+use cainome::cairo_serde::{ContractAddress, U256};
 use ciro_bindings::burn_manager::{BurnManager, BurnManagerReader};
+use ciro_bindings::constructors::{
+    BurnManagerConstructor, CDCPoolConstructor, CIROTokenConstructor, GovernanceTreasuryConstructor, JobManagerConstructor,
+    LinearVestingConstructor, MilestoneVestingConstructor, PaymasterConstructor,
+};
 use ciro_bindings::cdc_pool::{CdcPool, CdcPoolReader};
+use ciro_bindings::selectors;
 use ciro_bindings::governance_treasury::{GovernanceTreasury, GovernanceTreasuryReader, Parameters};
 use ciro_bindings::job_manager::{JobManager, JobManagerReader};
 use ciro_bindings::paymaster::{Paymaster, PaymasterReader};
@@ -15,7 +20,7 @@ use ciro_bindings::token::{CiroToken, CiroTokenReader};
 use starknet::accounts::ConnectedAccount;
 use starknet::contract::UdcSelector;
 use starknet::core::types::{Call, Felt};
-use starknet::core::utils::{get_selector_from_name, get_udc_deployed_address, UdcUniqueSettings, UdcUniqueness};
+use starknet::core::utils::{get_udc_deployed_address, UdcUniqueSettings, UdcUniqueness};
 use starknet::providers::Provider;
 
 use crate::config::{DeployConfig, Roles};
@@ -40,8 +45,11 @@ pub const GOVERNED: [&str; 7] =
 
 /// The calls the Paymaster sponsors: `(contract, entry point)`. A user with no fee token can
 /// approve the escrow, submit a job and cancel it.
-pub const SPONSORED: [(&str, &str); 3] =
-    [("CIROToken", "approve"), ("JobManager", "submit_ai_job"), ("JobManager", "cancel_job")];
+pub const SPONSORED: [(&str, &str, Felt); 3] = [
+    ("CIROToken", "approve", selectors::token::APPROVE),
+    ("JobManager", "submit_ai_job", selectors::job_manager::SUBMIT_AI_JOB),
+    ("JobManager", "cancel_job", selectors::job_manager::CANCEL_JOB),
+];
 
 /// Contracts with an emergency pause besides the token (whose council is a constructor argument).
 pub const PAUSABLE: [&str; 2] = ["JobManager", "CDCPool"];
@@ -112,8 +120,8 @@ pub enum ConfigStep {
     RegisterPausableTarget(&'static str),
     /// The GovernanceTreasury accepts the governance of a contract.
     AcceptGovernance(&'static str),
-    /// The Paymaster allows a `(contract, entry point)` of [`SPONSORED`].
-    AllowSponsored(&'static str, &'static str),
+    /// The Paymaster allows a `(contract, entry point, selector)` of [`SPONSORED`].
+    AllowSponsored(&'static str, &'static str, Felt),
     /// Starts the two-step governance transfer of a contract to `roles.governance`.
     TransferGovernance(&'static str),
 }
@@ -132,7 +140,7 @@ impl ConfigStep {
             ConfigStep::SetTokenEmergencyCouncil => "CIROToken.set_emergency_council".into(),
             ConfigStep::RegisterPausableTarget(contract) => format!("GovernanceTreasury.register_pausable_target {contract}"),
             ConfigStep::AcceptGovernance(contract) => format!("GovernanceTreasury.accept_governance_of {contract}"),
-            ConfigStep::AllowSponsored(contract, entry_point) => format!("Paymaster.set_allowed {contract}.{entry_point}"),
+            ConfigStep::AllowSponsored(contract, entry_point, _) => format!("Paymaster.set_allowed {contract}.{entry_point}"),
             ConfigStep::TransferGovernance(contract) => format!("{contract}.transfer_governance"),
         }
     }
@@ -155,10 +163,6 @@ pub struct Plan {
     fee_parameters: (u16, u16),
     unstake_cooldown: u64,
     min_completion_window: Option<u64>,
-}
-
-fn ser<T: CairoSerde<RustType = T>>(value: &T) -> Vec<Felt> {
-    T::cairo_serialize(value)
 }
 
 fn u256(value: u128) -> U256 {
@@ -198,15 +202,15 @@ impl Plan {
         let mint_limit = whole_ciro(config.token.mint_limit_ciro, "token.mint_limit_ciro")?;
         let token = add(
             "CIROToken",
-            [
-                ser(&ContractAddress(early_roles.initial_holder)),
-                ser(&initial_governance),
-                ser(&ContractAddress(early_roles.minter)),
-                ser(&ContractAddress(early_roles.emergency_council)),
-                ser(&u256(mint_limit)),
-                ser(&config.token.mint_period_seconds),
-            ]
-            .concat(),
+            CIROTokenConstructor {
+                initial_holder: ContractAddress(early_roles.initial_holder),
+                governance: initial_governance,
+                minter: ContractAddress(early_roles.minter),
+                emergency_council: ContractAddress(early_roles.emergency_council),
+                mint_limit: u256(mint_limit),
+                mint_period_seconds: config.token.mint_period_seconds,
+            }
+            .calldata(),
         )?;
         let governance = &config.governance;
         let parameters = Parameters {
@@ -220,52 +224,64 @@ impl Plan {
                 "governance.critical_treasury_threshold_ciro",
             )?),
         };
-        let council: Vec<ContractAddress> = config.council(deployer)?.into_iter().map(ContractAddress).collect();
+        let council_members: Vec<ContractAddress> = config.council(deployer)?.into_iter().map(ContractAddress).collect();
         let treasury = add(
             "GovernanceTreasury",
-            [ser(&ContractAddress(token)), ser(&parameters), ser(&council), ser(&governance.council_threshold)].concat(),
+            GovernanceTreasuryConstructor {
+                token: ContractAddress(token),
+                parameters,
+                council_members,
+                council_threshold: governance.council_threshold,
+            }
+            .calldata(),
         )?;
         let roles = config.roles(deployer, treasury)?;
         let pool_config = &config.pool;
         let pool = add(
             "CDCPool",
-            [
-                ser(&initial_governance),
-                ser(&ContractAddress(token)),
-                ser(&ContractAddress(roles.treasury)),
-                ser(&ContractAddress(roles.oracle)),
-                ser(&u128::from(pool_config.price_usd_e8)),
-                ser(&u128::from(pool_config.min_price_usd_e8)),
-                ser(&u128::from(pool_config.max_price_usd_e8)),
-                ser(&pool_config.max_price_age_seconds),
-                ser(&pool_config.unstake_cooldown_seconds),
-            ]
-            .concat(),
+            CDCPoolConstructor {
+                governance: initial_governance,
+                token: ContractAddress(token),
+                treasury: ContractAddress(roles.treasury),
+                oracle: ContractAddress(roles.oracle),
+                price_usd_e8: u128::from(pool_config.price_usd_e8),
+                min_price_usd_e8: u128::from(pool_config.min_price_usd_e8),
+                max_price_usd_e8: u128::from(pool_config.max_price_usd_e8),
+                max_price_age_seconds: pool_config.max_price_age_seconds,
+                unstake_cooldown_seconds: pool_config.unstake_cooldown_seconds,
+            }
+            .calldata(),
         )?;
-        let verifier = add("ProofVerifier", Vec::new())?;
+        let verifier = add("ProofVerifier", Vec::new())?; // no constructor
         let jm = &config.job_manager;
         add(
             "JobManager",
-            [
-                ser(&initial_governance),
-                ser(&ContractAddress(token)),
-                ser(&ContractAddress(pool)),
-                ser(&ContractAddress(verifier)),
-                ser(&ContractAddress(roles.treasury)),
-                ser(&jm.platform_fee_bps),
-                ser(&jm.burn_share_bps),
-            ]
-            .concat(),
+            JobManagerConstructor {
+                governance: initial_governance,
+                token: ContractAddress(token),
+                cdc_pool: ContractAddress(pool),
+                proof_verifier: ContractAddress(verifier),
+                treasury: ContractAddress(roles.treasury),
+                platform_fee_bps: jm.platform_fee_bps,
+                burn_share_bps: jm.burn_share_bps,
+            }
+            .calldata(),
         )?;
-        for name in ["BurnManager", "LinearVesting", "MilestoneVesting"] {
-            add(name, [ser(&initial_governance), ser(&ContractAddress(token))].concat())?;
-        }
+        let token_contract = ContractAddress(token);
+        add("BurnManager", BurnManagerConstructor { governance: initial_governance, token: token_contract }.calldata())?;
+        add("LinearVesting", LinearVestingConstructor { governance: initial_governance, token: token_contract }.calldata())?;
+        add("MilestoneVesting", MilestoneVestingConstructor { governance: initial_governance, token: token_contract }.calldata())?;
         let paymaster = &config.paymaster;
         let reimbursement = u128::from(paymaster.reimbursement_milli_ciro) * (CIRO / 1_000);
         add(
             "Paymaster",
-            [ser(&initial_governance), ser(&ContractAddress(token)), ser(&paymaster.daily_quota), ser(&u256(reimbursement))]
-                .concat(),
+            PaymasterConstructor {
+                governance: initial_governance,
+                token: token_contract,
+                daily_quota: paymaster.daily_quota,
+                reimbursement: u256(reimbursement),
+            }
+            .calldata(),
         )?;
         // All wiring happens while the deployer still governs every contract, before the hand-over.
         let mut steps = vec![
@@ -278,7 +294,7 @@ impl Plan {
             steps.push(ConfigStep::SetMinCompletionWindow);
         }
         steps.extend(PAUSE_EXEMPT.into_iter().map(ConfigStep::SetPauseExempt));
-        steps.extend(SPONSORED.into_iter().map(|(contract, entry_point)| ConfigStep::AllowSponsored(contract, entry_point)));
+        steps.extend(SPONSORED.into_iter().map(|(contract, entry_point, selector)| ConfigStep::AllowSponsored(contract, entry_point, selector)));
         steps.extend(PAUSABLE.into_iter().map(ConfigStep::SetEmergencyCouncil));
         if early_roles.emergency_council != roles.emergency_council {
             steps.push(ConfigStep::SetTokenEmergencyCouncil);
@@ -332,7 +348,7 @@ impl Plan {
         }
         steps.extend(PAUSE_EXEMPT.into_iter().map(ConfigStep::SetPauseExempt));
         steps.extend(PAUSABLE.into_iter().map(ConfigStep::SetEmergencyCouncil));
-        steps.extend(SPONSORED.into_iter().map(|(contract, entry_point)| ConfigStep::AllowSponsored(contract, entry_point)));
+        steps.extend(SPONSORED.into_iter().map(|(contract, entry_point, selector)| ConfigStep::AllowSponsored(contract, entry_point, selector)));
         steps
     }
 
@@ -364,8 +380,8 @@ impl Plan {
             }
             ConfigStep::AcceptGovernance(contract) => GovernanceTreasury::new(self.address("GovernanceTreasury"), account.clone())
                 .accept_governance_of_getcall(&ContractAddress(self.address(contract))),
-            ConfigStep::AllowSponsored(contract, entry_point) => {
-                let (target, selector) = self.sponsored(contract, entry_point);
+            ConfigStep::AllowSponsored(contract, _, selector) => {
+                let target = ContractAddress(self.address(contract));
                 Paymaster::new(self.address("Paymaster"), account.clone()).set_allowed_getcall(&target, &selector, &true)
             }
             ConfigStep::TransferGovernance(contract) => {
@@ -453,8 +469,8 @@ impl Plan {
                 let (governance, _) = self.governance_of(provider, contract).await?;
                 Ok(governance == self.roles.governance)
             }
-            ConfigStep::AllowSponsored(contract, entry_point) => {
-                let (target, selector) = self.sponsored(contract, entry_point);
+            ConfigStep::AllowSponsored(contract, _, selector) => {
+                let target = ContractAddress(self.address(contract));
                 PaymasterReader::new(self.address("Paymaster"), provider)
                     .is_allowed(&target, &selector)
                     .call()
@@ -466,13 +482,6 @@ impl Plan {
                 Ok(governance == self.roles.governance || pending == self.roles.governance)
             }
         }
-    }
-
-    /// The target and selector of `contract.entry_point`.
-    fn sponsored(&self, contract: &str, entry_point: &str) -> (ContractAddress, Felt) {
-        // Entry point names are ASCII identifiers, which always have a selector.
-        let selector = get_selector_from_name(entry_point).unwrap_or_default();
-        (ContractAddress(self.address(contract)), selector)
     }
 
     async fn governance_of<P: Provider + Sync>(&self, provider: &P, contract: &str) -> Result<(Felt, Felt), PlanError> {

@@ -18,6 +18,7 @@
 //! test doubles such as `TestProofVerifier` that no deploy script can reach.
 
 pub use ciro_client::outside_execution;
+pub mod rng;
 pub mod system;
 pub mod token_fixture;
 

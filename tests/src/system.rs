@@ -9,8 +9,9 @@
 use std::collections::BTreeSet;
 
 use anyhow::{ensure, Context, Result};
-use cainome::cairo_serde::{CairoSerde, ContractAddress, U256};
+use cainome::cairo_serde::{ContractAddress, U256};
 use ciro_bindings::cdc_pool::{CdcPool, CdcPoolReader, PoolTotals, WorkerInfo};
+use ciro_bindings::constructors::{CDCPoolConstructor, CIROTokenConstructor, JobManagerConstructor};
 use ciro_bindings::job_manager::{Framework, Job, JobManager, JobManagerReader, JobPriority, JobSpec, JobType};
 use ciro_bindings::token::{CiroToken, CiroTokenReader};
 use ciro_deploy::tx::{self, TxError};
@@ -73,11 +74,6 @@ pub struct System {
     holders: std::sync::Mutex<BTreeSet<Felt>>,
 }
 
-/// Serializes constructor arguments with the same Cairo serde as the bindings.
-fn ser<T: CairoSerde<RustType = T>>(value: &T) -> Vec<Felt> {
-    T::cairo_serialize(value)
-}
-
 /// `value` as a Cairo u256.
 pub fn u256(value: u128) -> U256 {
     U256 { low: value, high: 0 }
@@ -98,53 +94,39 @@ impl System {
         let chain = TestChain::start().await?;
         let address = |i: usize| chain.address_of(i);
         let governance = ContractAddress(address(actor::GOVERNANCE)?);
-        let token = chain
-            .deploy(
-                "CIROToken",
-                [
-                    ser(&governance),
-                    ser(&governance),
-                    ser(&governance),
-                    ser(&ContractAddress(address(actor::COUNCIL)?)),
-                    ser(&u256(10_000_000 * CIRO)),
-                    ser(&(24u64 * 3600)),
-                ]
-                .concat(),
-            )
-            .await?;
-        let pool = chain
-            .deploy(
-                "CDCPool",
-                [
-                    ser(&governance),
-                    ser(&ContractAddress(token)),
-                    ser(&ContractAddress(address(actor::TREASURY)?)),
-                    ser(&ContractAddress(address(actor::ORACLE)?)),
-                    ser(&PRICE_USD_E8),
-                    ser(&(PRICE_USD_E8 / 100)),
-                    ser(&(PRICE_USD_E8 * 100)),
-                    ser(&(3600u64)),
-                    ser(&COOLDOWN_SECONDS),
-                ]
-                .concat(),
-            )
-            .await?;
+        let token = CIROTokenConstructor {
+            initial_holder: governance,
+            governance,
+            minter: governance,
+            emergency_council: ContractAddress(address(actor::COUNCIL)?),
+            mint_limit: u256(10_000_000 * CIRO),
+            mint_period_seconds: 24 * 3600,
+        };
+        let token = chain.deploy("CIROToken", token.calldata()).await?;
+        let pool = CDCPoolConstructor {
+            governance,
+            token: ContractAddress(token),
+            treasury: ContractAddress(address(actor::TREASURY)?),
+            oracle: ContractAddress(address(actor::ORACLE)?),
+            price_usd_e8: PRICE_USD_E8,
+            min_price_usd_e8: PRICE_USD_E8 / 100,
+            max_price_usd_e8: PRICE_USD_E8 * 100,
+            max_price_age_seconds: 3600,
+            unstake_cooldown_seconds: COOLDOWN_SECONDS,
+        };
+        let pool = chain.deploy("CDCPool", pool.calldata()).await?;
+        // The test double's only constructor argument: the answer it starts with.
         let verifier = chain.deploy("TestProofVerifier", vec![Felt::ONE]).await?;
-        let job_manager = chain
-            .deploy(
-                "JobManager",
-                [
-                    ser(&governance),
-                    ser(&ContractAddress(token)),
-                    ser(&ContractAddress(pool)),
-                    ser(&ContractAddress(verifier)),
-                    ser(&ContractAddress(address(actor::TREASURY)?)),
-                    ser(&FEE_BPS),
-                    ser(&BURN_SHARE_BPS),
-                ]
-                .concat(),
-            )
-            .await?;
+        let job_manager = JobManagerConstructor {
+            governance,
+            token: ContractAddress(token),
+            cdc_pool: ContractAddress(pool),
+            proof_verifier: ContractAddress(verifier),
+            treasury: ContractAddress(address(actor::TREASURY)?),
+            platform_fee_bps: FEE_BPS,
+            burn_share_bps: BURN_SHARE_BPS,
+        };
+        let job_manager = chain.deploy("JobManager", job_manager.calldata()).await?;
         let builder = chain.account(actor::GOVERNANCE)?;
         let system = System {
             token_calls: CiroToken::new(token, builder.clone()),
@@ -265,16 +247,9 @@ impl System {
     /// A transaction fails.
     pub async fn add_worker(&self, actor: usize, capabilities: u8, gpu_memory_gb: u32, stake: u128) -> Result<()> {
         self.fund(actor, stake).await?;
-        let pool = ContractAddress(self.pool);
-        self.send_all(
-            actor,
-            vec![
-                self.pool().register_worker_getcall(&capabilities, &gpu_memory_gb, &1, &1000, &Felt::from(actor as u64)),
-                self.token().approve_getcall(&pool, &u256(stake)),
-                self.pool().stake_getcall(&u256(stake)),
-            ],
-        )
-        .await?;
+        let register = self.pool().register_worker_getcall(&capabilities, &gpu_memory_gb, &1, &1000, &Felt::from(actor as u64));
+        let [approve, stake] = ciro_client::chain::stake_calls(self.token(), self.pool(), stake);
+        self.send_all(actor, vec![register, approve, stake]).await?;
         Ok(())
     }
 
@@ -314,9 +289,8 @@ impl System {
     /// # Errors
     /// [`TxError`] when JobManager (or the token) rejects it.
     pub async fn submit_job(&self, client: usize, spec: &JobSpec, payment: u128) -> Result<u64, TxError> {
-        let approve = self.token().approve_getcall(&ContractAddress(self.job_manager), &u256(payment));
-        let submit = self.job_manager().submit_ai_job_getcall(spec, &u256(payment));
-        self.send_all(client, vec![approve, submit]).await?;
+        let calls = ciro_client::chain::submit_job_calls(self.token(), self.job_manager(), spec, payment);
+        self.send_all(client, calls.map(|named| named.call).to_vec()).await?;
         self.job_reader().job_count().call().await.map_err(|e| TxError::Account(e.to_string()))
     }
 

@@ -25,19 +25,12 @@ const COUNCIL: usize = 9; // may pause the token
 const CIRO: u128 = 1_000_000_000_000_000_000;
 const BASE_SHARE: u16 = 3000;
 
-const NOT_GOVERNANCE: &str = "Gov: caller not governance";
-const GOVERNANCE_IS_ZERO: &str = "Gov: governance is zero";
-const ADDRESS_IS_ZERO: &str = "BM: address is zero";
-const AMOUNT_IS_ZERO: &str = "BM: amount is zero";
-const NOT_REPORTER: &str = "BM: caller not reporter";
-const LENGTH_MISMATCH: &str = "BM: length mismatch";
-const NOTHING_TO_BURN: &str = "BM: nothing to burn";
-const SHARE_OUT_OF_RANGE: &str = "BM: share out of range";
-const SHARES_DECREASING: &str = "BM: shares decreasing";
-const THRESHOLD_IS_ZERO: &str = "BM: threshold is zero";
-const THRESHOLDS_NOT_ASCENDING: &str = "BM: thresholds not ascending";
-const TOO_MANY_THRESHOLDS: &str = "BM: too many thresholds";
-const PAUSED: &str = "CIRO: paused";
+use ciro_bindings::errors::access::{CALLER_NOT_GOVERNANCE as NOT_GOVERNANCE, GOVERNANCE_IS_ZERO};
+use ciro_bindings::errors::burn_manager::{
+    ADDRESS_IS_ZERO, AMOUNT_IS_ZERO, CALLER_NOT_REPORTER as NOT_REPORTER, LENGTH_MISMATCH, NOTHING_TO_BURN,
+    SHARE_OUT_OF_RANGE, SHARES_DECREASING, THRESHOLD_IS_ZERO, THRESHOLDS_NOT_ASCENDING, TOO_MANY_THRESHOLDS,
+};
+use ciro_bindings::errors::token::PAUSED;
 
 /// Thresholds in whole CIRO.
 fn thresholds(ciro: &[u128]) -> Vec<U256> {

@@ -4,8 +4,10 @@
 //! pool's job manager. Every test that moves tokens checks that the pool's CIRO balance equals the
 //! sum of `totals()`.
 
+use ciro_bindings::errors;
 use anyhow::{ensure, Context, Result};
 use ciro_deploy::tx::{self, TxError};
+use ciro_tests::rng::Rng;
 use ciro_tests::{events_named, expect_revert, felt, u256_felts, u256_from_felts, TestChain};
 use starknet::core::types::{Call, Felt, TransactionReceiptWithBlockInfo};
 use starknet::core::utils::get_selector_from_name;
@@ -52,7 +54,7 @@ const MULTI_GPU: u8 = 128;
 const ACTIVE: u8 = 1;
 const BANNED: u8 = 2;
 
-const NOT_GOVERNANCE: &str = "Gov: caller not governance";
+use ciro_bindings::errors::access::CALLER_NOT_GOVERNANCE as NOT_GOVERNANCE;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Reason {
@@ -524,16 +526,16 @@ async fn constructor_rejects_invalid_arguments() -> Result<()> {
     let token = chain.deploy_ciro_token(governance, governance, governance, governance, 0, 86_400).await?;
     let valid = PoolArgs::new(&chain, token)?;
     let cases: Vec<(&str, PoolArgs)> = vec![
-        ("Gov: governance is zero", PoolArgs { governance: Felt::ZERO, ..valid.clone() }),
-        ("Pool: address is zero", PoolArgs { token: Felt::ZERO, ..valid.clone() }),
-        ("Pool: address is zero", PoolArgs { treasury: Felt::ZERO, ..valid.clone() }),
-        ("Pool: address is zero", PoolArgs { oracle: Felt::ZERO, ..valid.clone() }),
-        ("Pool: invalid price bounds", PoolArgs { min_price: 0, ..valid.clone() }),
-        ("Pool: invalid price bounds", PoolArgs { min_price: MAX_PRICE + 1, ..valid.clone() }),
-        ("Pool: price out of bounds", PoolArgs { price: MIN_PRICE - 1, ..valid.clone() }),
-        ("Pool: price out of bounds", PoolArgs { price: MAX_PRICE + 1, ..valid.clone() }),
-        ("Pool: max price age is zero", PoolArgs { max_price_age: 0, ..valid.clone() }),
-        ("Pool: cooldown too long", PoolArgs { cooldown: 365 * 86_400 + 1, ..valid.clone() }),
+        (errors::access::GOVERNANCE_IS_ZERO, PoolArgs { governance: Felt::ZERO, ..valid.clone() }),
+        (errors::cdc_pool::ADDRESS_IS_ZERO, PoolArgs { token: Felt::ZERO, ..valid.clone() }),
+        (errors::cdc_pool::ADDRESS_IS_ZERO, PoolArgs { treasury: Felt::ZERO, ..valid.clone() }),
+        (errors::cdc_pool::ADDRESS_IS_ZERO, PoolArgs { oracle: Felt::ZERO, ..valid.clone() }),
+        (errors::cdc_pool::INVALID_PRICE_BOUNDS, PoolArgs { min_price: 0, ..valid.clone() }),
+        (errors::cdc_pool::INVALID_PRICE_BOUNDS, PoolArgs { min_price: MAX_PRICE + 1, ..valid.clone() }),
+        (errors::cdc_pool::PRICE_OUT_OF_BOUNDS, PoolArgs { price: MIN_PRICE - 1, ..valid.clone() }),
+        (errors::cdc_pool::PRICE_OUT_OF_BOUNDS, PoolArgs { price: MAX_PRICE + 1, ..valid.clone() }),
+        (errors::cdc_pool::MAX_PRICE_AGE_IS_ZERO, PoolArgs { max_price_age: 0, ..valid.clone() }),
+        (errors::cdc_pool::COOLDOWN_TOO_LONG, PoolArgs { cooldown: 365 * 86_400 + 1, ..valid.clone() }),
     ];
     for (message, args) in cases {
         expect_revert(chain.deploy("CDCPool", args.calldata()).await, message);
@@ -586,7 +588,7 @@ async fn register_worker_stores_the_worker_and_emits_event() -> Result<()> {
 async fn register_worker_rejects_a_second_registration() -> Result<()> {
     let sys = System::start().await?;
     sys.register(WORKER, CUDA, 24, 1, 0).await?;
-    expect_revert(sys.register(WORKER, FP16, 48, 2, 0).await, "Pool: already registered");
+    expect_revert(sys.register(WORKER, FP16, 48, 2, 0).await, errors::cdc_pool::ALREADY_REGISTERED);
     assert_eq!(sys.worker(WORKER).await?.capabilities, CUDA);
     assert_eq!(sys.view("worker_count", vec![]).await?, vec![felt(1)]);
     Ok(())
@@ -595,9 +597,9 @@ async fn register_worker_rejects_a_second_registration() -> Result<()> {
 #[tokio::test]
 async fn register_worker_rejects_invalid_arguments() -> Result<()> {
     let sys = System::start().await?;
-    expect_revert(sys.register(WORKER, CUDA, 0, 1, 0).await, "Pool: gpu memory is zero");
-    expect_revert(sys.register(WORKER, CUDA, 24, 0, 0).await, "Pool: max jobs is zero");
-    expect_revert(sys.register(WORKER, CUDA, 24, 1, 10_001).await, "Pool: commission too high");
+    expect_revert(sys.register(WORKER, CUDA, 0, 1, 0).await, errors::cdc_pool::GPU_MEMORY_IS_ZERO);
+    expect_revert(sys.register(WORKER, CUDA, 24, 0, 0).await, errors::cdc_pool::MAX_JOBS_IS_ZERO);
+    expect_revert(sys.register(WORKER, CUDA, 24, 1, 10_001).await, errors::cdc_pool::COMMISSION_TOO_HIGH);
     sys.register(WORKER, 0xff, 24, 1, 10_000).await?;
     assert_eq!(sys.worker(WORKER).await?.commission_bps, 10_000);
     Ok(())
@@ -606,9 +608,9 @@ async fn register_worker_rejects_invalid_arguments() -> Result<()> {
 #[tokio::test]
 async fn worker_at_rejects_an_index_out_of_range() -> Result<()> {
     let sys = System::start().await?;
-    expect_call_revert(sys.view("worker_at", vec![felt(0)]).await, "Pool: index out of range");
+    expect_call_revert(sys.view("worker_at", vec![felt(0)]).await, errors::cdc_pool::INDEX_OUT_OF_RANGE);
     sys.register(WORKER, CUDA, 24, 1, 0).await?;
-    expect_call_revert(sys.view("worker_at", vec![felt(1)]).await, "Pool: index out of range");
+    expect_call_revert(sys.view("worker_at", vec![felt(1)]).await, errors::cdc_pool::INDEX_OUT_OF_RANGE);
     Ok(())
 }
 
@@ -668,7 +670,7 @@ async fn stake_rejects_a_stale_price() -> Result<()> {
     sys.stake(WORKER, 100 * CIRO).await?;
 
     sys.chain.advance_time(MAX_PRICE_AGE + 60).await?;
-    expect_revert(sys.stake(WORKER, 100 * CIRO).await, "Pool: price is stale");
+    expect_revert(sys.stake(WORKER, 100 * CIRO).await, errors::cdc_pool::PRICE_IS_STALE);
 
     sys.set_price(2 * USD).await?;
     sys.stake(WORKER, 100 * CIRO).await?;
@@ -682,12 +684,12 @@ async fn stake_rejects_a_stale_price() -> Result<()> {
 async fn stake_rejects_invalid_calls() -> Result<()> {
     let sys = System::start().await?;
     sys.fund(OUTSIDER, 100 * CIRO).await?;
-    expect_revert(sys.stake(OUTSIDER, 100 * CIRO).await, "Pool: worker not registered");
+    expect_revert(sys.stake(OUTSIDER, 100 * CIRO).await, errors::cdc_pool::WORKER_NOT_REGISTERED);
 
     sys.register(WORKER, CUDA, 24, 1, 0).await?;
-    expect_revert(sys.stake(WORKER, 0).await, "Pool: amount is zero");
+    expect_revert(sys.stake(WORKER, 0).await, errors::cdc_pool::AMOUNT_IS_ZERO);
     sys.give(WORKER, 100 * CIRO).await?;
-    expect_revert(sys.stake(WORKER, 100 * CIRO).await, "CIRO: insufficient allowance");
+    expect_revert(sys.stake(WORKER, 100 * CIRO).await, errors::token::INSUFFICIENT_ALLOWANCE);
     assert_eq!(sys.worker(WORKER).await?.stake, 0);
     assert_eq!(sys.assert_balanced().await?, Totals::default());
     Ok(())
@@ -758,12 +760,12 @@ async fn request_unstake_moves_stake_to_pending_and_lowers_the_tier() -> Result<
 #[tokio::test]
 async fn request_unstake_rejects_invalid_calls() -> Result<()> {
     let sys = System::start().await?;
-    expect_revert(sys.invoke(OUTSIDER, "request_unstake", amount(1)).await, "Pool: worker not registered");
+    expect_revert(sys.invoke(OUTSIDER, "request_unstake", amount(1)).await, errors::cdc_pool::WORKER_NOT_REGISTERED);
     sys.register(WORKER, CUDA, 24, 1, 0).await?;
     sys.fund(WORKER, 100 * CIRO).await?;
     sys.stake(WORKER, 100 * CIRO).await?;
-    expect_revert(sys.invoke(WORKER, "request_unstake", amount(0)).await, "Pool: amount is zero");
-    expect_revert(sys.invoke(WORKER, "request_unstake", amount(100 * CIRO + 1)).await, "Pool: insufficient stake");
+    expect_revert(sys.invoke(WORKER, "request_unstake", amount(0)).await, errors::cdc_pool::AMOUNT_IS_ZERO);
+    expect_revert(sys.invoke(WORKER, "request_unstake", amount(100 * CIRO + 1)).await, errors::cdc_pool::INSUFFICIENT_STAKE);
     sys.invoke(WORKER, "request_unstake", amount(100 * CIRO)).await?;
     let info = sys.worker(WORKER).await?;
     assert_eq!((info.stake, info.tier), (0, 0), "nothing left: no tier");
@@ -773,16 +775,16 @@ async fn request_unstake_rejects_invalid_calls() -> Result<()> {
 #[tokio::test]
 async fn withdraw_pays_the_pending_unstake_after_the_cooldown() -> Result<()> {
     let sys = System::start().await?;
-    expect_revert(sys.invoke(OUTSIDER, "withdraw", vec![]).await, "Pool: worker not registered");
+    expect_revert(sys.invoke(OUTSIDER, "withdraw", vec![]).await, errors::cdc_pool::WORKER_NOT_REGISTERED);
     sys.register(WORKER, CUDA, 24, 1, 0).await?;
-    expect_revert(sys.invoke(WORKER, "withdraw", vec![]).await, "Pool: nothing to withdraw");
+    expect_revert(sys.invoke(WORKER, "withdraw", vec![]).await, errors::cdc_pool::NOTHING_TO_WITHDRAW);
     sys.fund(WORKER, 300 * CIRO).await?;
     sys.stake(WORKER, 300 * CIRO).await?;
     sys.invoke(WORKER, "request_unstake", amount(120 * CIRO)).await?;
 
-    expect_revert(sys.invoke(WORKER, "withdraw", vec![]).await, "Pool: cooldown not over");
+    expect_revert(sys.invoke(WORKER, "withdraw", vec![]).await, errors::cdc_pool::COOLDOWN_NOT_OVER);
     sys.chain.advance_time(COOLDOWN - 600).await?;
-    expect_revert(sys.invoke(WORKER, "withdraw", vec![]).await, "Pool: cooldown not over");
+    expect_revert(sys.invoke(WORKER, "withdraw", vec![]).await, errors::cdc_pool::COOLDOWN_NOT_OVER);
     sys.chain.advance_time(600).await?;
 
     let worker = sys.addr(WORKER)?;
@@ -796,7 +798,7 @@ async fn withdraw_pays_the_pending_unstake_after_the_cooldown() -> Result<()> {
     assert_eq!(events[0].data, amount(120 * CIRO));
     let totals = sys.assert_balanced().await?;
     assert_eq!((totals.stakes, totals.pending_unstakes), (180 * CIRO, 0));
-    expect_revert(sys.invoke(WORKER, "withdraw", vec![]).await, "Pool: nothing to withdraw");
+    expect_revert(sys.invoke(WORKER, "withdraw", vec![]).await, errors::cdc_pool::NOTHING_TO_WITHDRAW);
     Ok(())
 }
 
@@ -809,7 +811,7 @@ async fn withdraw_rejects_a_worker_with_an_assigned_job() -> Result<()> {
     assert_eq!(sys.worker(WORKER).await?.active_jobs, 1);
     sys.chain.advance_time(COOLDOWN + 1).await?;
 
-    expect_revert(sys.invoke(WORKER, "withdraw", vec![]).await, "Pool: worker has active jobs");
+    expect_revert(sys.invoke(WORKER, "withdraw", vec![]).await, errors::cdc_pool::HAS_ACTIVE_JOBS);
 
     sys.release(WORKER, true).await?;
     sys.invoke(WORKER, "withdraw", vec![]).await?;
@@ -883,15 +885,15 @@ async fn credit_reward_rejects_invalid_calls() -> Result<()> {
     let sys = rewarded_worker().await?;
     let worker = sys.addr(WORKER)?;
     let credit = |value: u128| data(&[&[worker], &amount(value)]);
-    expect_revert(sys.invoke(OUTSIDER, "credit_reward", credit(10)).await, "Pool: caller not job manager");
-    expect_revert(sys.invoke(WORKER, "credit_reward", credit(10)).await, "Pool: caller not job manager");
-    expect_revert(sys.invoke(JOB_MANAGER, "credit_reward", credit(0)).await, "Pool: amount is zero");
+    expect_revert(sys.invoke(OUTSIDER, "credit_reward", credit(10)).await, errors::cdc_pool::CALLER_NOT_JOB_MANAGER);
+    expect_revert(sys.invoke(WORKER, "credit_reward", credit(10)).await, errors::cdc_pool::CALLER_NOT_JOB_MANAGER);
+    expect_revert(sys.invoke(JOB_MANAGER, "credit_reward", credit(0)).await, errors::cdc_pool::AMOUNT_IS_ZERO);
     expect_revert(
         sys.invoke(JOB_MANAGER, "credit_reward", data(&[&[sys.addr(OUTSIDER)?], &amount(10)])).await,
-        "Pool: worker not registered",
+        errors::cdc_pool::WORKER_NOT_REGISTERED,
     );
     // Credited without the tokens: the pool's balance would not cover its totals.
-    expect_revert(sys.invoke(JOB_MANAGER, "credit_reward", credit(10)).await, "Pool: reward not funded");
+    expect_revert(sys.invoke(JOB_MANAGER, "credit_reward", credit(10)).await, errors::cdc_pool::REWARD_NOT_FUNDED);
     assert_eq!(sys.pending_rewards(WORKER).await?, 0);
     sys.assert_balanced().await?;
     Ok(())
@@ -914,7 +916,7 @@ async fn claim_rewards_pays_the_worker_and_leaves_the_dust() -> Result<()> {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].keys[1], worker);
     assert_eq!(events[0].data, amount(2_239));
-    expect_revert(sys.invoke(WORKER, "claim_rewards", vec![]).await, "Pool: no rewards");
+    expect_revert(sys.invoke(WORKER, "claim_rewards", vec![]).await, errors::cdc_pool::NO_REWARDS);
 
     sys.invoke(DELEGATOR, "claim_delegation_rewards", vec![worker]).await?;
     sys.invoke(DELEGATOR_2, "claim_delegation_rewards", vec![worker]).await?;
@@ -927,7 +929,7 @@ async fn claim_rewards_pays_the_worker_and_leaves_the_dust() -> Result<()> {
 async fn claim_delegation_rewards_pays_the_accrued_share() -> Result<()> {
     let sys = rewarded_worker().await?;
     let worker = sys.addr(WORKER)?;
-    expect_revert(sys.invoke(DELEGATOR, "claim_delegation_rewards", vec![worker]).await, "Pool: no rewards");
+    expect_revert(sys.invoke(DELEGATOR, "claim_delegation_rewards", vec![worker]).await, errors::cdc_pool::NO_REWARDS);
     sys.credit(WORKER, 1_001).await?;
     sys.credit(WORKER, 1_004).await?;
     sys.credit(WORKER, 1_004).await?;
@@ -941,7 +943,7 @@ async fn claim_delegation_rewards_pays_the_accrued_share() -> Result<()> {
     assert_eq!(events[0].keys[1..], [delegator, worker]);
     assert_eq!(events[0].data, amount(511));
     assert_eq!(sys.pending_delegation_rewards(DELEGATOR, WORKER).await?, 0);
-    expect_revert(sys.invoke(DELEGATOR, "claim_delegation_rewards", vec![worker]).await, "Pool: no rewards");
+    expect_revert(sys.invoke(DELEGATOR, "claim_delegation_rewards", vec![worker]).await, errors::cdc_pool::NO_REWARDS);
 
     // The kept fraction is carried, exactly: 511.3333333333333332 − 511 + 170.6666666666666666
     // = 170.9999999999999998, so 170 (the floored accumulator never pays out more than credited).
@@ -1016,19 +1018,19 @@ async fn delegate_stake_mints_shares_at_the_pool_value() -> Result<()> {
 async fn delegate_stake_rejects_invalid_calls() -> Result<()> {
     let sys = System::start().await?;
     sys.fund(DELEGATOR, 1_000).await?;
-    expect_revert(sys.delegate(DELEGATOR, WORKER, 10).await, "Pool: worker not registered");
+    expect_revert(sys.delegate(DELEGATOR, WORKER, 10).await, errors::cdc_pool::WORKER_NOT_REGISTERED);
     sys.register(WORKER, CUDA, 24, 1, 0).await?;
-    expect_revert(sys.delegate(DELEGATOR, WORKER, 0).await, "Pool: amount is zero");
+    expect_revert(sys.delegate(DELEGATOR, WORKER, 0).await, errors::cdc_pool::AMOUNT_IS_ZERO);
 
     // A pool slashed down to zero value while shares remain takes no new money.
     sys.delegate(DELEGATOR, WORKER, 1).await?;
     sys.slash(JOB_MANAGER, WORKER, Reason::Malicious).await?; // ⌈0.5⌉ = 1: nothing left
     assert_eq!(sys.worker(WORKER).await?.delegated, 0);
-    expect_revert(sys.delegate(DELEGATOR, WORKER, 10).await, "Pool: delegation pool wiped");
+    expect_revert(sys.delegate(DELEGATOR, WORKER, 10).await, errors::cdc_pool::DELEGATION_POOL_WIPED);
 
     sys.register(WORKER_2, CUDA, 24, 1, 0).await?;
     sys.slash(JOB_MANAGER, WORKER_2, Reason::Fraud).await?;
-    expect_revert(sys.delegate(DELEGATOR, WORKER_2, 10).await, "Pool: worker banned");
+    expect_revert(sys.delegate(DELEGATOR, WORKER_2, 10).await, errors::cdc_pool::WORKER_BANNED);
     sys.assert_balanced().await?;
     Ok(())
 }
@@ -1081,9 +1083,9 @@ async fn request_undelegate_rejects_invalid_calls() -> Result<()> {
     sys.register(WORKER, CUDA, 24, 1, 0).await?;
     sys.fund(DELEGATOR, 100).await?;
     sys.delegate(DELEGATOR, WORKER, 100).await?;
-    expect_revert(sys.request_undelegate(DELEGATOR, WORKER, 0).await, "Pool: shares are zero");
-    expect_revert(sys.request_undelegate(DELEGATOR, WORKER, 101).await, "Pool: insufficient shares");
-    expect_revert(sys.request_undelegate(DELEGATOR_2, WORKER, 1).await, "Pool: insufficient shares");
+    expect_revert(sys.request_undelegate(DELEGATOR, WORKER, 0).await, errors::cdc_pool::SHARES_ARE_ZERO);
+    expect_revert(sys.request_undelegate(DELEGATOR, WORKER, 101).await, errors::cdc_pool::INSUFFICIENT_SHARES);
+    expect_revert(sys.request_undelegate(DELEGATOR_2, WORKER, 1).await, errors::cdc_pool::INSUFFICIENT_SHARES);
     Ok(())
 }
 
@@ -1092,12 +1094,12 @@ async fn withdraw_delegation_pays_after_the_cooldown() -> Result<()> {
     let sys = System::start().await?;
     sys.register(WORKER, CUDA, 24, 1, 0).await?;
     let (worker, delegator) = (sys.addr(WORKER)?, sys.addr(DELEGATOR)?);
-    expect_revert(sys.invoke(DELEGATOR, "withdraw_delegation", vec![worker]).await, "Pool: nothing to withdraw");
+    expect_revert(sys.invoke(DELEGATOR, "withdraw_delegation", vec![worker]).await, errors::cdc_pool::NOTHING_TO_WITHDRAW);
     sys.fund(DELEGATOR, 1_000).await?;
     sys.delegate(DELEGATOR, WORKER, 1_000).await?;
     sys.request_undelegate(DELEGATOR, WORKER, 300).await?;
 
-    expect_revert(sys.invoke(DELEGATOR, "withdraw_delegation", vec![worker]).await, "Pool: cooldown not over");
+    expect_revert(sys.invoke(DELEGATOR, "withdraw_delegation", vec![worker]).await, errors::cdc_pool::COOLDOWN_NOT_OVER);
     sys.chain.advance_time(COOLDOWN + 1).await?;
     let receipt = sys.invoke(DELEGATOR, "withdraw_delegation", vec![worker]).await?;
 
@@ -1109,7 +1111,7 @@ async fn withdraw_delegation_pays_after_the_cooldown() -> Result<()> {
     assert_eq!(events[0].data, amount(300));
     let totals = sys.assert_balanced().await?;
     assert_eq!((totals.delegated, totals.pending_undelegations), (700, 0));
-    expect_revert(sys.invoke(DELEGATOR, "withdraw_delegation", vec![worker]).await, "Pool: nothing to withdraw");
+    expect_revert(sys.invoke(DELEGATOR, "withdraw_delegation", vec![worker]).await, errors::cdc_pool::NOTHING_TO_WITHDRAW);
     Ok(())
 }
 
@@ -1152,8 +1154,8 @@ async fn delegation_warmup_keeps_a_new_delegation_out_of_rewards() -> Result<()>
     sys.credit(WORKER, 1_000).await?;
     assert_eq!(sys.pending_rewards(WORKER).await?, 1_000);
     assert_eq!(sys.pending_delegation_rewards(DELEGATOR, WORKER).await?, 0);
-    expect_revert(sys.activate(OUTSIDER, DELEGATOR, WORKER).await, "Pool: warm-up not over");
-    expect_revert(sys.request_undelegate(DELEGATOR, WORKER, 1).await, "Pool: insufficient shares");
+    expect_revert(sys.activate(OUTSIDER, DELEGATOR, WORKER).await, errors::cdc_pool::WARMUP_NOT_OVER);
+    expect_revert(sys.request_undelegate(DELEGATOR, WORKER, 1).await, errors::cdc_pool::INSUFFICIENT_SHARES);
 
     // After it, anyone turns it into shares; from then on it earns its part.
     sys.chain.advance_time(3_600).await?;
@@ -1164,7 +1166,7 @@ async fn delegation_warmup_keeps_a_new_delegation_out_of_rewards() -> Result<()>
     assert_eq!(sys.delegation(DELEGATOR, WORKER).await?, Delegation { shares: 1_000, ..Default::default() });
     let totals = sys.assert_balanced().await?;
     assert_eq!((totals.delegated, totals.activating_delegations), (1_000, 0));
-    expect_revert(sys.activate(OUTSIDER, DELEGATOR, WORKER).await, "Pool: nothing to activate");
+    expect_revert(sys.activate(OUTSIDER, DELEGATOR, WORKER).await, errors::cdc_pool::NOTHING_TO_ACTIVATE);
     sys.credit(WORKER, 1_000).await?;
     // Half is the delegators'; the worker keeps 10% of it as commission.
     assert_eq!(sys.pending_rewards(WORKER).await?, 1_000 + 500 + 50);
@@ -1185,7 +1187,7 @@ async fn delegation_warmup_restarts_for_a_new_amount_and_activates_a_matured_one
     assert_eq!((delegation.shares, delegation.activating_amount), (0, 500));
     assert_block_time(delegation.activates_at - 3_600, before, sys.now().await?);
     sys.chain.advance_time(1_800).await?;
-    expect_revert(sys.activate(DELEGATOR, DELEGATOR, WORKER).await, "Pool: warm-up not over");
+    expect_revert(sys.activate(DELEGATOR, DELEGATOR, WORKER).await, errors::cdc_pool::WARMUP_NOT_OVER);
     sys.chain.advance_time(1_800).await?;
     // Matured: the next delegation turns it into shares first and queues only the new amount.
     let before = sys.now().await?;
@@ -1230,7 +1232,7 @@ async fn set_delegation_warmup_is_governance_only_and_bounded() -> Result<()> {
     expect_revert(sys.invoke(OUTSIDER, "set_delegation_warmup", vec![felt(0)]).await, NOT_GOVERNANCE);
     expect_revert(
         sys.invoke(GOVERNANCE, "set_delegation_warmup", vec![Felt::from(30 * 86_400 + 1u64)]).await,
-        "Pool: warm-up too long",
+        errors::cdc_pool::WARMUP_TOO_LONG,
     );
     let receipt = sys.invoke(GOVERNANCE, "set_delegation_warmup", vec![Felt::from(30 * 86_400u64)]).await?;
     assert_eq!(events_named(&receipt, sys.pool, "DelegationWarmupChanged")[0].data, vec![Felt::from(30 * 86_400u64)]);
@@ -1299,7 +1301,7 @@ async fn pending_undelegations_are_lost_to_fraud() -> Result<()> {
     assert_eq!(sys.balance(felt(TREASURY)).await?, 1_000);
     assert_eq!(sys.delegation(DELEGATOR, WORKER).await?.pending_amount, 0);
     sys.chain.advance_time(COOLDOWN + 1).await?;
-    expect_revert(sys.invoke(DELEGATOR, "withdraw_delegation", vec![sys.addr(WORKER)?]).await, "Pool: nothing to withdraw");
+    expect_revert(sys.invoke(DELEGATOR, "withdraw_delegation", vec![sys.addr(WORKER)?]).await, errors::cdc_pool::NOTHING_TO_WITHDRAW);
     // The worthless shares can still be given back; they redeem nothing.
     sys.request_undelegate(DELEGATOR, WORKER, 600).await?;
     assert_eq!(sys.delegation(DELEGATOR, WORKER).await?.pending_amount, 0);
@@ -1353,16 +1355,16 @@ async fn select_worker_picks_only_eligible_workers() -> Result<()> {
     }
     let info = sys.worker(WORKER).await?;
     assert_eq!(info.active_jobs, 2);
-    expect_revert(sys.select(required, 40, min_tier, 13).await, "Pool: no eligible worker");
+    expect_revert(sys.select(required, 40, min_tier, 13).await, errors::cdc_pool::NO_ELIGIBLE_WORKER);
     sys.release(WORKER, false).await?;
     let receipt = sys.select(required, 40, min_tier, 14).await?;
     assert_eq!(sys.selected(&receipt).0, sys.addr(WORKER)?);
 
     // The tier-0 worker is never eligible, whatever the job's minimum tier.
-    expect_revert(sys.select(INFINIBAND, 0, 0, 15).await, "Pool: no eligible worker");
+    expect_revert(sys.select(INFINIBAND, 0, 0, 15).await, errors::cdc_pool::NO_ELIGIBLE_WORKER);
     // Nobody has every flag with that much memory.
-    expect_revert(sys.select(0xff, 0, 0, 16).await, "Pool: no eligible worker");
-    expect_revert(sys.select(0, 81, 0, 17).await, "Pool: no eligible worker");
+    expect_revert(sys.select(0xff, 0, 0, 16).await, errors::cdc_pool::NO_ELIGIBLE_WORKER);
+    expect_revert(sys.select(0, 81, 0, 17).await, errors::cdc_pool::NO_ELIGIBLE_WORKER);
     Ok(())
 }
 
@@ -1435,12 +1437,12 @@ async fn select_worker_counts_the_job_and_emits_event() -> Result<()> {
 #[tokio::test]
 async fn select_worker_rejects_invalid_calls() -> Result<()> {
     let sys = System::start().await?;
-    expect_revert(sys.select(0, 0, 0, 1).await, "Pool: no eligible worker");
+    expect_revert(sys.select(0, 0, 0, 1).await, errors::cdc_pool::NO_ELIGIBLE_WORKER);
     sys.staked_worker(WORKER, 100 * CIRO).await?;
     let calldata = vec![felt(0), felt(0), felt(0), felt(1)];
-    expect_revert(sys.invoke(OUTSIDER, "select_worker", calldata.clone()).await, "Pool: caller not job manager");
-    expect_revert(sys.invoke(GOVERNANCE, "select_worker", calldata).await, "Pool: caller not job manager");
-    expect_revert(sys.select(0, 0, 2, 1).await, "Pool: no eligible worker");
+    expect_revert(sys.invoke(OUTSIDER, "select_worker", calldata.clone()).await, errors::cdc_pool::CALLER_NOT_JOB_MANAGER);
+    expect_revert(sys.invoke(GOVERNANCE, "select_worker", calldata).await, errors::cdc_pool::CALLER_NOT_JOB_MANAGER);
+    expect_revert(sys.select(0, 0, 2, 1).await, errors::cdc_pool::NO_ELIGIBLE_WORKER);
     Ok(())
 }
 
@@ -1490,12 +1492,12 @@ async fn release_worker_caps_reputation_at_1000() -> Result<()> {
 async fn release_worker_rejects_invalid_calls() -> Result<()> {
     let sys = System::start().await?;
     sys.staked_worker(WORKER, 100 * CIRO).await?;
-    expect_revert(sys.release(WORKER, true).await, "Pool: worker has no active job");
-    expect_revert(sys.release(OUTSIDER, true).await, "Pool: worker not registered");
+    expect_revert(sys.release(WORKER, true).await, errors::cdc_pool::NO_ACTIVE_JOB);
+    expect_revert(sys.release(OUTSIDER, true).await, errors::cdc_pool::WORKER_NOT_REGISTERED);
     sys.select(0, 0, 0, 1).await?;
     expect_revert(
         sys.invoke(WORKER, "release_worker", vec![sys.addr(WORKER)?, felt(1)]).await,
-        "Pool: caller not job manager",
+        errors::cdc_pool::CALLER_NOT_JOB_MANAGER,
     );
     assert_eq!(sys.worker(WORKER).await?.active_jobs, 1);
     Ok(())
@@ -1587,8 +1589,8 @@ async fn slash_for_fraud_takes_everything_and_bans() -> Result<()> {
     assert_eq!(sys.assert_balanced().await?, Totals::default());
 
     sys.fund(WORKER, 100 * CIRO).await?;
-    expect_revert(sys.stake(WORKER, 100 * CIRO).await, "Pool: worker banned");
-    expect_revert(sys.select(0, 0, 0, 1).await, "Pool: no eligible worker");
+    expect_revert(sys.stake(WORKER, 100 * CIRO).await, errors::cdc_pool::WORKER_BANNED);
+    expect_revert(sys.select(0, 0, 0, 1).await, errors::cdc_pool::NO_ELIGIBLE_WORKER);
     // Slashing again succeeds with nothing to take, so a caller's flow never gets stuck.
     let receipt = sys.slash(JOB_MANAGER, WORKER, Reason::Unavailability).await?;
     assert_eq!(events_named(&receipt, sys.pool, "WorkerSlashed")[0].data[8..10], amount(0)[..]);
@@ -1614,10 +1616,10 @@ async fn slash_never_takes_reputation_below_zero() -> Result<()> {
 async fn slash_rejects_callers_without_the_role() -> Result<()> {
     let sys = System::start().await?;
     sys.staked_worker(WORKER, 1_000).await?;
-    expect_revert(sys.slash(SLASHER, WORKER, Reason::Malicious).await, "Pool: caller cannot slash");
-    expect_revert(sys.slash(OUTSIDER, WORKER, Reason::Malicious).await, "Pool: caller cannot slash");
-    expect_revert(sys.slash(GOVERNANCE, WORKER, Reason::Malicious).await, "Pool: caller cannot slash");
-    expect_revert(sys.slash(JOB_MANAGER, OUTSIDER, Reason::Malicious).await, "Pool: worker not registered");
+    expect_revert(sys.slash(SLASHER, WORKER, Reason::Malicious).await, errors::cdc_pool::CALLER_NOT_SLASHER);
+    expect_revert(sys.slash(OUTSIDER, WORKER, Reason::Malicious).await, errors::cdc_pool::CALLER_NOT_SLASHER);
+    expect_revert(sys.slash(GOVERNANCE, WORKER, Reason::Malicious).await, errors::cdc_pool::CALLER_NOT_SLASHER);
+    expect_revert(sys.slash(JOB_MANAGER, OUTSIDER, Reason::Malicious).await, errors::cdc_pool::WORKER_NOT_REGISTERED);
     assert_eq!(sys.worker(WORKER).await?.stake, 1_000);
     Ok(())
 }
@@ -1640,10 +1642,10 @@ async fn set_ciro_price_by_the_oracle_within_bounds() -> Result<()> {
 
     sys.set_price(MIN_PRICE).await?;
     sys.set_price(MAX_PRICE).await?;
-    expect_revert(sys.set_price(MIN_PRICE - 1).await, "Pool: price out of bounds");
-    expect_revert(sys.set_price(MAX_PRICE + 1).await, "Pool: price out of bounds");
-    expect_revert(sys.invoke(OUTSIDER, "set_ciro_price", vec![felt(USD)]).await, "Pool: caller not oracle");
-    expect_revert(sys.invoke(GOVERNANCE, "set_ciro_price", vec![felt(USD)]).await, "Pool: caller not oracle");
+    expect_revert(sys.set_price(MIN_PRICE - 1).await, errors::cdc_pool::PRICE_OUT_OF_BOUNDS);
+    expect_revert(sys.set_price(MAX_PRICE + 1).await, errors::cdc_pool::PRICE_OUT_OF_BOUNDS);
+    expect_revert(sys.invoke(OUTSIDER, "set_ciro_price", vec![felt(USD)]).await, errors::cdc_pool::CALLER_NOT_ORACLE);
+    expect_revert(sys.invoke(GOVERNANCE, "set_ciro_price", vec![felt(USD)]).await, errors::cdc_pool::CALLER_NOT_ORACLE);
     assert_eq!(sys.view("get_price", vec![]).await?[0], felt(MAX_PRICE));
     Ok(())
 }
@@ -1654,12 +1656,12 @@ async fn set_job_manager_by_governance_only() -> Result<()> {
     sys.staked_worker(WORKER, 100 * CIRO).await?;
     let outsider = sys.addr(OUTSIDER)?;
     expect_revert(sys.invoke(OUTSIDER, "set_job_manager", vec![outsider]).await, NOT_GOVERNANCE);
-    expect_revert(sys.invoke(GOVERNANCE, "set_job_manager", vec![Felt::ZERO]).await, "Pool: address is zero");
+    expect_revert(sys.invoke(GOVERNANCE, "set_job_manager", vec![Felt::ZERO]).await, errors::cdc_pool::ADDRESS_IS_ZERO);
 
     let receipt = sys.invoke(GOVERNANCE, "set_job_manager", vec![outsider]).await?;
     assert_eq!(sys.view("job_manager", vec![]).await?, vec![outsider]);
     assert_eq!(events_named(&receipt, sys.pool, "JobManagerChanged")[0].data, vec![sys.addr(JOB_MANAGER)?, outsider]);
-    expect_revert(sys.select(0, 0, 0, 1).await, "Pool: caller not job manager");
+    expect_revert(sys.select(0, 0, 0, 1).await, errors::cdc_pool::CALLER_NOT_JOB_MANAGER);
     sys.invoke(OUTSIDER, "select_worker", vec![felt(0), felt(0), felt(0), felt(1)]).await?;
     Ok(())
 }
@@ -1677,7 +1679,7 @@ async fn set_slasher_by_governance_only() -> Result<()> {
     assert_eq!(sys.worker(WORKER).await?.stake, 900);
 
     sys.invoke(GOVERNANCE, "set_slasher", vec![Felt::ZERO]).await?;
-    expect_revert(sys.slash(SLASHER, WORKER, Reason::Unavailability).await, "Pool: caller cannot slash");
+    expect_revert(sys.slash(SLASHER, WORKER, Reason::Unavailability).await, errors::cdc_pool::CALLER_NOT_SLASHER);
     sys.assert_balanced().await?;
     Ok(())
 }
@@ -1687,11 +1689,11 @@ async fn set_oracle_by_governance_only() -> Result<()> {
     let sys = System::start().await?;
     let outsider = sys.addr(OUTSIDER)?;
     expect_revert(sys.invoke(ORACLE, "set_oracle", vec![outsider]).await, NOT_GOVERNANCE);
-    expect_revert(sys.invoke(GOVERNANCE, "set_oracle", vec![Felt::ZERO]).await, "Pool: address is zero");
+    expect_revert(sys.invoke(GOVERNANCE, "set_oracle", vec![Felt::ZERO]).await, errors::cdc_pool::ADDRESS_IS_ZERO);
 
     let receipt = sys.invoke(GOVERNANCE, "set_oracle", vec![outsider]).await?;
     assert_eq!(events_named(&receipt, sys.pool, "OracleChanged")[0].data, vec![sys.addr(ORACLE)?, outsider]);
-    expect_revert(sys.set_price(2 * USD).await, "Pool: caller not oracle");
+    expect_revert(sys.set_price(2 * USD).await, errors::cdc_pool::CALLER_NOT_ORACLE);
     sys.invoke(OUTSIDER, "set_ciro_price", vec![felt(2 * USD)]).await?;
     assert_eq!(sys.view("get_price", vec![]).await?[0], felt(2 * USD));
     Ok(())
@@ -1702,7 +1704,7 @@ async fn set_treasury_by_governance_only() -> Result<()> {
     let sys = System::start().await?;
     sys.staked_worker(WORKER, 1_000).await?;
     expect_revert(sys.invoke(OUTSIDER, "set_treasury", vec![felt(TREASURY_2)]).await, NOT_GOVERNANCE);
-    expect_revert(sys.invoke(GOVERNANCE, "set_treasury", vec![Felt::ZERO]).await, "Pool: address is zero");
+    expect_revert(sys.invoke(GOVERNANCE, "set_treasury", vec![Felt::ZERO]).await, errors::cdc_pool::ADDRESS_IS_ZERO);
 
     let receipt = sys.invoke(GOVERNANCE, "set_treasury", vec![felt(TREASURY_2)]).await?;
     assert_eq!(sys.view("treasury", vec![]).await?, vec![felt(TREASURY_2)]);
@@ -1718,13 +1720,13 @@ async fn set_price_bounds_by_governance_only() -> Result<()> {
     let sys = System::start().await?;
     let bounds = |min: u128, max: u128| vec![felt(min), felt(max)];
     expect_revert(sys.invoke(ORACLE, "set_price_bounds", bounds(USD, 2 * USD)).await, NOT_GOVERNANCE);
-    expect_revert(sys.invoke(GOVERNANCE, "set_price_bounds", bounds(0, USD)).await, "Pool: invalid price bounds");
-    expect_revert(sys.invoke(GOVERNANCE, "set_price_bounds", bounds(2 * USD, USD)).await, "Pool: invalid price bounds");
+    expect_revert(sys.invoke(GOVERNANCE, "set_price_bounds", bounds(0, USD)).await, errors::cdc_pool::INVALID_PRICE_BOUNDS);
+    expect_revert(sys.invoke(GOVERNANCE, "set_price_bounds", bounds(2 * USD, USD)).await, errors::cdc_pool::INVALID_PRICE_BOUNDS);
 
     let receipt = sys.invoke(GOVERNANCE, "set_price_bounds", bounds(USD, 2 * USD)).await?;
     assert_eq!(events_named(&receipt, sys.pool, "PriceBoundsChanged")[0].data, bounds(USD, 2 * USD));
-    expect_revert(sys.set_price(USD - 1).await, "Pool: price out of bounds");
-    expect_revert(sys.set_price(2 * USD + 1).await, "Pool: price out of bounds");
+    expect_revert(sys.set_price(USD - 1).await, errors::cdc_pool::PRICE_OUT_OF_BOUNDS);
+    expect_revert(sys.set_price(2 * USD + 1).await, errors::cdc_pool::PRICE_OUT_OF_BOUNDS);
     sys.set_price(2 * USD).await?;
     sys.invoke(GOVERNANCE, "set_price_bounds", bounds(3 * USD, 3 * USD)).await?;
     sys.set_price(3 * USD).await?;
@@ -1737,14 +1739,14 @@ async fn set_max_price_age_by_governance_only() -> Result<()> {
     sys.register(WORKER, CUDA, 24, 1, 0).await?;
     sys.fund(WORKER, 300).await?;
     expect_revert(sys.invoke(ORACLE, "set_max_price_age", vec![felt(60)]).await, NOT_GOVERNANCE);
-    expect_revert(sys.invoke(GOVERNANCE, "set_max_price_age", vec![felt(0)]).await, "Pool: max price age is zero");
+    expect_revert(sys.invoke(GOVERNANCE, "set_max_price_age", vec![felt(0)]).await, errors::cdc_pool::MAX_PRICE_AGE_IS_ZERO);
 
     let receipt = sys.invoke(GOVERNANCE, "set_max_price_age", vec![felt(60)]).await?;
     assert_eq!(events_named(&receipt, sys.pool, "MaxPriceAgeChanged")[0].data, vec![felt(60)]);
     sys.set_price(USD).await?;
     sys.stake(WORKER, 100).await?;
     sys.chain.advance_time(120).await?;
-    expect_revert(sys.stake(WORKER, 100).await, "Pool: price is stale");
+    expect_revert(sys.stake(WORKER, 100).await, errors::cdc_pool::PRICE_IS_STALE);
 
     sys.invoke(GOVERNANCE, "set_max_price_age", vec![felt(MAX_PRICE_AGE as u128)]).await?;
     sys.stake(WORKER, 100).await?;
@@ -1759,7 +1761,7 @@ async fn set_unstake_cooldown_by_governance_only() -> Result<()> {
     expect_revert(sys.invoke(WORKER, "set_unstake_cooldown", vec![felt(100)]).await, NOT_GOVERNANCE);
     expect_revert(
         sys.invoke(GOVERNANCE, "set_unstake_cooldown", vec![felt(365 * 86_400 + 1)]).await,
-        "Pool: cooldown too long",
+        errors::cdc_pool::COOLDOWN_TOO_LONG,
     );
 
     let receipt = sys.invoke(GOVERNANCE, "set_unstake_cooldown", vec![felt(100)]).await?;
@@ -1781,7 +1783,7 @@ async fn transfer_governance_then_accept_moves_admin_rights() -> Result<()> {
     expect_revert(sys.invoke(OUTSIDER, "transfer_governance", vec![outsider]).await, NOT_GOVERNANCE);
     sys.invoke(GOVERNANCE, "transfer_governance", vec![outsider]).await?;
     assert_eq!(sys.view("pending_governance", vec![]).await?, vec![outsider]);
-    expect_revert(sys.invoke(ORACLE, "accept_governance", vec![]).await, "Gov: caller not pending gov");
+    expect_revert(sys.invoke(ORACLE, "accept_governance", vec![]).await, errors::access::CALLER_NOT_PENDING);
     sys.invoke(OUTSIDER, "accept_governance", vec![]).await?;
     assert_eq!(sys.view("governance", vec![]).await?, vec![outsider]);
 
@@ -1807,33 +1809,6 @@ async fn upgrade_by_governance_only_keeps_the_state() -> Result<()> {
 // ------------------------------------------------------------------------------------------------
 // The invariant over a seeded random sequence
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, bound: u128) -> u128 {
-        if bound == 0 {
-            0
-        } else {
-            (u128::from(self.next()) << 64 | u128::from(self.next())) % bound
-        }
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u128) as usize]
-    }
-
-    fn pick_cloned<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u128) as usize].clone()
-    }
-}
 
 /// The expected refusal of a step that needs `amount` > 0 and `unlock_at` passed, at chain time
 /// `now`: `Some(Some(message))` refused, `Some(None)` accepted, `None` too close to `unlock_at` to
@@ -1895,7 +1870,7 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
         ("set_ciro_price", 3),
     ];
     let total_weight: u128 = KINDS.iter().map(|(_, w)| w).sum();
-    let mut rng = Rng(0x00c1_2000_5eed);
+    let mut rng = Rng::seeded(0x00c1_2000_5eed);
     let mut fraud_used = false;
     let mut gas: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
     let mut refused: std::collections::BTreeMap<&str, u64> = Default::default();
@@ -1915,10 +1890,10 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
         // A worker (or delegation) satisfying `wanted` three times in four when there is one.
         let choose_worker = |rng: &mut Rng, wanted: &dyn Fn(&Worker) -> bool| {
             let fitting: Vec<_> = infos.iter().filter(|(_, w)| wanted(w)).cloned().collect();
-            if !fitting.is_empty() && rng.below(4) != 0 {
-                rng.pick_cloned(&fitting)
+            if !fitting.is_empty() && rng.below_u128(4) != 0 {
+                rng.pick(&fitting)
             } else {
-                rng.pick_cloned(&infos)
+                rng.pick(&infos)
             }
         };
         // Whether a warmed-up delegation to `worker` would be paid back instead of becoming shares.
@@ -1929,13 +1904,13 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
         };
         let choose_position = |rng: &mut Rng, wanted: &dyn Fn(&Delegation) -> bool| {
             let fitting: Vec<_> = positions.iter().filter(|(_, _, d)| wanted(d)).copied().collect();
-            if !fitting.is_empty() && rng.below(4) != 0 {
+            if !fitting.is_empty() && rng.below_u128(4) != 0 {
                 rng.pick(&fitting)
             } else {
                 rng.pick(&positions)
             }
         };
-        let mut roll = rng.below(total_weight);
+        let mut roll = rng.below_u128(total_weight);
         let kind = KINDS
             .iter()
             .find(|(_, w)| {
@@ -1953,34 +1928,34 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
         let (result, delta, failure): (Result<Receipt, TxError>, i128, Option<&str>) = match kind {
             "stake" => {
                 let (worker, info) = choose_worker(&mut rng, &|w| w.status == ACTIVE);
-                let value = 1 + rng.below(5_000 * CIRO);
-                let failure = (info.status == BANNED).then_some("Pool: worker banned");
+                let value = 1 + rng.below_u128(5_000 * CIRO);
+                let failure = (info.status == BANNED).then_some(errors::cdc_pool::WORKER_BANNED);
                 (sys.stake(worker, value).await, value as i128, failure)
             }
             "request_unstake" => {
                 // Mostly workers with nothing pending: a new request restarts the cooldown.
                 let (worker, info) = choose_worker(&mut rng, &|w| w.stake > 0 && w.pending_unstake == 0);
-                let value = rng.below(info.stake + 1);
-                let failure = (value == 0).then_some("Pool: amount is zero");
+                let value = rng.below_u128(info.stake + 1);
+                let failure = (value == 0).then_some(errors::cdc_pool::AMOUNT_IS_ZERO);
                 (sys.invoke(worker, "request_unstake", amount(value)).await, 0, failure)
             }
             "withdraw" => {
                 let (worker, info) = choose_worker(&mut rng, &|w| {
                     w.pending_unstake > 0 && w.unstake_unlock_at <= now && w.active_jobs == 0
                 });
-                let timed = after_unlock(info.pending_unstake, info.unstake_unlock_at, now, "Pool: nothing to withdraw", "Pool: cooldown not over");
+                let timed = after_unlock(info.pending_unstake, info.unstake_unlock_at, now, errors::cdc_pool::NOTHING_TO_WITHDRAW, errors::cdc_pool::COOLDOWN_NOT_OVER);
                 let Some(failure) = timed else { continue };
-                let failure = failure.or((info.active_jobs > 0).then_some("Pool: worker has active jobs"));
+                let failure = failure.or((info.active_jobs > 0).then_some(errors::cdc_pool::HAS_ACTIVE_JOBS));
                 (sys.invoke(worker, "withdraw", vec![]).await, -(info.pending_unstake as i128), failure)
             }
             "delegate_stake" => {
                 let (worker, info) = choose_worker(&mut rng, &|w| w.status == ACTIVE);
                 let delegator = rng.pick(&delegators);
-                let value = 1 + rng.below(3_000 * CIRO);
+                let value = 1 + rng.below_u128(3_000 * CIRO);
                 let failure = if info.status == BANNED {
-                    Some("Pool: worker banned")
+                    Some(errors::cdc_pool::WORKER_BANNED)
                 } else if info.delegated == 0 && info.delegation_shares > 0 {
-                    Some("Pool: delegation pool wiped")
+                    Some(errors::cdc_pool::DELEGATION_POOL_WIPED)
                 } else {
                     None
                 };
@@ -1989,7 +1964,7 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
             "activate_delegation" => {
                 let (delegator, worker, position) =
                     choose_position(&mut rng, &|d| d.activating_amount > 0 && d.activates_at <= now);
-                let timed = after_unlock(position.activating_amount, position.activates_at, now, "Pool: nothing to activate", "Pool: warm-up not over");
+                let timed = after_unlock(position.activating_amount, position.activates_at, now, errors::cdc_pool::NOTHING_TO_ACTIVATE, errors::cdc_pool::WARMUP_NOT_OVER);
                 let Some(failure) = timed else { continue };
                 let delta = if refunded(worker) { -(position.activating_amount as i128) } else { 0 };
                 let caller = rng.pick(&[OUTSIDER, delegator]);
@@ -1997,8 +1972,8 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
             }
             "request_undelegate" => {
                 let (delegator, worker, position) = choose_position(&mut rng, &|d| d.shares > 0);
-                let shares = rng.below(position.shares + 1);
-                let failure = (shares == 0).then_some("Pool: shares are zero");
+                let shares = rng.below_u128(position.shares + 1);
+                let failure = (shares == 0).then_some(errors::cdc_pool::SHARES_ARE_ZERO);
                 // A warmed-up delegation is activated first (or refunded).
                 let matured = position.activating_amount > 0 && position.activates_at <= now;
                 if failure.is_none() && position.activating_amount > 0 && !matured && position.activates_at <= now + 10 {
@@ -2010,14 +1985,14 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
             "withdraw_delegation" => {
                 let (delegator, worker, position) =
                     choose_position(&mut rng, &|d| d.pending_amount > 0 && d.unlock_at <= now);
-                let timed = after_unlock(position.pending_amount, position.unlock_at, now, "Pool: nothing to withdraw", "Pool: cooldown not over");
+                let timed = after_unlock(position.pending_amount, position.unlock_at, now, errors::cdc_pool::NOTHING_TO_WITHDRAW, errors::cdc_pool::COOLDOWN_NOT_OVER);
                 let Some(failure) = timed else { continue };
                 let result = sys.invoke(delegator, "withdraw_delegation", vec![sys.addr(worker)?]).await;
                 (result, -(position.pending_amount as i128), failure)
             }
             "credit_reward" => {
                 let worker = rng.pick(&workers);
-                let value = 1 + rng.below(100 * CIRO);
+                let value = 1 + rng.below_u128(100 * CIRO);
                 (sys.credit(worker, value).await, value as i128, None)
             }
             "claim_rewards" => {
@@ -2027,13 +2002,13 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
                         with_rewards.push(worker);
                     }
                 }
-                let worker = if !with_rewards.is_empty() && rng.below(4) != 0 {
+                let worker = if !with_rewards.is_empty() && rng.below_u128(4) != 0 {
                     rng.pick(&with_rewards)
                 } else {
                     rng.pick(&workers)
                 };
                 let pending = sys.pending_rewards(worker).await?;
-                let failure = (pending == 0).then_some("Pool: no rewards");
+                let failure = (pending == 0).then_some(errors::cdc_pool::NO_REWARDS);
                 (sys.invoke(worker, "claim_rewards", vec![]).await, -(pending as i128), failure)
             }
             "claim_delegation_rewards" => {
@@ -2043,14 +2018,14 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
                         with_rewards.push((*delegator, *worker));
                     }
                 }
-                let (delegator, worker) = if !with_rewards.is_empty() && rng.below(4) != 0 {
+                let (delegator, worker) = if !with_rewards.is_empty() && rng.below_u128(4) != 0 {
                     rng.pick(&with_rewards)
                 } else {
                     let (delegator, worker, _) = rng.pick(&positions);
                     (delegator, worker)
                 };
                 let pending = sys.pending_delegation_rewards(delegator, worker).await?;
-                let failure = (pending == 0).then_some("Pool: no rewards");
+                let failure = (pending == 0).then_some(errors::cdc_pool::NO_REWARDS);
                 let result = sys.invoke(delegator, "claim_delegation_rewards", vec![sys.addr(worker)?]).await;
                 (result, -(pending as i128), failure)
             }
@@ -2058,13 +2033,13 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
                 let eligible = infos.iter().any(|(_, w)| {
                     w.status == ACTIVE && w.stake > 0 && w.tier >= 1 && w.active_jobs < w.max_concurrent_jobs
                 });
-                let failure = (!eligible).then_some("Pool: no eligible worker");
-                (sys.select(0, 0, 1, u128::from(rng.next())).await, 0, failure)
+                let failure = (!eligible).then_some(errors::cdc_pool::NO_ELIGIBLE_WORKER);
+                (sys.select(0, 0, 1, u128::from(rng.next_u64())).await, 0, failure)
             }
             "release_worker" => {
                 let (worker, info) = choose_worker(&mut rng, &|w| w.active_jobs > 0);
-                let failure = (info.active_jobs == 0).then_some("Pool: worker has no active job");
-                (sys.release(worker, rng.below(2) == 1).await, 0, failure)
+                let failure = (info.active_jobs == 0).then_some(errors::cdc_pool::NO_ACTIVE_JOB);
+                (sys.release(worker, rng.below_u128(2) == 1).await, 0, failure)
             }
             "slash" => {
                 let (worker, info) = choose_worker(&mut rng, &|w| w.stake + w.pending_unstake + w.delegated > 0);
@@ -2084,7 +2059,7 @@ async fn totals_match_the_pool_balance_after_every_step() -> Result<()> {
             }
             _ => {
                 sys.chain.advance_time(COOLDOWN / 2).await?;
-                let price = USD / 2 + rng.below(4 * USD);
+                let price = USD / 2 + rng.below_u128(4 * USD);
                 (sys.set_price(price).await, 0, None)
             }
         };
@@ -2129,14 +2104,14 @@ async fn pause_stops_staking_but_not_unstaking() -> Result<()> {
     system.send(actor::COUNCIL, system.pool().pause_getcall()).await?;
 
     let register = system.pool().register_worker_getcall(&CAP_CUDA, &24, &1, &1000, &Felt::ONE);
-    expect_revert(system.send(actor::WORKERS[1], register).await, "Pause: paused");
+    expect_revert(system.send(actor::WORKERS[1], register).await, errors::access::PAUSED);
     let approve = system.token().approve_getcall(&ContractAddress(system.pool), &u256(CIRO));
     let stake = system.pool().stake_getcall(&u256(CIRO));
-    expect_revert(system.send_all(actor::WORKERS[0], vec![approve, stake]).await, "Pause: paused");
+    expect_revert(system.send_all(actor::WORKERS[0], vec![approve, stake]).await, errors::access::PAUSED);
     // A staker can still leave.
     system.send(actor::WORKERS[0], system.pool().request_unstake_getcall(&u256(100 * CIRO))).await?;
 
-    expect_revert(system.send(actor::COUNCIL, system.pool().unpause_getcall()).await, "Gov: caller not governance");
+    expect_revert(system.send(actor::COUNCIL, system.pool().unpause_getcall()).await, errors::access::CALLER_NOT_GOVERNANCE);
     system.send(actor::GOVERNANCE, system.pool().unpause_getcall()).await?;
     assert!(!system.pool_reader().is_paused().call().await?);
     system.check_invariants().await

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{ensure, Result};
 use ciro_deploy::tx::TxError;
+use ciro_tests::rng::Rng;
 use ciro_tests::{events_named, expect_revert, felt, u256_felts, u256_from_felts, TestChain};
 use starknet::core::types::{BlockId, BlockTag, Felt, TransactionReceiptWithBlockInfo};
 use starknet::core::utils::{cairo_short_string_to_felt, get_selector_from_name};
@@ -38,27 +39,16 @@ const MINT_PERIOD: u64 = 3_600;
 /// A block time after the tests start, at the start of a mint window (a multiple of MINT_PERIOD).
 const T0: u64 = 2_000_001_600;
 
-const NOT_GOVERNANCE: &str = "Gov: caller not governance";
-const NOT_PENDING: &str = "Gov: caller not pending gov";
-const GOVERNANCE_IS_ZERO: &str = "Gov: governance is zero";
-const CLASS_HASH_IS_ZERO: &str = "Gov: class hash is zero";
-const AMOUNT_IS_ZERO: &str = "CIRO: amount is zero";
-const APPROVE_FROM_ZERO: &str = "CIRO: approve from zero";
-const APPROVE_TO_ZERO: &str = "CIRO: approve to zero";
-const BURN_FROM_ZERO: &str = "CIRO: burn from zero";
-const NOT_MINTER: &str = "CIRO: caller not minter";
-const CANNOT_PAUSE: &str = "CIRO: caller cannot pause";
-const CAP_EXCEEDED: &str = "CIRO: cap exceeded";
-const FUTURE_LOOKUP: &str = "CIRO: future lookup";
-const INSUFFICIENT_ALLOWANCE: &str = "CIRO: insufficient allowance";
-const INSUFFICIENT_BALANCE: &str = "CIRO: insufficient balance";
-const RATE_EXCEEDED: &str = "CIRO: mint rate exceeded";
-const MINT_TO_ZERO: &str = "CIRO: mint to zero";
-const NOT_PAUSED: &str = "CIRO: not paused";
-const PAUSED: &str = "CIRO: paused";
-const PERIOD_IS_ZERO: &str = "CIRO: period is zero";
-const TRANSFER_FROM_ZERO: &str = "CIRO: transfer from zero";
-const TRANSFER_TO_ZERO: &str = "CIRO: transfer to zero";
+use ciro_bindings::errors::access::{
+    CALLER_NOT_GOVERNANCE as NOT_GOVERNANCE, CALLER_NOT_PENDING as NOT_PENDING, GOVERNANCE_IS_ZERO,
+    CLASS_HASH_IS_ZERO,
+};
+use ciro_bindings::errors::token::{
+    AMOUNT_IS_ZERO, APPROVE_FROM_ZERO, APPROVE_TO_ZERO, BURN_FROM_ZERO, CALLER_NOT_MINTER as NOT_MINTER,
+    CALLER_NOT_PAUSER as CANNOT_PAUSE, CAP_EXCEEDED, FUTURE_LOOKUP, INSUFFICIENT_ALLOWANCE,
+    INSUFFICIENT_BALANCE, MINT_RATE_EXCEEDED as RATE_EXCEEDED, MINT_TO_ZERO, NOT_PAUSED, PAUSED,
+    PERIOD_IS_ZERO, TRANSFER_FROM_ZERO, TRANSFER_TO_ZERO,
+};
 
 /// `u256` calldata.
 fn amount(value: u128) -> Vec<Felt> {
@@ -1312,34 +1302,13 @@ async fn upgrade_replaces_the_class_at_the_address() -> Result<()> {
 // ------------------------------------------------------------------------------------------------
 // a seeded random sequence
 
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    /// Mostly within `balance`, sometimes zero, sometimes just above.
-    fn amount(&mut self, balance: u128) -> u128 {
-        match self.below(6) {
-            0 => 0,
-            1 => balance + 1,
-            2 => balance,
-            _ => (u128::from(self.next()) % (balance + 1)).min(balance),
-        }
+/// Mostly within `balance`, sometimes zero, sometimes just above.
+fn random_amount(rng: &mut Rng, balance: u128) -> u128 {
+    match rng.below(6) {
+        0 => 0,
+        1 => balance + 1,
+        2 => balance,
+        _ => (u128::from(rng.next_u64()) % (balance + 1)).min(balance),
     }
 }
 
@@ -1351,7 +1320,7 @@ async fn transfer_mint_burn_delegate_random_sequence_keeps_the_model_and_invaria
     const STEPS: usize = 100;
     let t = Token::start().await?;
     let actors = [HOLDER, ALICE, BOB, CAROL, DAVE];
-    let mut rng = Rng(0x00c1_0ce7);
+    let mut rng = Rng::seeded(0x00c1_0ce8);
     t.send(GOVERNANCE, "set_mint_rate_limit", data(&[&amount(MAX_SUPPLY), &[Felt::from(MINT_PERIOD)]])).await?;
 
     let mut balance: BTreeMap<usize, u128> = actors.iter().map(|a| (*a, 0)).collect();
@@ -1387,7 +1356,7 @@ async fn transfer_mint_burn_delegate_random_sequence_keeps_the_model_and_invaria
         // (the outcome, the model's change)
         let (result, expected): (Result<Receipt, TxError>, Option<&str>) = match op {
             0 => {
-                let v = rng.amount(bx);
+                let v = random_amount(&mut rng, bx);
                 let r = t.transfer(x, t.addr(y), v).await;
                 if v > bx {
                     (r, Some(INSUFFICIENT_BALANCE))
@@ -1398,7 +1367,7 @@ async fn transfer_mint_burn_delegate_random_sequence_keeps_the_model_and_invaria
                 }
             }
             1 => {
-                let v = rng.amount(bx);
+                let v = random_amount(&mut rng, bx);
                 let r = t.approve(x, t.addr(y), v).await;
                 allowance.insert((x, y), v);
                 (r, None)
@@ -1406,7 +1375,7 @@ async fn transfer_mint_burn_delegate_random_sequence_keeps_the_model_and_invaria
             2 => {
                 // y spends x's allowance to send to a third actor.
                 let z = rng.pick(&actors);
-                let v = rng.amount(allowed.min(bx));
+                let v = random_amount(&mut rng, allowed.min(bx));
                 let r = t.transfer_from(y, t.addr(x), t.addr(z), v).await;
                 if v > allowed {
                     (r, Some(INSUFFICIENT_ALLOWANCE))
@@ -1420,7 +1389,7 @@ async fn transfer_mint_burn_delegate_random_sequence_keeps_the_model_and_invaria
                 }
             }
             3 => {
-                let v = rng.amount(5_000);
+                let v = random_amount(&mut rng, 5_000);
                 let r = t.mint(MINTER, t.addr(y), v).await;
                 if v == 0 {
                     (r, Some(AMOUNT_IS_ZERO))
@@ -1431,7 +1400,7 @@ async fn transfer_mint_burn_delegate_random_sequence_keeps_the_model_and_invaria
                 }
             }
             4 => {
-                let v = rng.amount(bx);
+                let v = random_amount(&mut rng, bx);
                 let r = t.burn(x, v).await;
                 if v == 0 {
                     (r, Some(AMOUNT_IS_ZERO))
@@ -1444,7 +1413,7 @@ async fn transfer_mint_burn_delegate_random_sequence_keeps_the_model_and_invaria
                 }
             }
             5 => {
-                let v = rng.amount(allowed.min(bx));
+                let v = random_amount(&mut rng, allowed.min(bx));
                 let r = t.burn_from(y, t.addr(x), v).await;
                 if v > allowed {
                     (r, Some(INSUFFICIENT_ALLOWANCE))

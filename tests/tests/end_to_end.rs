@@ -1,5 +1,5 @@
 //! End-to-end flows on a deployment made by `ciro-deploy` (the real ProofVerifier, no test
-//! doubles), through the same library as the README's main job.
+//! doubles), driven in-process by the [`direct_job`] fixture on the demo's `Market`.
 //!
 //! Flows:
 //! - main job: fund → two workers stake → model registered → job escrowed → assigned → proven →
@@ -9,10 +9,13 @@
 //! - timeout: an assigned job whose worker never answers → requeued once (worker slashed) →
 //!   reassigned → times out again → the client is refunded in full.
 
+mod direct_job;
+
 use std::path::Path;
 
+use ciro_bindings::errors;
 use ciro_bindings::job_manager::{Framework, JobPriority, JobSpec, JobState, JobType};
-use ciro_demo::direct_job::{self as main_job, JobInputs};
+use direct_job::JobInputs;
 use ciro_demo::market::{Market, CIRO};
 use ciro_demo::network::{actor, LocalNetwork};
 use ciro_deploy::TxError;
@@ -89,7 +92,7 @@ async fn the_main_job_is_proven_verified_and_paid() -> anyhow::Result<()> {
     let network = launch("main").await?;
     let market = Market::new(&network)?;
     let inputs = JobInputs::iris(&repository().join("prover/examples/models"));
-    let report = main_job::run(&market, &inputs, &|_| {}).await?;
+    let report = direct_job::run(&market, &inputs, &|_| {}).await?;
 
     assert_eq!((report.final_state.clone(), report.settled), (JobState::Completed, true));
     let states: Vec<_> = report.lifecycle.iter().filter_map(|row| row.state.clone()).collect();
@@ -107,6 +110,12 @@ async fn the_main_job_is_proven_verified_and_paid() -> anyhow::Result<()> {
     assert_eq!(change(worker) + change("GovernanceTreasury") + report.burned as i128, payment, "every CIRO accounted for");
     assert!(change(worker) >= 95 * CIRO as i128, "the worker gets 95% and its bonus");
     assert_eq!(market.job(report.job_id).await?.output_commitment, report.proof.output_commitment);
+    assert_eq!(market.job(report.job_id).await?.worker.0, report.worker, "the selected worker is the one paid");
+    assert!(report.proof.calldata_felts < 5_000, "one transaction carries the proof: {} felts", report.proof.calldata_felts);
+    assert_eq!(report.proof.output.len(), 3, "the iris MLP scores three classes: {:?}", report.proof.output);
+    for row in &report.lifecycle {
+        assert!(row.sent.cost.l2_gas > 0, "{} (by {}) paid no L2 gas: {:?}", row.step, row.actor, row.sent);
+    }
     Ok(())
 }
 
@@ -136,7 +145,7 @@ async fn a_tampered_proof_reverts_and_moves_no_token() -> anyhow::Result<()> {
             Err(ciro_demo::DemoError::Transaction { source, .. }) => {
                 let messages = source.revert_messages();
                 assert!(
-                    source.has_revert_message("JM: invalid proof") || messages.iter().any(|m| m.starts_with("PV: ")),
+                    source.has_revert_message(errors::job_manager::INVALID_PROOF) || messages.iter().any(|m| m.starts_with("PV: ")),
                     "felt {position}: {messages:?}"
                 );
                 assert!(matches!(*source, TxError::Rejected { .. } | TxError::Reverted { .. }));
@@ -210,18 +219,18 @@ async fn a_proposal_changes_the_platform_fee_for_the_next_job() -> anyhow::Resul
     market.send("propose", actor::DEPLOYER, vec![governance.propose_getcall(&vec![call], &Felt::from(0xfeeu32), &false)]).await?;
     let id = reader.proposal_count().call().await?;
     let execute = || governance.execute_getcall(&id);
-    expect_tx_revert(market.send("early execute", actor::CLIENT, vec![execute()]).await, "GT: not queued");
+    expect_tx_revert(market.send("early execute", actor::CLIENT, vec![execute()]).await, errors::governance_treasury::NOT_QUEUED);
 
     let proposal = reader.get_proposal(&id).call().await?;
     network.devnet.set_time(proposal.snapshot + 1).await?;
     market.send("vote", actor::DEPLOYER, vec![governance.cast_vote_getcall(&id, &1)]).await?;
     network.devnet.set_time(proposal.deadline + 1).await?;
     market.send("queue", actor::CLIENT, vec![governance.queue_getcall(&id)]).await?;
-    expect_tx_revert(market.send("execute in the timelock", actor::CLIENT, vec![execute()]).await, "GT: timelock not expired");
+    expect_tx_revert(market.send("execute in the timelock", actor::CLIENT, vec![execute()]).await, errors::governance_treasury::TIMELOCK_NOT_EXPIRED);
     network.devnet.set_time(reader.get_proposal(&id).call().await?.eta).await?;
     market.send("execute", actor::CLIENT, vec![execute()]).await?;
     assert_eq!(market.job_reader().fee_parameters().call().await?.0, 1_000, "the proposal set the fee");
-    expect_tx_revert(market.send("execute twice", actor::CLIENT, vec![execute()]).await, "GT: not queued");
+    expect_tx_revert(market.send("execute twice", actor::CLIENT, vec![execute()]).await, errors::governance_treasury::NOT_QUEUED);
 
     // The next job pays 10%: 10 CIRO of its 100, 30% of which is burned.
     let supply = market.total_supply().await?;
@@ -274,14 +283,14 @@ async fn the_council_pauses_job_manager_at_two_confirmations() -> anyhow::Result
     let action_id = reader.council_action_count().call().await?;
     expect_tx_revert(
         market.send("outsider confirms", actor::CLIENT, vec![council.confirm_council_action_getcall(&action_id)]).await,
-        "GT: caller not council member",
+        errors::governance_treasury::CALLER_NOT_MEMBER,
     );
     market.send("confirm pause", second, vec![council.confirm_council_action_getcall(&action_id)]).await?;
     assert!(market.job_reader().is_paused().call().await?);
 
     let deadline = network.devnet.block_timestamp().await? + HOUR;
-    expect_tx_revert(market.submit_job(actor::CLIENT, &spec(model_id, Felt::from(1u8), deadline), CIRO).await, "Pause: paused");
+    expect_tx_revert(market.submit_job(actor::CLIENT, &spec(model_id, Felt::from(1u8), deadline), CIRO).await, errors::access::PAUSED);
     // Unpausing is governance's, i.e. a proposal's: a council member cannot.
-    expect_tx_revert(market.send("member unpauses", first, vec![market.jobs().unpause_getcall()]).await, "Gov: caller not governance");
+    expect_tx_revert(market.send("member unpauses", first, vec![market.jobs().unpause_getcall()]).await, errors::access::CALLER_NOT_GOVERNANCE);
     Ok(())
 }

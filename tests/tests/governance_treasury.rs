@@ -13,6 +13,7 @@
 //! Time: `devnet().set_time(t)` makes a block at `t`; the next transaction, and views called right
 //! after it, run at exactly `t` (see `ciro_token.rs`). Voting is open for `snapshot < t ≤ deadline`.
 
+use ciro_bindings::errors;
 use anyhow::{ensure, Result};
 use cainome::cairo_serde::{CairoSerde, ClassHash, ContractAddress};
 use ciro_bindings::governance_treasury::{
@@ -73,38 +74,17 @@ const AGAINST: u8 = 0;
 const FOR: u8 = 1;
 const ABSTAIN: u8 = 2;
 
-const ACTION_EXECUTED: &str = "GT: action already executed";
-const ACTION_STALE: &str = "GT: action from old council";
-const ALREADY_CONFIRMED: &str = "GT: already confirmed";
-const ALREADY_VOTED: &str = "GT: already voted";
-const BELOW_THRESHOLD: &str = "GT: votes below threshold";
-const CANNOT_CANCEL: &str = "GT: cannot cancel";
-const COUNCIL_CANNOT_CANCEL: &str = "GT: council cannot cancel";
-const DUPLICATE_MEMBER: &str = "GT: duplicate council member";
-const INVALID_QUORUM: &str = "GT: invalid quorum";
-const INVALID_SUPPORT: &str = "GT: invalid support";
-const INVALID_THRESHOLD: &str = "GT: invalid council threshold";
-const MEMBER_IS_ZERO: &str = "GT: council member is zero";
-const NO_CALLS: &str = "GT: no calls";
-const NO_VOTES_AT_SNAPSHOT: &str = "GT: no votes at snapshot";
-const NOT_COUNCIL_MEMBER: &str = "GT: caller not council member";
-const NOT_PROPOSER: &str = "GT: caller not proposer";
-const NOT_QUEUED: &str = "GT: not queued";
-const NOT_SELF: &str = "GT: only through a proposal";
-const NOT_SUCCEEDED: &str = "GT: not succeeded";
-const PROPOSAL_NOT_FOUND: &str = "GT: proposal not found";
-const TARGET_NOT_PAUSABLE: &str = "GT: target not pausable";
-const TIMELOCK_NOT_EXPIRED: &str = "GT: timelock not expired";
-const TOKEN_IS_ZERO: &str = "GT: token is zero";
-const TREASURY_CANNOT_VOTE: &str = "GT: treasury cannot vote";
-const TOO_MANY_CALLS: &str = "GT: too many calls";
-const VOTING_NOT_ACTIVE: &str = "GT: voting not active";
-const VOTING_PERIOD_IS_ZERO: &str = "GT: voting period is zero";
-const VOTING_STARTED: &str = "GT: voting started";
-const INSUFFICIENT_ALLOWANCE: &str = "CIRO: insufficient allowance";
-const INSUFFICIENT_BALANCE: &str = "CIRO: insufficient balance";
-const TOKEN_PAUSED: &str = "CIRO: paused";
-const POOL_CANNOT_SLASH: &str = "Pool: caller cannot slash";
+use ciro_bindings::errors::governance_treasury::{
+    ACTION_EXECUTED, ACTION_STALE, ALREADY_CONFIRMED, ALREADY_VOTED,
+    BELOW_PROPOSAL_THRESHOLD as BELOW_THRESHOLD, CANNOT_CANCEL, COUNCIL_CANNOT_CANCEL, DUPLICATE_MEMBER,
+    INVALID_QUORUM, INVALID_SUPPORT, INVALID_THRESHOLD, MEMBER_IS_ZERO, NO_CALLS, NO_VOTES_AT_SNAPSHOT,
+    CALLER_NOT_MEMBER as NOT_COUNCIL_MEMBER, CALLER_NOT_PROPOSER as NOT_PROPOSER, NOT_QUEUED,
+    CALLER_NOT_SELF as NOT_SELF, NOT_SUCCEEDED, PROPOSAL_NOT_FOUND, TARGET_NOT_PAUSABLE,
+    TIMELOCK_NOT_EXPIRED, TOKEN_IS_ZERO, TREASURY_CANNOT_VOTE, TOO_MANY_CALLS, VOTING_NOT_ACTIVE,
+    VOTING_PERIOD_IS_ZERO, VOTING_STARTED,
+};
+use ciro_bindings::errors::token::{INSUFFICIENT_ALLOWANCE, INSUFFICIENT_BALANCE, PAUSED as TOKEN_PAUSED};
+use ciro_bindings::errors::cdc_pool::CALLER_NOT_SLASHER as POOL_CANNOT_SLASH;
 
 /// The only selectors a normal proposal may carry besides `transfer`/`approve`: parameter setters
 /// that can neither move funds nor change roles, wiring or code.
@@ -745,7 +725,7 @@ async fn council_cancels_a_queued_proposal_at_m_confirmations() -> Result<()> {
 
     expect_revert(g.send(MEMBER_A, g.council_confirm_call(action_id)).await, ALREADY_CONFIRMED);
     expect_revert(g.send(OUTSIDER, g.council_confirm_call(action_id)).await, NOT_COUNCIL_MEMBER);
-    expect_revert(g.send(MEMBER_B, g.council_confirm_call(2)).await, "GT: action not found");
+    expect_revert(g.send(MEMBER_B, g.council_confirm_call(2)).await, errors::governance_treasury::ACTION_NOT_FOUND);
     assert_eq!(g.reader().get_council_action(&action_id).call().await?.confirmations, 1);
 
     let receipt = g.send(MEMBER_B, g.council_confirm_call(action_id)).await?;
@@ -926,13 +906,13 @@ async fn set_pausable_target_and_upgrade_through_a_proposal() -> Result<()> {
 async fn accept_governance_of_and_register_pausable_target_need_no_proposal() -> Result<()> {
     let g = Gov::start().await?;
     // The token's governance already chose the treasury (pending): anyone completes the transfer.
-    expect_revert(g.send(OUTSIDER, g.token_calls.accept_governance_getcall()).await, "Gov: caller not pending gov");
+    expect_revert(g.send(OUTSIDER, g.token_calls.accept_governance_getcall()).await, errors::access::CALLER_NOT_PENDING);
     g.send(OUTSIDER, g.calls.accept_governance_of_getcall(&ContractAddress(g.token))).await?;
     assert_eq!(g.token_reader().governance().call().await?, ContractAddress(g.treasury));
     // Nothing is pending any more, so a second call fails.
     expect_revert(
         g.send(OUTSIDER, g.calls.accept_governance_of_getcall(&ContractAddress(g.token))).await,
-        "Gov: caller not pending gov",
+        errors::access::CALLER_NOT_PENDING,
     );
 
     // A second token that names the treasury as its emergency council can be registered by anyone;

@@ -2,6 +2,7 @@
 //! and token on devnet: every test is named after the attack, shows it refused, and checks that the
 //! honest party keeps its money (and the money invariants at the end).
 
+use ciro_bindings::errors;
 use cainome::cairo_serde::ContractAddress;
 use ciro_bindings::job_manager::JobState;
 use ciro_tests::expect_revert;
@@ -59,15 +60,15 @@ async fn a_stranger_cannot_assign_a_job_into_its_last_seconds() -> anyhow::Resul
     let job_id = submit(&system, actor::CLIENT, model, HOUR, PAYMENT).await?;
     for stranger in [actor::CLIENT, actor::OTHER_CLIENT, actor::WORKERS[0]] {
         let assign = system.job_manager().assign_job_getcall(&job_id);
-        expect_revert(system.send(stranger, assign).await, "JM: caller not assigner");
+        expect_revert(system.send(stranger, assign).await, errors::job_manager::CALLER_NOT_ASSIGNER);
     }
     // A job due a minute later cannot even be submitted.
-    expect_revert(submit(&system, actor::CLIENT, model, 60, PAYMENT).await.map_err(tx_error), "JM: deadline too soon");
+    expect_revert(submit(&system, actor::CLIENT, model, 60, PAYMENT).await.map_err(tx_error), errors::job_manager::DEADLINE_TOO_SOON);
     // Close to its deadline, the assigner cannot hand a job out either: the worker would get less
     // than the minimum window.
     let late = submit(&system, actor::CLIENT, model, MIN_WINDOW + 60, PAYMENT).await?;
     system.chain.advance_time(120).await?;
-    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&late)).await, "JM: window too short");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&late)).await, errors::job_manager::WINDOW_TOO_SHORT);
     // It expires Pending: the client is refunded, the worker is not slashed.
     system.chain.advance_time(MIN_WINDOW).await?;
     let client_before = system.balance(system.address(actor::CLIENT)?).await?;
@@ -90,7 +91,7 @@ async fn a_requeued_job_cannot_be_reassigned_into_an_impossible_window() -> anyh
     // `[timeout_job, assign_job]` at the end of the fresh window: refused, no second slash.
     let remaining = job.deadline - system.now().await?;
     system.chain.advance_time(remaining - MIN_WINDOW + 5).await?;
-    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&job_id)).await, "JM: window too short");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&job_id)).await, errors::job_manager::WINDOW_TOO_SHORT);
     assert_eq!(stake_of(&system, actor::WORKERS[0]).await?, STAKE - STAKE / 10);
     system.check_invariants().await
 }
@@ -146,8 +147,8 @@ async fn deadlines_do_not_run_against_a_worker_while_job_manager_is_paused() -> 
     system.chain.advance_time(2 * HOUR).await?;
     // The worker holds a valid proof but cannot complete; nobody can time it out meanwhile.
     let complete_call = system.job_manager().complete_job_getcall(&job_id, &Felt::from(7u8), &vec![Felt::ONE]);
-    expect_revert(system.send(actor::WORKERS[0], complete_call.clone()).await, "Pause: paused");
-    expect_revert(system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await, "JM: deadline not passed");
+    expect_revert(system.send(actor::WORKERS[0], complete_call.clone()).await, errors::access::PAUSED);
+    expect_revert(system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await, errors::job_manager::DEADLINE_NOT_PASSED);
     system.send(actor::GOVERNANCE, system.job_manager().unpause_getcall()).await?;
     let effective = system.job_reader().effective_deadline(&job_id).call().await?;
     assert!(effective >= system.job(job_id).await?.deadline + 2 * HOUR, "the paused time is added to the deadline");
@@ -166,7 +167,7 @@ async fn a_council_pause_ends_by_itself_unless_governance_extends_it() -> anyhow
     let until = system.job_reader().paused_until().call().await?;
     // The council cannot extend its own pause; governance can.
     let extend = system.job_manager().extend_pause_getcall(&(until + HOUR));
-    expect_revert(system.send(actor::COUNCIL, extend.clone()).await, "Gov: caller not governance");
+    expect_revert(system.send(actor::COUNCIL, extend.clone()).await, errors::access::CALLER_NOT_GOVERNANCE);
     system.send(actor::GOVERNANCE, extend).await?;
     system.chain.advance_time(PAUSE_DURATION + 1).await?;
     // The token's pause is over: holders transfer again. JobManager's was extended by an hour.
@@ -199,7 +200,7 @@ async fn a_token_pause_does_not_trap_refunds_or_exits() -> anyhow::Result<()> {
     assert!(system.balance(worker).await? > worker_before, "the worker's exit stays open");
     // Everyone else is still paused.
     let transfer = system.token().transfer_getcall(&ContractAddress(worker), &u256(1));
-    expect_revert(system.send(actor::CLIENT, transfer).await, "CIRO: paused");
+    expect_revert(system.send(actor::CLIENT, transfer).await, errors::token::PAUSED);
     system.send(actor::GOVERNANCE, system.token().unpause_getcall()).await?;
     system.check_invariants().await
 }
@@ -277,7 +278,7 @@ async fn migrating_the_pool_to_a_new_job_manager_traps_no_escrow() -> anyhow::Re
     assert_eq!(system.job(expiring).await?.state, JobState::Pending, "re-queued after the slash");
     // It cannot be assigned by the old JobManager any more; it expires and refunds in full.
     let job = system.job(expiring).await?;
-    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&expiring)).await, "Pool: caller not job manager");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&expiring)).await, errors::cdc_pool::CALLER_NOT_JOB_MANAGER);
     system.chain.advance_time(job.deadline - system.now().await? + 1).await?;
     let client = system.address(actor::CLIENT)?;
     let before = system.balance(client).await?;
@@ -310,7 +311,7 @@ async fn just_in_time_delegation_earns_nothing() -> anyhow::Result<()> {
     let release = || system.job_manager().release_payment_getcall(&job_id);
     let undelegate = system.pool().request_undelegate_getcall(&worker_address, &u256(principal));
     let attack = vec![approve(), delegate(), release(), undelegate];
-    expect_revert(system.send_all(outsider, attack).await, "Pool: insufficient shares");
+    expect_revert(system.send_all(outsider, attack).await, errors::cdc_pool::INSUFFICIENT_SHARES);
 
     // Without the undelegation it goes through, but the delegation is still warming up: the
     // whole reward is the worker's.

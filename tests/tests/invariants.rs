@@ -13,31 +13,16 @@
 //!
 //! `CIRO_INVARIANT_SEED` and `CIRO_INVARIANT_STEPS` override the seed and the length.
 
+use ciro_bindings::errors;
 use std::collections::HashMap;
 
 use cainome::cairo_serde::ContractAddress;
 use ciro_bindings::cdc_pool::SlashReason;
 use ciro_bindings::job_manager::JobState;
+use ciro_tests::rng::Rng;
 use ciro_tests::system::{actor, to_u128, u256, System, CAP_CUDA, CIRO, PRICE_USD_E8};
 use starknet::core::types::Felt;
 
-/// xorshift64*: small, seeded, reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
-        (!items.is_empty()).then(|| items[self.below(items.len() as u64) as usize])
-    }
-}
 
 const CLIENTS: [usize; 2] = [actor::CLIENT, actor::OTHER_CLIENT];
 const DELEGATOR: usize = actor::KEEPER;
@@ -56,7 +41,7 @@ async fn random_operation_sequences_keep_every_invariant() -> anyhow::Result<()>
     let seed = env_u64("CIRO_INVARIANT_SEED", 0x0c1e_0c1e);
     let steps = env_u64("CIRO_INVARIANT_STEPS", 240);
     println!("seed {seed:#x}, {steps} steps");
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::seeded(seed);
 
     let system = System::deploy().await?;
     for (i, worker) in actor::WORKERS.into_iter().enumerate() {
@@ -143,18 +128,18 @@ async fn random_operation_sequences_keep_every_invariant() -> anyhow::Result<()>
         let pick_job = |rng: &mut Rng, preferred: &str, key: &str| {
             let fitting = jobs(preferred);
             if !fitting.is_empty() && rng.below(4) != 0 {
-                rng.pick(&fitting)
+                rng.pick_any(&fitting)
             } else {
-                rng.pick(&jobs(key))
+                rng.pick_any(&jobs(key))
             }
         };
-        let worker = rng.pick(&actor::WORKERS).unwrap_or(actor::WORKERS[0]);
+        let worker = rng.pick_any(&actor::WORKERS).unwrap_or(actor::WORKERS[0]);
         let worker_address = ContractAddress(system.address(worker)?);
         let mut expected_refund: Option<u64> = None;
 
         let (label, outcome) = match rng.below(16) {
             0 | 1 | 2 => {
-                let client = rng.pick(&CLIENTS).unwrap_or(actor::CLIENT);
+                let client = rng.pick_any(&CLIENTS).unwrap_or(actor::CLIENT);
                 let payment = (1 + rng.below(50) as u128) * CIRO + rng.below(1_000) as u128;
                 let deadline = system.now().await? + 600 + rng.below(3_000);
                 let result = system.submit_job(client, &system.inference_spec(model, deadline), payment).await;
@@ -164,7 +149,7 @@ async fn random_operation_sequences_keep_every_invariant() -> anyhow::Result<()>
                 }
                 ("submit", result.map(drop))
             }
-            3 => match rng.pick(&jobs("pending")) {
+            3 => match rng.pick_any(&jobs("pending")) {
                 Some(job_id) => {
                     let client = job_client[&job_id];
                     expected_refund = Some(job_id);
@@ -194,7 +179,7 @@ async fn random_operation_sequences_keep_every_invariant() -> anyhow::Result<()>
                 }
                 None => continue,
             },
-            9 => match rng.pick(&jobs("unpaid")) {
+            9 => match rng.pick_any(&jobs("unpaid")) {
                 Some(job_id) => ("release", system.send(actor::KEEPER, system.job_manager().release_payment_getcall(&job_id)).await.map(drop)),
                 None => continue,
             },
@@ -226,32 +211,32 @@ async fn random_operation_sequences_keep_every_invariant() -> anyhow::Result<()>
                 let jm = system.job_manager();
                 let open_jobs = [jobs("pending"), jobs("assigned")].concat();
                 match rng.below(6) {
-                    0 => match rng.pick(&jobs("pending")) {
+                    0 => match rng.pick_any(&jobs("pending")) {
                         Some(job_id) => {
                             let result = system.send(STRANGER, jm.assign_job_getcall(&job_id)).await;
-                            ciro_tests::expect_revert(result, "JM: caller not assigner");
+                            ciro_tests::expect_revert(result, errors::job_manager::CALLER_NOT_ASSIGNER);
                             continue;
                         }
                         None => continue,
                     },
                     1 => {
                         let call = pool.slash_getcall(&worker_address, &SlashReason::Fraud, &Felt::from(step));
-                        ciro_tests::expect_revert(system.send(STRANGER, call).await, "Pool: caller cannot slash");
+                        ciro_tests::expect_revert(system.send(STRANGER, call).await, errors::cdc_pool::CALLER_NOT_SLASHER);
                         continue;
                     }
                     2 => {
                         let call = pool.credit_reward_getcall(&worker_address, &u256(CIRO));
-                        ciro_tests::expect_revert(system.send(STRANGER, call).await, "Pool: caller not job manager");
+                        ciro_tests::expect_revert(system.send(STRANGER, call).await, errors::cdc_pool::CALLER_NOT_JOB_MANAGER);
                         continue;
                     }
-                    3 => match rng.pick(&open_jobs) {
+                    3 => match rng.pick_any(&open_jobs) {
                         Some(job_id) => {
                             expected_refund = Some(job_id);
                             ("stranger timeout", system.send(STRANGER, jm.timeout_job_getcall(&job_id)).await.map(drop))
                         }
                         None => continue,
                     },
-                    4 => match rng.pick(&jobs("unpaid")) {
+                    4 => match rng.pick_any(&jobs("unpaid")) {
                         Some(job_id) => ("stranger release", system.send(STRANGER, jm.release_payment_getcall(&job_id)).await.map(drop)),
                         None => continue,
                     },
@@ -261,7 +246,7 @@ async fn random_operation_sequences_keep_every_invariant() -> anyhow::Result<()>
                     }
                 }
             }
-            14 => match rng.pick(&jobs("unpaid")) {
+            14 => match rng.pick_any(&jobs("unpaid")) {
                 // Just in time: delegate to the job's worker and release its payment in one
                 // transaction. The new delegation must not earn any of it.
                 Some(job_id) => {

@@ -2,6 +2,7 @@
 //! happy path, access control and invalid inputs with their exact messages, and exact payment
 //! arithmetic. Each test checks the money invariants at its end.
 
+use ciro_bindings::errors;
 use cainome::cairo_serde::ContractAddress;
 use ciro_bindings::job_manager::{JobState, JobType};
 use ciro_tests::system::{actor, to_u128, u256, System, CAP_CUDA, CAP_TENSOR_CORES, CIRO};
@@ -60,8 +61,8 @@ async fn register_model_numbers_models_and_emits_event() -> anyhow::Result<()> {
 async fn register_model_rejects_zero_commitment() -> anyhow::Result<()> {
     let system = System::deploy().await?;
     let call = system.job_manager().register_model_getcall(&Felt::ZERO, &ciro_bindings::job_manager::Framework::ONNX);
-    expect_revert(system.send(actor::CLIENT, call).await, "JM: commitment is zero");
-    expect_revert(system.job_reader().get_model(&1).call().await.map_err(|e| ciro_deploy::TxError::Rejected { reason: format!("{e:?}") }), "JM: model not found");
+    expect_revert(system.send(actor::CLIENT, call).await, errors::job_manager::COMMITMENT_IS_ZERO);
+    expect_revert(system.job_reader().get_model(&1).call().await.map_err(|e| ciro_deploy::TxError::Rejected { reason: format!("{e:?}") }), errors::job_manager::MODEL_NOT_FOUND);
     Ok(())
 }
 
@@ -96,20 +97,20 @@ async fn submit_ai_job_rejects_invalid_specs_and_moves_nothing() -> anyhow::Resu
 
     let mut training = valid.clone();
     training.job_type = JobType::AITraining;
-    expect_revert(system.submit_job(actor::CLIENT, &training, PAYMENT).await, "JM: unsupported job type");
+    expect_revert(system.submit_job(actor::CLIENT, &training, PAYMENT).await, errors::job_manager::UNSUPPORTED_JOB_TYPE);
     let mut unknown_model = valid.clone();
     unknown_model.model_id = 99;
-    expect_revert(system.submit_job(actor::CLIENT, &unknown_model, PAYMENT).await, "JM: model not found");
+    expect_revert(system.submit_job(actor::CLIENT, &unknown_model, PAYMENT).await, errors::job_manager::MODEL_NOT_FOUND);
     let mut no_input = valid.clone();
     no_input.input_commitment = Felt::ZERO;
-    expect_revert(system.submit_job(actor::CLIENT, &no_input, PAYMENT).await, "JM: commitment is zero");
+    expect_revert(system.submit_job(actor::CLIENT, &no_input, PAYMENT).await, errors::job_manager::COMMITMENT_IS_ZERO);
     let mut past = valid.clone();
     past.deadline = now;
-    expect_revert(system.submit_job(actor::CLIENT, &past, PAYMENT).await, "JM: deadline passed");
+    expect_revert(system.submit_job(actor::CLIENT, &past, PAYMENT).await, errors::job_manager::DEADLINE_PASSED);
     let mut tier = valid.clone();
     tier.min_tier = 9;
-    expect_revert(system.submit_job(actor::CLIENT, &tier, PAYMENT).await, "JM: invalid tier");
-    expect_revert(system.submit_job(actor::CLIENT, &valid, 0).await, "JM: payment is zero");
+    expect_revert(system.submit_job(actor::CLIENT, &tier, PAYMENT).await, errors::job_manager::INVALID_TIER);
+    expect_revert(system.submit_job(actor::CLIENT, &valid, 0).await, errors::job_manager::PAYMENT_IS_ZERO);
 
     assert_eq!(system.balance(client).await?, before, "a rejected submission moves nothing");
     assert_eq!(system.job_reader().job_count().call().await?, 0);
@@ -121,7 +122,7 @@ async fn submit_ai_job_without_allowance_reverts() -> anyhow::Result<()> {
     let (system, model) = ready_system().await?;
     let spec = system.inference_spec(model, system.now().await? + HOUR);
     let submit = system.job_manager().submit_ai_job_getcall(&spec, &u256(PAYMENT));
-    expect_revert(system.send(actor::CLIENT, submit).await, "CIRO: insufficient allowance");
+    expect_revert(system.send(actor::CLIENT, submit).await, errors::token::INSUFFICIENT_ALLOWANCE);
     assert_eq!(system.job_reader().job_count().call().await?, 0);
     system.check_invariants().await
 }
@@ -133,14 +134,14 @@ async fn cancel_job_refunds_a_pending_job_in_full() -> anyhow::Result<()> {
     let before = system.balance(client).await?;
     let job_id = submitted_job(&system, model).await?;
 
-    expect_revert(system.send(actor::OTHER_CLIENT, system.job_manager().cancel_job_getcall(&job_id)).await, "JM: caller not client");
+    expect_revert(system.send(actor::OTHER_CLIENT, system.job_manager().cancel_job_getcall(&job_id)).await, errors::job_manager::CALLER_NOT_CLIENT);
     let receipt = system.send(actor::CLIENT, system.job_manager().cancel_job_getcall(&job_id)).await?;
 
     assert_eq!(events_named(&receipt, system.job_manager, "JobCancelled").len(), 1);
     assert_eq!(system.job(job_id).await?.state, JobState::Cancelled);
     assert_eq!(system.balance(client).await?, before);
-    expect_revert(system.send(actor::CLIENT, system.job_manager().cancel_job_getcall(&job_id)).await, "JM: job not pending");
-    expect_revert(system.send(actor::CLIENT, system.job_manager().cancel_job_getcall(&42)).await, "JM: job not found");
+    expect_revert(system.send(actor::CLIENT, system.job_manager().cancel_job_getcall(&job_id)).await, errors::job_manager::JOB_NOT_PENDING);
+    expect_revert(system.send(actor::CLIENT, system.job_manager().cancel_job_getcall(&42)).await, errors::job_manager::JOB_NOT_FOUND);
     system.check_invariants().await
 }
 
@@ -158,7 +159,7 @@ async fn assign_job_picks_an_eligible_worker() -> anyhow::Result<()> {
     assert_eq!(job.worker, ContractAddress(system.address(actor::WORKERS[0])?));
     assert_eq!(events_named(&receipt, system.job_manager, "JobAssigned").len(), 1);
     assert_eq!(system.worker(actor::WORKERS[0]).await?.active_jobs, 1);
-    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&job_id)).await, "JM: job not pending");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&job_id)).await, errors::job_manager::JOB_NOT_PENDING);
     system.check_invariants().await
 }
 
@@ -168,7 +169,7 @@ async fn assign_job_reverts_without_an_eligible_worker() -> anyhow::Result<()> {
     let mut spec = system.inference_spec(model, system.now().await? + HOUR);
     spec.min_gpu_memory_gb = 80;
     let job_id = system.submit_job(actor::CLIENT, &spec, PAYMENT).await?;
-    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&job_id)).await, "Pool: no eligible worker");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&job_id)).await, errors::cdc_pool::NO_ELIGIBLE_WORKER);
     assert_eq!(system.job(job_id).await?.state, JobState::Pending, "the job stays assignable");
     system.check_invariants().await
 }
@@ -181,8 +182,8 @@ async fn complete_job_checks_the_statement_through_the_verifier() -> anyhow::Res
         system.job_manager().complete_job_getcall(&job_id, &Felt::from(caller_output), &vec![Felt::from(5u8); 3])
     };
 
-    expect_revert(system.send(actor::WORKERS[1], complete(77)).await, "JM: caller not assigned worker");
-    expect_revert(system.send(actor::WORKERS[0], complete(0)).await, "JM: commitment is zero");
+    expect_revert(system.send(actor::WORKERS[1], complete(77)).await, errors::job_manager::CALLER_NOT_WORKER);
+    expect_revert(system.send(actor::WORKERS[0], complete(0)).await, errors::job_manager::COMMITMENT_IS_ZERO);
     let receipt = system.send(actor::WORKERS[0], complete(77)).await?;
 
     let job = system.job(job_id).await?;
@@ -195,7 +196,7 @@ async fn complete_job_checks_the_statement_through_the_verifier() -> anyhow::Res
     assert_eq!(system.chain.call(system.verifier, "last_proof_len", vec![]).await?, vec![Felt::THREE]);
     let worker = system.worker(actor::WORKERS[0]).await?;
     assert_eq!((worker.active_jobs, worker.jobs_completed, worker.reputation), (0, 1, 510));
-    expect_revert(system.send(actor::WORKERS[0], complete(77)).await, "JM: job not assigned");
+    expect_revert(system.send(actor::WORKERS[0], complete(77)).await, errors::job_manager::JOB_NOT_ASSIGNED);
     system.check_invariants().await
 }
 
@@ -205,7 +206,7 @@ async fn complete_job_rejects_a_proof_that_does_not_verify() -> anyhow::Result<(
     let job_id = assigned_job(&system, model).await?;
     system.set_proof_answer(false).await?;
     let complete = system.job_manager().complete_job_getcall(&job_id, &Felt::from(77u8), &vec![Felt::ONE]);
-    expect_revert(system.send(actor::WORKERS[0], complete).await, "JM: invalid proof");
+    expect_revert(system.send(actor::WORKERS[0], complete).await, errors::job_manager::INVALID_PROOF);
     let job = system.job(job_id).await?;
     assert_eq!(job.state, JobState::Assigned, "nothing changed");
     assert_eq!(job.output_commitment, Felt::ZERO);
@@ -218,7 +219,7 @@ async fn complete_job_after_the_deadline_is_rejected() -> anyhow::Result<()> {
     let job_id = assigned_job(&system, model).await?;
     system.chain.advance_time(HOUR + 1).await?;
     let complete = system.job_manager().complete_job_getcall(&job_id, &Felt::from(77u8), &vec![Felt::ONE]);
-    expect_revert(system.send(actor::WORKERS[0], complete).await, "JM: deadline passed");
+    expect_revert(system.send(actor::WORKERS[0], complete).await, errors::job_manager::DEADLINE_PASSED);
     system.check_invariants().await
 }
 
@@ -245,7 +246,7 @@ async fn release_payment_splits_fee_burn_bonus_and_worker_share_exactly() -> any
     let released = events_named(&receipt, system.job_manager, "PaymentReleased");
     assert_eq!(released.len(), 1);
     assert!(system.job(job_id).await?.settled);
-    expect_revert(system.send(actor::KEEPER, system.job_manager().release_payment_getcall(&job_id)).await, "JM: payment already released");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().release_payment_getcall(&job_id)).await, errors::job_manager::PAYMENT_ALREADY_RELEASED);
 
     // The worker claims exactly its credited amount.
     let worker_before = system.balance(worker.0).await?;
@@ -274,7 +275,7 @@ async fn release_payment_rounds_the_fee_up() -> anyhow::Result<()> {
 async fn release_payment_requires_a_completed_job() -> anyhow::Result<()> {
     let (system, model) = ready_system().await?;
     let job_id = assigned_job(&system, model).await?;
-    expect_revert(system.send(actor::KEEPER, system.job_manager().release_payment_getcall(&job_id)).await, "JM: job not completed");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().release_payment_getcall(&job_id)).await, errors::job_manager::JOB_NOT_COMPLETED);
     system.check_invariants().await
 }
 
@@ -287,7 +288,7 @@ async fn timeout_job_requeues_once_then_times_out_with_a_refund() -> anyhow::Res
     let job_id = assigned_job(&system, model).await?;
     let first_worker = system.job(job_id).await?.worker;
 
-    expect_revert(system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await, "JM: deadline not passed");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await, errors::job_manager::DEADLINE_NOT_PASSED);
     system.chain.advance_time(HOUR + 1).await?;
     let receipt = system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await?;
 
@@ -308,7 +309,7 @@ async fn timeout_job_requeues_once_then_times_out_with_a_refund() -> anyhow::Res
     assert_eq!(job.state, JobState::TimedOut);
     assert!(job.settled);
     assert_eq!(system.balance(client).await?, client_before, "refunded in full");
-    expect_revert(system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await, "JM: job not active");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await, errors::job_manager::JOB_NOT_ACTIVE);
     system.check_invariants().await
 }
 
@@ -319,7 +320,7 @@ async fn timeout_job_refunds_a_pending_job_past_its_deadline() -> anyhow::Result
     let before = system.balance(client).await?;
     let job_id = submitted_job(&system, model).await?;
     system.chain.advance_time(HOUR + 1).await?;
-    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&job_id)).await, "JM: deadline passed");
+    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&job_id)).await, errors::job_manager::DEADLINE_PASSED);
     system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&job_id)).await?;
     assert_eq!(system.job(job_id).await?.state, JobState::TimedOut);
     assert_eq!(system.balance(client).await?, before);
@@ -333,7 +334,7 @@ async fn abandon_job_refunds_and_frees_the_worker_without_slashing() -> anyhow::
     let before = system.balance(client).await?;
     let job_id = assigned_job(&system, model).await?;
 
-    expect_revert(system.send(actor::WORKERS[1], system.job_manager().abandon_job_getcall(&job_id)).await, "JM: caller not assigned worker");
+    expect_revert(system.send(actor::WORKERS[1], system.job_manager().abandon_job_getcall(&job_id)).await, errors::job_manager::CALLER_NOT_WORKER);
     system.send(actor::WORKERS[0], system.job_manager().abandon_job_getcall(&job_id)).await?;
 
     assert_eq!(system.job(job_id).await?.state, JobState::Failed);
@@ -347,12 +348,12 @@ async fn abandon_job_refunds_and_frees_the_worker_without_slashing() -> anyhow::
 async fn admin_setters_are_governance_only_and_bounded() -> anyhow::Result<()> {
     let system = System::deploy().await?;
     let jm = system.job_manager();
-    expect_revert(system.send(actor::CLIENT, jm.set_platform_fee_bps_getcall(&100)).await, "Gov: caller not governance");
-    expect_revert(system.send(actor::GOVERNANCE, jm.set_platform_fee_bps_getcall(&2001)).await, "JM: fee too high");
-    expect_revert(system.send(actor::GOVERNANCE, jm.set_burn_share_bps_getcall(&10_001)).await, "JM: burn share too high");
-    expect_revert(system.send(actor::GOVERNANCE, jm.set_treasury_getcall(&ContractAddress(Felt::ZERO))).await, "JM: address is zero");
-    expect_revert(system.send(actor::GOVERNANCE, jm.set_proof_verifier_getcall(&ContractAddress(Felt::ZERO))).await, "JM: address is zero");
-    expect_revert(system.send(actor::CLIENT, jm.set_proof_verifier_getcall(&ContractAddress(Felt::ONE))).await, "Gov: caller not governance");
+    expect_revert(system.send(actor::CLIENT, jm.set_platform_fee_bps_getcall(&100)).await, errors::access::CALLER_NOT_GOVERNANCE);
+    expect_revert(system.send(actor::GOVERNANCE, jm.set_platform_fee_bps_getcall(&2001)).await, errors::job_manager::FEE_TOO_HIGH);
+    expect_revert(system.send(actor::GOVERNANCE, jm.set_burn_share_bps_getcall(&10_001)).await, errors::job_manager::BURN_SHARE_TOO_HIGH);
+    expect_revert(system.send(actor::GOVERNANCE, jm.set_treasury_getcall(&ContractAddress(Felt::ZERO))).await, errors::job_manager::ADDRESS_IS_ZERO);
+    expect_revert(system.send(actor::GOVERNANCE, jm.set_proof_verifier_getcall(&ContractAddress(Felt::ZERO))).await, errors::job_manager::ADDRESS_IS_ZERO);
+    expect_revert(system.send(actor::CLIENT, jm.set_proof_verifier_getcall(&ContractAddress(Felt::ONE))).await, errors::access::CALLER_NOT_GOVERNANCE);
 
     system.send(actor::GOVERNANCE, jm.set_platform_fee_bps_getcall(&2000)).await?;
     system.send(actor::GOVERNANCE, jm.set_burn_share_bps_getcall(&10_000)).await?;
@@ -369,19 +370,19 @@ async fn governance_transfer_is_two_step_and_upgrade_is_governance_only() -> any
     let jm = system.job_manager();
     let next = ContractAddress(system.address(actor::COUNCIL)?);
 
-    expect_revert(system.send(actor::CLIENT, jm.transfer_governance_getcall(&next)).await, "Gov: caller not governance");
+    expect_revert(system.send(actor::CLIENT, jm.transfer_governance_getcall(&next)).await, errors::access::CALLER_NOT_GOVERNANCE);
     system.send(actor::GOVERNANCE, jm.transfer_governance_getcall(&next)).await?;
     assert_eq!(system.job_reader().pending_governance().call().await?, next);
-    expect_revert(system.send(actor::CLIENT, jm.accept_governance_getcall()).await, "Gov: caller not pending gov");
+    expect_revert(system.send(actor::CLIENT, jm.accept_governance_getcall()).await, errors::access::CALLER_NOT_PENDING);
     system.send(actor::COUNCIL, jm.accept_governance_getcall()).await?;
     assert_eq!(system.job_reader().governance().call().await?, next);
-    expect_revert(system.send(actor::GOVERNANCE, jm.set_platform_fee_bps_getcall(&1)).await, "Gov: caller not governance");
+    expect_revert(system.send(actor::GOVERNANCE, jm.set_platform_fee_bps_getcall(&1)).await, errors::access::CALLER_NOT_GOVERNANCE);
 
     let class_hash = system.chain.declare("JobManager").await?;
     let upgrade = jm.upgrade_getcall(&cainome::cairo_serde::ClassHash(class_hash));
-    expect_revert(system.send(actor::GOVERNANCE, upgrade.clone()).await, "Gov: caller not governance");
+    expect_revert(system.send(actor::GOVERNANCE, upgrade.clone()).await, errors::access::CALLER_NOT_GOVERNANCE);
     let zero = jm.upgrade_getcall(&cainome::cairo_serde::ClassHash(Felt::ZERO));
-    expect_revert(system.send(actor::COUNCIL, zero).await, "Gov: class hash is zero");
+    expect_revert(system.send(actor::COUNCIL, zero).await, errors::access::CLASS_HASH_IS_ZERO);
     system.send(actor::COUNCIL, upgrade).await?;
     assert_eq!(system.job_reader().fee_parameters().call().await?.0, 500, "storage kept across the upgrade");
     Ok(())
@@ -392,23 +393,23 @@ async fn pause_stops_new_work_and_keeps_refunds_open() -> anyhow::Result<()> {
     let (system, model) = ready_system().await?;
     let council = ContractAddress(system.address(actor::COUNCIL)?);
     let pending = submitted_job(&system, model).await?;
-    expect_revert(system.send(actor::COUNCIL, system.job_manager().pause_getcall()).await, "Pause: caller not council");
+    expect_revert(system.send(actor::COUNCIL, system.job_manager().pause_getcall()).await, errors::access::CALLER_NOT_COUNCIL);
     system.send(actor::GOVERNANCE, system.job_manager().set_emergency_council_getcall(&council)).await?;
     system.send(actor::COUNCIL, system.job_manager().pause_getcall()).await?;
     assert!(system.job_reader().is_paused().call().await?);
 
     let deadline = system.now().await? + HOUR;
-    expect_revert(system.submit_job(actor::CLIENT, &system.inference_spec(model, deadline), PAYMENT).await, "Pause: paused");
-    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&pending)).await, "Pause: paused");
+    expect_revert(system.submit_job(actor::CLIENT, &system.inference_spec(model, deadline), PAYMENT).await, errors::access::PAUSED);
+    expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&pending)).await, errors::access::PAUSED);
     let register = system.job_manager().register_model_getcall(&Felt::from(9u8), &ciro_bindings::job_manager::Framework::ONNX);
-    expect_revert(system.send(actor::CLIENT, register).await, "Pause: paused");
+    expect_revert(system.send(actor::CLIENT, register).await, errors::access::PAUSED);
     // The client can still take its money back.
     let client = system.address(actor::CLIENT)?;
     let before = system.balance(client).await?;
     system.send(actor::CLIENT, system.job_manager().cancel_job_getcall(&pending)).await?;
     assert_eq!(system.balance(client).await?, before + PAYMENT);
 
-    expect_revert(system.send(actor::COUNCIL, system.job_manager().unpause_getcall()).await, "Gov: caller not governance");
+    expect_revert(system.send(actor::COUNCIL, system.job_manager().unpause_getcall()).await, errors::access::CALLER_NOT_GOVERNANCE);
     system.send(actor::GOVERNANCE, system.job_manager().unpause_getcall()).await?;
     submitted_job(&system, model).await?;
     system.check_invariants().await

@@ -37,19 +37,12 @@ const START: u64 = T0 + 100;
 const CLIFF: u64 = 600;
 const DURATION: u64 = 3_000;
 
-const NOT_GOVERNANCE: &str = "Gov: caller not governance";
-const GOVERNANCE_IS_ZERO: &str = "Gov: governance is zero";
-const ALREADY_REVOKED: &str = "LV: already revoked";
-const AMOUNT_IS_ZERO: &str = "LV: amount is zero";
-const BENEFICIARY_IS_ZERO: &str = "LV: beneficiary is zero";
-const CLIFF_EXCEEDS_DURATION: &str = "LV: cliff exceeds duration";
-const DURATION_IS_ZERO: &str = "LV: duration is zero";
-const END_OVERFLOWS: &str = "LV: schedule end overflows";
-const NOT_REVOCABLE: &str = "LV: schedule not revocable";
-const NOTHING_TO_RELEASE: &str = "LV: nothing to release";
-const SCHEDULE_NOT_FOUND: &str = "LV: schedule not found";
-const TOKEN_IS_ZERO: &str = "LV: token is zero";
-const INSUFFICIENT_ALLOWANCE: &str = "CIRO: insufficient allowance";
+use ciro_bindings::errors::access::{CALLER_NOT_GOVERNANCE as NOT_GOVERNANCE, GOVERNANCE_IS_ZERO};
+use ciro_bindings::errors::linear_vesting::{
+    ALREADY_REVOKED, AMOUNT_IS_ZERO, BENEFICIARY_IS_ZERO, CLIFF_EXCEEDS_DURATION, DURATION_IS_ZERO,
+    END_OVERFLOWS, NOT_REVOCABLE, NOTHING_TO_RELEASE, SCHEDULE_NOT_FOUND, TOKEN_IS_ZERO,
+};
+use ciro_bindings::errors::token::INSUFFICIENT_ALLOWANCE;
 
 /// The contract's formula, in Rust: 0 before the cliff, floor(total · elapsed / duration) until the
 /// end, total after.

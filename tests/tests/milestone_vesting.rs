@@ -34,22 +34,14 @@ const AMOUNT: u128 = 25_000 * CIRO + 3;
 const T0: u64 = 2_000_000_000;
 const DEADLINE: u64 = T0 + 30 * 24 * 3600;
 
-const NOT_GOVERNANCE: &str = "Gov: caller not governance";
-const GOVERNANCE_IS_ZERO: &str = "Gov: governance is zero";
-const ALREADY_APPROVED: &str = "MV: already approved";
-const ALREADY_CLAIMED: &str = "MV: already claimed";
-const ALREADY_RECLAIMED: &str = "MV: already reclaimed";
-const AMOUNT_IS_ZERO: &str = "MV: amount is zero";
-const BENEFICIARY_IS_ZERO: &str = "MV: beneficiary is zero";
-const NOT_BENEFICIARY: &str = "MV: caller not beneficiary";
-const NOT_OWNER_OR_FUNDER: &str = "MV: caller not owner or funder";
-const DEADLINE_NOT_IN_FUTURE: &str = "MV: deadline not in future";
-const DEADLINE_NOT_PASSED: &str = "MV: deadline not passed";
-const DEADLINE_PASSED: &str = "MV: deadline passed";
-const NOT_FOUND: &str = "MV: milestone not found";
-const NOT_APPROVED: &str = "MV: not approved";
-const TOKEN_IS_ZERO: &str = "MV: token is zero";
-const INSUFFICIENT_ALLOWANCE: &str = "CIRO: insufficient allowance";
+use ciro_bindings::errors::access::{CALLER_NOT_GOVERNANCE as NOT_GOVERNANCE, GOVERNANCE_IS_ZERO};
+use ciro_bindings::errors::milestone_vesting::{
+    ALREADY_APPROVED, ALREADY_CLAIMED, ALREADY_RECLAIMED, AMOUNT_IS_ZERO, BENEFICIARY_IS_ZERO,
+    CALLER_NOT_BENEFICIARY as NOT_BENEFICIARY, CALLER_NOT_OWNER_OR_FUNDER as NOT_OWNER_OR_FUNDER,
+    DEADLINE_NOT_IN_FUTURE, DEADLINE_NOT_PASSED, DEADLINE_PASSED, MILESTONE_NOT_FOUND as NOT_FOUND,
+    NOT_APPROVED, TOKEN_IS_ZERO,
+};
+use ciro_bindings::errors::token::INSUFFICIENT_ALLOWANCE;
 
 /// A devnet with the CIRO token (50M to GOVERNANCE, some given to FUNDER) and MilestoneVesting
 /// governed by GOVERNANCE, at block time T0.

@@ -43,23 +43,13 @@ const BUDGET: u128 = 100 * CIRO;
 const USER_CIRO: u128 = 500 * CIRO;
 const DAY: u64 = 86_400;
 
-const NOT_GOVERNANCE: &str = "Gov: caller not governance";
-const GOVERNANCE_IS_ZERO: &str = "Gov: governance is zero";
-const ALREADY_RELAYED: &str = "PM: request already relayed";
-const AMOUNT_EXCEEDS_BUDGET: &str = "PM: amount exceeds budget";
-const AMOUNT_IS_ZERO: &str = "PM: amount is zero";
-const BUDGET_EXHAUSTED: &str = "PM: sponsor budget exhausted";
-const CALL_NOT_ALLOWED: &str = "PM: call not allowed";
-const CALLER_NOT_PAYMASTER: &str = "PM: caller is not paymaster";
-const NO_CALLS: &str = "PM: request has no calls";
-const NOT_YET_VALID: &str = "PM: request not yet valid";
-const QUOTA_EXHAUSTED: &str = "PM: daily quota exhausted";
-const RELAYER_NOT_APPROVED: &str = "PM: relayer not approved";
-const RELAYER_LIMIT_REACHED: &str = "PM: relayer limit reached";
-const REQUEST_EXPIRED: &str = "PM: request expired";
-const TARGET_IS_PAYMASTER: &str = "PM: target is paymaster";
-const TOKEN_IS_ZERO: &str = "PM: token is zero";
-const INSUFFICIENT_ALLOWANCE: &str = "CIRO: insufficient allowance";
+use ciro_bindings::errors::access::{CALLER_NOT_GOVERNANCE as NOT_GOVERNANCE, GOVERNANCE_IS_ZERO};
+use ciro_bindings::errors::paymaster::{
+    ALREADY_RELAYED, AMOUNT_EXCEEDS_BUDGET, AMOUNT_IS_ZERO, BUDGET_EXHAUSTED, CALL_NOT_ALLOWED,
+    CALLER_NOT_PAYMASTER, NO_CALLS, NOT_YET_VALID, QUOTA_EXHAUSTED, RELAYER_NOT_APPROVED,
+    RELAYER_LIMIT_REACHED, REQUEST_EXPIRED, TARGET_IS_PAYMASTER, TOKEN_IS_ZERO,
+};
+use ciro_bindings::errors::token::INSUFFICIENT_ALLOWANCE;
 /// OpenZeppelin's SRC9 component (the account) on a used nonce and on a bad signature.
 const ACCOUNT_DUPLICATED_NONCE: &str = "SRC9: duplicated nonce";
 const ACCOUNT_INVALID_SIGNATURE: &str = "SRC9: invalid signature";
@@ -352,10 +342,7 @@ async fn sponsor_execution_submits_a_job_for_an_account_without_fee_tokens() -> 
     let request = s
         .request(
             1,
-            vec![
-                s.approve_call(payment)?,
-                named(s.system.job_manager().submit_ai_job_getcall(&spec, &u256(payment)), "submit_ai_job")?,
-            ],
+            ciro_client::chain::submit_job_calls(s.system.token(), s.system.job_manager(), &spec, payment).to_vec(),
         )
         .await?;
 
@@ -442,7 +429,7 @@ async fn sponsor_execution_rejects_calls_not_allowed() -> Result<()> {
     let request = s.request(4, vec![]).await?;
     expect_revert(s.relay(&request).await, NO_CALLS);
     // Allowed, then disallowed by governance.
-    let approve_selector = get_selector_from_name("approve")?;
+    let approve_selector = ciro_bindings::selectors::token::APPROVE;
     s.system.send(GOVERNANCE, s.calls.set_allowed_getcall(&ContractAddress(s.system.token), &approve_selector, &false)).await?;
     let request = s.request(5, vec![s.approve_call(CIRO)?]).await?;
     expect_revert(s.relay(&request).await, CALL_NOT_ALLOWED);
@@ -759,7 +746,7 @@ async fn deposit_and_withdraw_move_real_tokens() -> Result<()> {
 async fn admin_entry_points_are_governance_only() -> Result<()> {
     let s = Sponsored::start().await?;
     let target = ContractAddress(s.system.pool);
-    let selector = get_selector_from_name("stake")?;
+    let selector = ciro_bindings::selectors::cdc_pool::STAKE;
     expect_revert(s.system.send(OUTSIDER, s.calls.set_allowed_getcall(&target, &selector, &true)).await, NOT_GOVERNANCE);
     expect_revert(s.system.send(SPONSOR, s.calls.set_daily_quota_getcall(&100)).await, NOT_GOVERNANCE);
     expect_revert(s.system.send(RELAYER, s.calls.set_reimbursement_getcall(&u256(50 * CIRO))).await, NOT_GOVERNANCE);

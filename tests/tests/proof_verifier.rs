@@ -8,6 +8,7 @@
 //! `CIRO_PV_ARTIFACTS=<dir>` reads the `ciro` package from another build directory (a scratch
 //! build of the contract); by default, from `target/dev`.
 
+use ciro_bindings::errors;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -415,15 +416,15 @@ async fn verify_inference_rejects_weak_or_unsupported_parameters() -> Result<()>
     let parts = Parts::of(&golden)?;
     let at = |name: &str| parts.get(name).0;
     let expected_reverts = [
-        ("log_blowup 4", with(&golden, at("log_blowup"), 4), "PV: log_blowup must be 3"),
-        ("log_blowup 2", with(&golden, at("log_blowup"), 2), "PV: log_blowup must be 3"),
-        ("log_fold 2", with(&golden, at("log_fold"), 2), "PV: log_fold must be 3"),
-        ("n_queries 26", with(&golden, at("n_queries"), 26), "PV: fewer than 27 queries"),
-        ("n_queries 129", with(&golden, at("n_queries"), 129), "PV: more than 128 queries"),
-        ("grinding_bits 19", with(&golden, at("grinding_bits"), 19), "PV: fewer than 20 grinding bits"),
-        ("grinding_bits 65", with(&golden, at("grinding_bits"), 65), "PV: more than 64 grinding bits"),
-        ("log_trace_rows 7", with(&golden, at("log_trace_rows"), 7), "PV: log_trace_rows not 8..=24"),
-        ("scale_bits 12", with(&golden, at("scale_bits"), 12), "PV: scale_bits not 8 or 16"),
+        ("log_blowup 4", with(&golden, at("log_blowup"), 4), errors::proof_verifier::BAD_LOG_BLOWUP),
+        ("log_blowup 2", with(&golden, at("log_blowup"), 2), errors::proof_verifier::BAD_LOG_BLOWUP),
+        ("log_fold 2", with(&golden, at("log_fold"), 2), errors::proof_verifier::BAD_LOG_FOLD),
+        ("n_queries 26", with(&golden, at("n_queries"), 26), errors::proof_verifier::TOO_FEW_QUERIES),
+        ("n_queries 129", with(&golden, at("n_queries"), 129), errors::proof_verifier::TOO_MANY_QUERIES),
+        ("grinding_bits 19", with(&golden, at("grinding_bits"), 19), errors::proof_verifier::TOO_FEW_GRINDING_BITS),
+        ("grinding_bits 65", with(&golden, at("grinding_bits"), 65), errors::proof_verifier::TOO_MANY_GRINDING_BITS),
+        ("log_trace_rows 7", with(&golden, at("log_trace_rows"), 7), errors::proof_verifier::BAD_LOG_TRACE_ROWS),
+        ("scale_bits 12", with(&golden, at("scale_bits"), 12), errors::proof_verifier::BAD_SCALE_BITS),
     ];
     let mut cases: Vec<(String, Vec<Felt>)> =
         expected_reverts.iter().map(|(name, proof, _)| (name.to_string(), proof.clone())).collect();
@@ -451,12 +452,12 @@ async fn verify_inference_reverts_on_malformed_calldata() -> Result<()> {
     let mut big_nonce = golden.clone();
     big_nonce[parts.get("pow_nonce").0] = Felt::from(u64::MAX) + Felt::ONE;
     let cases = [
-        ("trailing felt", trailing, "PV: trailing felts"),
-        ("truncated", truncated, "PV: calldata too short"),
-        ("ood length 41", with(&golden, ood_prefix, 41), "PV: ood length not 42"),
-        ("pow nonce 2^64", big_nonce, "PV: pow nonce not u64"),
-        ("n_inputs not small", with_felt(&golden, parts.get("n_inputs").0, Felt::from(1u128 << 40)), "PV: value not small"),
-        ("empty", Vec::new(), "PV: calldata too short"),
+        ("trailing felt", trailing, errors::proof_verifier::TRAILING_FELTS),
+        ("truncated", truncated, errors::proof_verifier::CALLDATA_TOO_SHORT),
+        ("ood length 41", with(&golden, ood_prefix, 41), errors::proof_verifier::BAD_OOD_LENGTH),
+        ("pow nonce 2^64", big_nonce, errors::proof_verifier::POW_NONCE_NOT_U64),
+        ("n_inputs not small", with_felt(&golden, parts.get("n_inputs").0, Felt::from(1u128 << 40)), errors::proof_verifier::VALUE_NOT_SMALL),
+        ("empty", Vec::new(), errors::proof_verifier::CALLDATA_TOO_SHORT),
     ];
     let outcomes = assert_all_rejected(cases.iter().map(|(n, p, _)| (n.to_string(), p.clone())).collect()).await?;
     for ((name, _, message), (_, outcome)) in cases.iter().zip(&outcomes) {

@@ -6,6 +6,7 @@
 //! the proof reverts with 'JM: invalid proof' and moves nothing → the genuine proof completes the
 //! job (the verifier records the fact) → the payment is released to the worker.
 
+use ciro_bindings::errors;
 use std::path::Path;
 
 use cainome::cairo_serde::ContractAddress;
@@ -49,13 +50,13 @@ async fn a_job_is_paid_only_for_a_proof_the_chain_verifies() -> anyhow::Result<(
 
     let client_before = system.balance(system.address(actor::CLIENT)?).await?;
     let with_tampered = system.job_manager().complete_job_getcall(&job_id, &output_commitment, &tampered);
-    expect_revert(system.send(actor::WORKERS[0], with_tampered).await, "JM: invalid proof");
+    expect_revert(system.send(actor::WORKERS[0], with_tampered).await, errors::job_manager::INVALID_PROOF);
     assert_eq!(system.job(job_id).await?.state, JobState::Assigned, "a rejected proof changes nothing");
     assert_eq!(system.balance(system.address(actor::CLIENT)?).await?, client_before);
 
     // The preview proof is valid but for job 0: replaying it for this job is rejected too.
     let replayed = system.job_manager().complete_job_getcall(&job_id, &output_commitment, &preview.decoded.to_calldata());
-    expect_revert(system.send(actor::WORKERS[0], replayed).await, "JM: invalid proof");
+    expect_revert(system.send(actor::WORKERS[0], replayed).await, errors::job_manager::INVALID_PROOF);
 
     let complete = system.job_manager().complete_job_getcall(&job_id, &output_commitment, &proof);
     let receipt = system.send(actor::WORKERS[0], complete).await?;

@@ -4,21 +4,18 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use cainome::cairo_serde::{ContractAddress, U256};
-use ciro_bindings::job_manager::{Framework, JobPriority, JobSpec, JobType};
+use ciro_bindings::job_manager::{self, Framework, JobPriority, JobSpec, JobType};
 use ciro_client::config::parse_address;
-use ciro_client::outside_execution::{named, Request};
-use ciro_client::store::{load_model, ModelStore};
+use ciro_client::outside_execution::Request;
 use ciro_client::{format_ciro, parse_ciro, Chain, JobView, OperatorConfig};
 use ciro_keeper::{RelayRequest, RelayResponse};
 use ciro_prover::model::input::InputFile;
 use ciro_prover::proof_file::ProofFile;
 use ciro_prover::stark::SecurityPolicy;
 use ciro_worker::hardware::Hardware;
+use ciro_worker::models::{input_text, load_model, ModelStore};
 use ciro_worker::operations;
-use starknet::core::types::{Felt, TransactionReceipt};
-use starknet::core::utils::get_selector_from_name;
-use starknet::providers::Provider;
+use starknet::core::types::Felt;
 
 use crate::render;
 use crate::{Cli, Command};
@@ -229,14 +226,13 @@ fn verify(path: &std::path::Path, as_json: bool) -> anyhow::Result<String> {
 
 /// The id of the job a transaction submitted, from its `JobSubmitted` event.
 async fn submitted_job_id(chain: &Chain, transaction_hash: Felt) -> anyhow::Result<u64> {
-    let receipt = chain.provider().get_transaction_receipt(transaction_hash).await.context("reading the receipt")?;
-    let TransactionReceipt::Invoke(receipt) = receipt.receipt else { bail!("{transaction_hash:#x} is not an invoke") };
-    let selector = get_selector_from_name("JobSubmitted")?;
-    receipt
-        .events
+    let events = chain.job_manager_events_of(transaction_hash).await.context("reading the receipt")?;
+    events
         .iter()
-        .filter(|e| e.from_address == chain.contracts.job_manager && e.keys.first() == Some(&selector))
-        .find_map(|e| e.keys.get(1).and_then(|k| u64::try_from(*k).ok()))
+        .find_map(|event| match event {
+            job_manager::Event::JobSubmitted(submitted) => Some(submitted.job_id),
+            _ => None,
+        })
         .with_context(|| format!("transaction {transaction_hash:#x} submitted no job"))
 }
 
@@ -265,7 +261,7 @@ async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) ->
     if balance < payment {
         bail!("the account holds {} CIRO, the job escrows {}: get CIRO first, or lower --payment", format_ciro(balance), format_ciro(payment));
     }
-    let stored = config.inputs.put(input_commitment, &input)?;
+    let stored = config.inputs.put(input_commitment, &input_text(&input)?)?;
     let spec = JobSpec {
         job_type: JobType::AIInference,
         priority: JobPriority::Standard,
@@ -276,16 +272,14 @@ async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) ->
         input_commitment,
         deadline,
     };
-    let amount = U256 { low: payment, high: 0 };
-    let approve = chain.token().approve_getcall(&ContractAddress(chain.contracts.job_manager), &amount);
-    let submit = chain.jobs().submit_ai_job_getcall(&spec, &amount);
+    let calls = ciro_client::chain::submit_job_calls(&chain.token(), &chain.jobs(), &spec, payment);
     let (transaction_hash, route) = if args.pay_with_paymaster {
         let request = Request {
             caller: chain.contracts.paymaster,
             nonce: Felt::from(fastrand::u64(1..)),
             execute_after: 0,
             execute_before: now + 600,
-            calls: vec![named(approve, "approve")?, named(submit, "submit_ai_job")?],
+            calls: calls.to_vec(),
         };
         let account = chain.address()?;
         let signature = request.sign(&config.signing_key()?, chain.chain_id, account)?;
@@ -294,7 +288,7 @@ async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) ->
         let hash = response.transaction_hash.context("the keeper relayed the request but returned no transaction")?;
         (hash, "Paymaster (sponsored, relayed by the keeper)")
     } else {
-        let sent = chain.send("submitting the job", vec![approve, submit]).await?;
+        let sent = chain.send("submitting the job", calls.map(|named| named.call).to_vec()).await?;
         (sent.transaction_hash, "own account")
     };
     let job_id = submitted_job_id(&chain, transaction_hash).await?;
@@ -424,13 +418,14 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
             let commitment = prepared.model_commitment();
             let chain = connect(config, true).await?;
             let sent = chain.send("registering the model", vec![chain.jobs().register_model_getcall(&commitment, &Framework::ONNX)]).await?;
-            let receipt = chain.provider().get_transaction_receipt(sent.transaction_hash).await?;
-            let selector = get_selector_from_name("ModelRegistered")?;
-            let id = match receipt.receipt {
-                TransactionReceipt::Invoke(r) => r.events.iter().find(|e| e.keys.first() == Some(&selector)).and_then(|e| e.keys.get(1).and_then(|k| u64::try_from(*k).ok())),
-                _ => None,
-            }
-            .context("the transaction registered no model")?;
+            let events = chain.job_manager_events_of(sent.transaction_hash).await?;
+            let id = events
+                .iter()
+                .find_map(|event| match event {
+                    job_manager::Event::ModelRegistered(registered) => Some(registered.model_id),
+                    _ => None,
+                })
+                .context("the transaction registered no model")?;
             if as_json {
                 return json(&serde_json::json!({"model_id": id, "commitment": format!("{commitment:#x}"), "transaction_hash": format!("{:#x}", sent.transaction_hash)}));
             }

@@ -5,13 +5,12 @@
 
 #![deny(missing_docs)]
 
-pub mod args;
 pub mod commands;
 pub mod render;
 
 use clap::{Parser, Subcommand};
 
-pub use args::ConnectionArgs;
+pub use ciro_client::cli::{exit_with, ConnectionArgs, LogArgs};
 
 /// Ciro: submit verifiable AI jobs, follow them, run a worker's account, check proofs.
 #[derive(Debug, Parser)]
@@ -20,6 +19,9 @@ pub struct Cli {
     /// Where the node, the deployment and the key are.
     #[command(flatten)]
     pub connection: ConnectionArgs,
+    /// How to log.
+    #[command(flatten)]
+    pub log: LogArgs,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
@@ -79,19 +81,4 @@ pub enum Command {
 /// What went wrong, with what to do next.
 pub async fn run(cli: Cli) -> anyhow::Result<String> {
     commands::run(cli).await
-}
-
-/// Ends a binary: prints a command's output on stdout, or its error (with its causes) on stderr,
-/// and returns the matching exit code.
-pub fn exit_with(result: anyhow::Result<String>) -> std::process::ExitCode {
-    match result {
-        Ok(output) => {
-            print!("{output}");
-            std::process::ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
 }

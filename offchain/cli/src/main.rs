@@ -4,5 +4,7 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    ciro_cli::exit_with(ciro_cli::run(ciro_cli::Cli::parse()).await)
+    let cli = ciro_cli::Cli::parse();
+    cli.log.init();
+    ciro_cli::exit_with(ciro_cli::run(cli).await)
 }

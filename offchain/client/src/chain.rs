@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use cainome::cairo_serde::ContractAddress;
+use cainome::cairo_serde::{ContractAddress, U256};
 use ciro_bindings::cdc_pool::{CdcPool, CdcPoolReader};
-use ciro_bindings::job_manager::{Job, JobManager, JobManagerReader, JobState, Model};
+use ciro_bindings::job_manager::{self, Job, JobManager, JobManagerReader, JobSpec, JobState, Model};
 use ciro_bindings::paymaster::{Paymaster, PaymasterReader};
 use ciro_bindings::token::{CiroToken, CiroTokenReader};
 use ciro_chain::tx::{self, Cost, TxError};
@@ -21,6 +21,7 @@ use starknet::providers::{JsonRpcClient, Provider, ProviderError};
 use starknet::signers::{LocalWallet, SigningKey};
 
 use crate::config::OperatorConfig;
+use crate::outside_execution::NamedCall;
 use crate::ClientError;
 
 /// The JSON-RPC provider.
@@ -416,7 +417,76 @@ pub async fn all_events<P: Provider + Sync>(provider: &P, filter: EventFilter) -
     }
 }
 
+/// Submitting a job: `approve` JobManager to take `payment`, then `submit_ai_job(spec, payment)`,
+/// the two calls one multicall (or one sponsored request) carries. Every client of the market
+/// (the CLI, the demo, the tests) builds them here.
+pub fn submit_job_calls<A: ConnectedAccount + Sync>(
+    token: &CiroToken<A>,
+    jobs: &JobManager<A>,
+    spec: &JobSpec,
+    payment: u128,
+) -> [NamedCall; 2] {
+    let amount = U256 { low: payment, high: 0 };
+    [
+        NamedCall { call: token.approve_getcall(&ContractAddress(jobs.address), &amount), entry_point: "approve" },
+        NamedCall { call: jobs.submit_ai_job_getcall(spec, &amount), entry_point: "submit_ai_job" },
+    ]
+}
+
+/// Staking: `approve` CDC_Pool to take `amount`, then `stake(amount)`, as every staker (the worker
+/// CLI, the demo, the tests) sends them.
+pub fn stake_calls<A: ConnectedAccount + Sync>(token: &CiroToken<A>, pool: &CdcPool<A>, amount: u128) -> [Call; 2] {
+    let amount = U256 { low: amount, high: 0 };
+    [token.approve_getcall(&ContractAddress(pool.address), &amount), pool.stake_getcall(&amount)]
+}
+
+/// The job a JobManager event is about, for the events of a job's life (submitted, cancelled,
+/// assigned, completed, abandoned, requeued, timed out, paid); `None` for the others.
+pub fn job_of(event: &job_manager::Event) -> Option<u64> {
+    use job_manager::Event as E;
+    match event {
+        E::JobSubmitted(e) => Some(e.job_id),
+        E::JobCancelled(e) => Some(e.job_id),
+        E::JobAssigned(e) => Some(e.job_id),
+        E::JobCompleted(e) => Some(e.job_id),
+        E::JobAbandoned(e) => Some(e.job_id),
+        E::JobRequeued(e) => Some(e.job_id),
+        E::JobTimedOut(e) => Some(e.job_id),
+        E::PaymentReleased(e) => Some(e.job_id),
+        E::ModelRegistered(_)
+        | E::PlatformFeeChanged(_)
+        | E::BurnShareChanged(_)
+        | E::TreasuryChanged(_)
+        | E::ProofVerifierChanged(_)
+        | E::BurnManagerChanged(_)
+        | E::AssignerChanged(_)
+        | E::MinCompletionWindowChanged(_)
+        | E::MinReputationPaymentChanged(_) => None,
+    }
+}
+
+/// `events` that JobManager emitted, decoded by the bindings (events it emits through a library,
+/// such as `Governed`'s, are not in its ABI and are skipped).
+pub fn job_manager_events(events: &[EmittedEvent]) -> impl Iterator<Item = job_manager::Event> + '_ {
+    events.iter().filter_map(|event| job_manager::Event::try_from(event).ok())
+}
+
 impl Chain {
+    /// JobManager's events in the receipt of transaction `hash`, decoded by the bindings.
+    ///
+    /// # Errors
+    /// The node fails or does not know the transaction.
+    pub async fn job_manager_events_of(&self, hash: Felt) -> Result<Vec<job_manager::Event>, ClientError> {
+        let receipt = self.provider.get_transaction_receipt(hash).await.map_err(|e| provider_error(&self.url, &e))?;
+        Ok(receipt
+            .receipt
+            .events()
+            .iter()
+            .filter(|event| event.from_address == self.contracts.job_manager)
+            .filter_map(|event| job_manager::Event::try_from(event).ok())
+            .collect())
+    }
+
     /// Every event matching `filter` (see [`all_events`]).
     ///
     /// # Errors
@@ -435,7 +505,7 @@ impl Chain {
 pub async fn connect_with_retries(config: &OperatorConfig, with_account: bool) -> Result<Chain, ClientError> {
     let backoff = crate::retry::Backoff { base: std::time::Duration::from_millis(200), max: std::time::Duration::from_secs(5), attempts: 20 };
     backoff
-        .retry(|| Chain::connect(config, with_account), crate::retry::is_transient, |e| eprintln!("connecting: {e} (retrying)"))
+        .retry(|| Chain::connect(config, with_account), crate::retry::is_transient, |e| tracing::warn!("connecting: {e} (retrying)"))
         .await
 }
 

@@ -1,18 +1,34 @@
-//! A small HTTP/1.1 server for the operators' endpoints (`/health`, `/metrics`, `/relay`): one
-//! request per connection, bodies up to [`MAX_BODY`], a read timeout, no dependencies beyond tokio.
+//! The operators' HTTP endpoints (`/health`, `/metrics`, `/relay`): an axum router served by
+//! hyper, one task per connection, with tower-http's layers bounding what a client can make the
+//! server hold: request bodies up to [`MAX_BODY`] (413 beyond), [`READ_TIMEOUT`] to send the
+//! head and the body (408 beyond), [`HANDLER_TIMEOUT`] for the whole answer (503 beyond).
+//!
+//! Handlers see a plain [`Request`] and give a [`Response`], or `None` to hang up without
+//! answering (what a test's flaky node does). Axum and hyper are used for what a hand-written
+//! server gets wrong (keep-alive, chunked bodies, slow clients); serving connection by connection
+//! rather than with `axum::serve` is what lets a handler hang up.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tower::ServiceExt;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 1 << 20;
-const MAX_HEAD: usize = 16 << 10;
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's head, and then its body.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a handler may take to answer (a relayed transaction waits for the node).
+pub const HANDLER_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,22 +64,68 @@ impl Response {
     pub fn json(status: u16, body: &serde_json::Value) -> Self {
         Response { status, content_type: "application/json".to_owned(), body: body.to_string().into_bytes() }
     }
+
+    fn into_axum(self) -> axum::response::Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let content_type = HeaderValue::from_str(&self.content_type)
+            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+        let mut response = axum::response::Response::new(Body::from(self.body));
+        *response.status_mut() = status;
+        response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+        response
+    }
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        202 => "Accepted",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        413 => "Payload Too Large",
-        422 => "Unprocessable Entity",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "",
+/// Set on each request: notified when the handler hangs up on its connection.
+#[derive(Clone)]
+struct HangUp(Arc<Notify>);
+
+/// Reads the body and calls `handler`; `None` from the handler hangs up on the connection.
+async fn dispatch<H, Fut>(handler: &H, request: axum::extract::Request) -> axum::response::Response
+where
+    H: Fn(Request) -> Fut,
+    Fut: Future<Output = Option<Response>>,
+{
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(body) => body,
+        Err(error) => return body_error(&error).into_axum(),
+    };
+    let request = Request {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect(),
+        body: body.to_vec(),
+    };
+    match handler(request).await {
+        Some(response) => response.into_axum(),
+        None => {
+            if let Some(HangUp(hang_up)) = parts.extensions.get::<HangUp>() {
+                hang_up.notify_one();
+            }
+            // The connection's task drops this future along with the connection.
+            std::future::pending().await
+        }
     }
+}
+
+/// The answer when a body cannot be read: too large (413), too slow (408) or cut off (400).
+fn body_error(error: &axum::Error) -> Response {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if cause.is::<http_body_util::LengthLimitError>() {
+            return Response::text(413, format!("body too large: at most {MAX_BODY} bytes\n"));
+        }
+        if cause.is::<tower_http::timeout::TimeoutError>() {
+            return Response::text(408, format!("body not received within {} s\n", READ_TIMEOUT.as_secs()));
+        }
+        source = cause.source();
+    }
+    Response::text(400, format!("cannot read the body: {error}\n"))
 }
 
 /// Serves `handler` on `listener` until the task is dropped.
@@ -73,96 +135,32 @@ where
     Fut: Future<Output = Option<Response>> + Send + 'static,
 {
     let handler = Arc::new(handler);
+    let router = axum::Router::new()
+        .fallback(move |request: axum::extract::Request| {
+            let handler = Arc::clone(&handler);
+            async move { dispatch(handler.as_ref(), request).await }
+        })
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(RequestBodyTimeoutLayer::new(READ_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, HANDLER_TIMEOUT));
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
-        let handler = Arc::clone(&handler);
+        let hang_up = Arc::new(Notify::new());
+        let marked = HangUp(Arc::clone(&hang_up));
+        let service = router.clone().map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(marked.clone());
+            request
+        });
         tokio::spawn(async move {
-            let _ = handle(stream, handler.as_ref()).await;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(READ_TIMEOUT);
+            let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            tokio::select! {
+                _ = connection => {}
+                () = hang_up.notified() => {}
+            }
         });
     }
-}
-
-async fn handle<H, Fut>(mut stream: TcpStream, handler: &H) -> std::io::Result<()>
-where
-    H: Fn(Request) -> Fut,
-    Fut: Future<Output = Option<Response>>,
-{
-    let request = match tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await {
-        Ok(Ok(request)) => request,
-        Ok(Err(RequestError::TooLarge)) => return write_response(&mut stream, &Response::text(413, "body too large\n")).await,
-        Ok(Err(RequestError::Malformed)) => return write_response(&mut stream, &Response::text(400, "malformed request\n")).await,
-        Ok(Err(RequestError::Io(error))) => return Err(error),
-        Err(_) => return Ok(()),
-    };
-    match handler(request).await {
-        Some(response) => write_response(&mut stream, &response).await,
-        None => Ok(()),
-    }
-}
-
-async fn write_response(stream: &mut TcpStream, response: &Response) -> std::io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        response.status,
-        reason(response.status),
-        response.content_type,
-        response.body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(&response.body).await?;
-    stream.shutdown().await
-}
-
-enum RequestError {
-    TooLarge,
-    Malformed,
-    Io(std::io::Error),
-}
-
-async fn read_request(stream: &mut TcpStream) -> Result<Request, RequestError> {
-    let mut buffer = Vec::with_capacity(4096);
-    let head_end = loop {
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end;
-        }
-        if buffer.len() > MAX_HEAD {
-            return Err(RequestError::TooLarge);
-        }
-        let mut chunk = [0u8; 4096];
-        let read = stream.read(&mut chunk).await.map_err(RequestError::Io)?;
-        if read == 0 {
-            return Err(RequestError::Malformed);
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-    };
-    let head = std::str::from_utf8(&buffer[..head_end]).map_err(|_| RequestError::Malformed)?;
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next().unwrap_or_default().split(' ');
-    let (Some(method), Some(path)) = (request_line.next(), request_line.next()) else {
-        return Err(RequestError::Malformed);
-    };
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    let length = match headers.iter().find(|(name, _)| name == "content-length") {
-        Some((_, value)) => value.parse::<usize>().map_err(|_| RequestError::Malformed)?,
-        None => 0,
-    };
-    if length > MAX_BODY {
-        return Err(RequestError::TooLarge);
-    }
-    let mut body = buffer[head_end + 4..].to_vec();
-    while body.len() < length {
-        let mut chunk = vec![0u8; (length - body.len()).min(64 << 10)];
-        let read = stream.read(&mut chunk).await.map_err(RequestError::Io)?;
-        if read == 0 {
-            return Err(RequestError::Malformed);
-        }
-        body.extend_from_slice(&chunk[..read]);
-    }
-    body.truncate(length);
-    Ok(Request { method: method.to_owned(), path: path.to_owned(), headers, body })
 }
 
 /// Listens on `address` (`host:port`; port 0 picks a free one) and serves `handler` there on a
@@ -188,22 +186,51 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    #[tokio::test]
-    async fn answers_and_refuses() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(serve(listener, |request: Request| async move {
+    async fn server() -> SocketAddr {
+        start("127.0.0.1:0", |request: Request| async move {
             match request.path.as_str() {
                 "/drop" => None,
                 _ => Some(Response::text(200, format!("{} {} {}", request.method, request.path, request.body.len()))),
             }
-        }));
+        })
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn answers_hangs_up_and_refuses() {
+        let address = server().await;
         let client = reqwest::Client::new();
-        let body = client.post(format!("http://{address}/echo")).body("hello").send().await.unwrap().text().await.unwrap();
-        assert_eq!(body, "POST /echo 5");
-        assert!(client.get(format!("http://{address}/drop")).send().await.is_err());
+        let body = client.post(format!("http://{address}/echo?x=1")).body("hello").send().await.unwrap().text().await.unwrap();
+        assert_eq!(body, "POST /echo?x=1 5");
+        assert!(client.get(format!("http://{address}/drop")).send().await.is_err(), "a handler's None hangs up");
         let big = client.post(format!("http://{address}/x")).body(vec![0u8; MAX_BODY + 1]).send().await;
         assert!(big.map(|r| r.status().as_u16() == 413).unwrap_or(true));
+        // Still serving after all that.
+        let status = client.get(format!("http://{address}/again")).send().await.unwrap().status();
+        assert_eq!(status.as_u16(), 200);
+    }
+
+    #[tokio::test]
+    async fn a_chunked_body_over_the_limit_is_refused_with_413() {
+        let address = server().await;
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        let chunk = vec![b'a'; 64 << 10];
+        let mut request = b"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        for _ in 0..(MAX_BODY / chunk.len() + 2) {
+            request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            request.extend_from_slice(&chunk);
+            request.extend_from_slice(b"\r\n");
+        }
+        request.extend_from_slice(b"0\r\n\r\n");
+        // The server may answer and close before the whole body is written.
+        let _ = stream.write_all(&request).await;
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.contains("body too large"), "{answer}");
     }
 }

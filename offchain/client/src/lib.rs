@@ -4,14 +4,18 @@
 //!   account's key from an environment variable or an encrypted keystore;
 //! - [`chain`]: the deployed contracts (addresses from the deployment manifest) through the
 //!   generated bindings, and transactions whose hash is known before they are sent;
-//! - [`store`]: job inputs (content-addressed by their commitment) and ONNX models (by theirs);
+//! - [`store`]: job inputs, content-addressed by their commitment (the worker holds the models);
+//! - `cli` (feature `cli`): the flags every operator binary takes, and how a binary ends;
 //! - [`outside_execution`]: SNIP-9 v2 requests a user signs for the Paymaster to relay;
-//! - [`retry`], [`http`], [`metrics`]: backoff with jitter, the small HTTP server behind
-//!   `/health`, `/metrics` and `/relay`, and Prometheus text metrics.
+//! - [`retry`], [`http`], [`metrics`]: backoff with jitter, the endpoints behind `/health`,
+//!   `/metrics` and `/relay` (axum on hyper, with tower-http's limits), and Prometheus metrics
+//!   (prometheus-client).
 
 #![deny(missing_docs)]
 
 pub mod chain;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod config;
 pub mod http;
 pub mod metrics;
@@ -118,12 +122,6 @@ impl ClientError {
             ClientError::Tx { source, .. } => source.revert_messages(),
             _ => Vec::new(),
         }
-    }
-}
-
-impl From<ciro_prover::api::Error> for ClientError {
-    fn from(error: ciro_prover::api::Error) -> Self {
-        ClientError::Prover(error_chain(&error))
     }
 }
 

@@ -24,19 +24,20 @@
 pub mod relay;
 pub mod store;
 
+use ciro_bindings::errors;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ciro_bindings::job_manager::JobState;
-use ciro_client::chain::{state_name, TxOutcome};
+use ciro_client::chain::{job_manager_events, job_of, state_name, TxOutcome};
 use ciro_client::config::{parse_address, KeeperSettings};
 use ciro_client::http::{Request, Response};
 use ciro_client::metrics::{Kind, Metrics};
 use ciro_client::retry::{is_transient, Backoff};
 use ciro_client::{Chain, ClientError};
 use starknet::core::types::{BlockId, Call, EventFilter, Felt};
-use starknet::core::utils::get_selector_from_name;
+use tracing::Instrument;
 
 pub use relay::{RelayRequest, RelayResponse};
 pub use store::{Store, StoreError};
@@ -85,18 +86,18 @@ impl Action {
     /// Revert messages meaning another transaction already did it.
     fn already_done(self) -> &'static [&'static str] {
         match self {
-            Action::Assign => &["JM: job not pending"],
-            Action::Timeout => &["JM: job not active"],
-            Action::Release => &["JM: payment already released"],
+            Action::Assign => &[errors::job_manager::JOB_NOT_PENDING],
+            Action::Timeout => &[errors::job_manager::JOB_NOT_ACTIVE],
+            Action::Release => &[errors::job_manager::PAYMENT_ALREADY_RELEASED],
         }
     }
 
     /// Rejections meaning "not now": try again at a later poll.
     fn not_yet(self) -> &'static [&'static str] {
         match self {
-            Action::Assign => &["Pool: no eligible worker", "JM: deadline passed", "JM: window too short", "Pause: paused"],
-            Action::Timeout => &["JM: deadline not passed"],
-            Action::Release => &["Pause: paused"],
+            Action::Assign => &[errors::cdc_pool::NO_ELIGIBLE_WORKER, errors::job_manager::DEADLINE_PASSED, errors::job_manager::WINDOW_TOO_SHORT, errors::access::PAUSED],
+            Action::Timeout => &[errors::job_manager::DEADLINE_NOT_PASSED],
+            Action::Release => &[errors::access::PAUSED],
         }
     }
 }
@@ -145,14 +146,6 @@ pub struct Keeper {
     metrics: Metrics,
     send_lock: tokio::sync::Mutex<()>,
     health: Mutex<Health>,
-    job_event_selectors: Vec<Felt>,
-}
-
-const JOB_EVENTS: [&str; 8] =
-    ["JobSubmitted", "JobCancelled", "JobAssigned", "JobCompleted", "JobAbandoned", "JobRequeued", "JobTimedOut", "PaymentReleased"];
-
-fn log(message: &str) {
-    eprintln!("ciro-keeper: {message}");
 }
 
 impl Keeper {
@@ -170,8 +163,9 @@ impl Keeper {
         metrics.describe("ciro_keeper_events_total", Kind::Counter, "Events read, by contract.");
         metrics.describe("ciro_keeper_reorgs_total", Kind::Counter, "Reorgs found (blocks read again).");
         metrics.describe("ciro_keeper_relays_total", Kind::Counter, "Sponsored requests relayed to the Paymaster, by result.");
-        let job_event_selectors =
-            JOB_EVENTS.iter().map(|name| get_selector_from_name(name).unwrap_or_default()).collect();
+        // Unlabelled series start at 0, so a first reorg is a rise Prometheus sees.
+        metrics.add("ciro_keeper_reorgs_total", &[], 0.0);
+        metrics.set("ciro_keeper_lag_blocks", &[], 0.0);
         Ok(Keeper {
             chain,
             store,
@@ -180,7 +174,6 @@ impl Keeper {
             metrics,
             send_lock: tokio::sync::Mutex::new(()),
             health: Mutex::new(Health { last_success: None, head: 0, next_block: 0 }),
-            job_event_selectors,
         })
     }
 
@@ -207,7 +200,7 @@ impl Keeper {
                 Err(error) => {
                     let kind = if error.is_transient() { "rpc" } else { "other" };
                     self.metrics.inc("ciro_keeper_failures_total", &[("kind", kind)]);
-                    log(&format!("poll failed ({kind}): {}", ciro_client::error_chain(&error)));
+                    tracing::warn!(kind, "poll failed: {}", ciro_client::error_chain(&error));
                     tokio::time::sleep(backoff.delay(failures)).await;
                     failures = failures.saturating_add(1);
                 }
@@ -227,7 +220,7 @@ impl Keeper {
         for job_id in self.store.open_jobs()? {
             // A flaky node fails one job's step, not the others': they go on, and the poll is
             // reported as failed afterwards (to back off) with the first error.
-            match self.act_on(job_id, now).await {
+            match self.act_on(job_id, now).instrument(tracing::info_span!("job", id = job_id)).await {
                 Ok(true) => report.actions += 1,
                 Ok(false) => {}
                 Err(error) if error.is_transient() => {
@@ -262,7 +255,7 @@ impl Keeper {
             first_replaced = Some(*number);
         }
         if let Some(number) = first_replaced {
-            log(&format!("reorg: blocks from {number} were replaced, reading them again"));
+            tracing::warn!("reorg: blocks from {number} were replaced, reading them again");
             self.metrics.inc("ciro_keeper_reorgs_total", &[]);
             self.store.rewind(number)?;
             report.reorg = true;
@@ -290,12 +283,7 @@ impl Keeper {
             self.metrics.add("ciro_keeper_events_total", &[("contract", name)], events.len() as f64);
             report.events += events.len() as u64;
             if address == self.chain.contracts.job_manager {
-                touched.extend(
-                    events
-                        .iter()
-                        .filter(|event| event.keys.first().is_some_and(|k| self.job_event_selectors.contains(k)))
-                        .filter_map(|event| event.keys.get(1).and_then(|k| u64::try_from(*k).ok())),
-                );
+                touched.extend(job_manager_events(&events).filter_map(|event| job_of(&event)));
             }
         }
         touched.sort_unstable();
@@ -340,7 +328,7 @@ impl Keeper {
         let outcome = self.send(job_id, action.entry_point(), &reference, vec![call], action.already_done()).await;
         match outcome {
             Ok(SendOutcome::Succeeded) => {
-                log(&format!("{} job #{job_id} ({} → done)", action.entry_point(), state_name(&job.state)));
+                tracing::info!(action = action.entry_point(), "{} ({} → done)", action.entry_point(), state_name(&job.state));
                 Ok(true)
             }
             Ok(SendOutcome::AlreadyDone) => Ok(false),
@@ -352,7 +340,7 @@ impl Keeper {
                 if is_transient(&error) {
                     return Err(error.into());
                 }
-                log(&format!("{} job #{job_id} failed: {}", action.entry_point(), ciro_client::error_chain(&error)));
+                tracing::warn!(action = action.entry_point(), "{} failed: {}", action.entry_point(), ciro_client::error_chain(&error));
                 Ok(false)
             }
         }
@@ -396,7 +384,7 @@ impl Keeper {
             let id = recorded.load(Ordering::SeqCst);
             if id >= 0 {
                 if let Err(error) = self.store.finish_action(id, status, detail) {
-                    log(&format!("recording the outcome of {kind}: {error}"));
+                    tracing::error!("recording the outcome of {kind}: {error}");
                 }
             }
         };
@@ -483,7 +471,7 @@ pub async fn run(config: &ciro_client::OperatorConfig) -> Result<(), KeeperError
         async move { Some(keeper.handle(request).await) }
     })
     .await?;
-    log(&format!("listening on http://{address} (/health, /metrics, POST /relay)"));
+    tracing::info!("keeper listening on http://{address} (/health, /metrics, POST /relay)");
     keeper.run().await;
     Ok(())
 }
@@ -502,7 +490,7 @@ mod tests {
         assert_eq!(next_action(&JobState::Completed, 100, false, 500), Some(Action::Release));
         assert_eq!(next_action(&JobState::Completed, 100, true, 500), None);
         assert_eq!(next_action(&JobState::Cancelled, 100, true, 500), None);
-        assert!(says_any(&["Pool: no eligible worker".to_owned()], Action::Assign.not_yet()));
-        assert!(!says_any(&["JM: job not pending".to_owned()], Action::Assign.not_yet()));
+        assert!(says_any(&[errors::cdc_pool::NO_ELIGIBLE_WORKER.to_owned()], Action::Assign.not_yet()));
+        assert!(!says_any(&[errors::job_manager::JOB_NOT_PENDING.to_owned()], Action::Assign.not_yet()));
     }
 }

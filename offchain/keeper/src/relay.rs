@@ -3,6 +3,7 @@
 //! with `sponsor_execution`, paid from the configured sponsor's budget. A request is relayed once:
 //! the Paymaster records `(account, nonce)`, and so does the keeper, before sending.
 
+use ciro_bindings::errors;
 use cainome::cairo_serde::ContractAddress;
 use ciro_bindings::paymaster::OutsideExecution;
 use ciro_client::http::Response;
@@ -33,7 +34,7 @@ pub struct RelayResponse {
 }
 
 const KIND: &str = "sponsor_execution";
-const ALREADY_RELAYED: &[&str] = &["PM: request already relayed"];
+const ALREADY_RELAYED: &[&str] = &[errors::paymaster::ALREADY_RELAYED];
 
 impl Keeper {
     /// Relays `request` through the Paymaster (once).

@@ -13,6 +13,7 @@
 
 pub mod hardware;
 pub mod journal;
+pub mod models;
 pub mod operations;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -20,24 +21,23 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cainome::cairo_serde::ContractAddress;
-use ciro_bindings::job_manager::JobState;
+use ciro_bindings::job_manager::{self, JobState};
+use ciro_bindings::selectors;
+use ciro_client::chain::job_manager_events;
 use ciro_client::config::WorkerSettings;
 use ciro_client::http::{Request, Response};
 use ciro_client::metrics::{Kind, Metrics};
 use ciro_client::retry::{is_transient, Backoff};
-use ciro_client::store::{InputStore, Model, ModelStore};
+use ciro_client::store::InputStore;
 use ciro_client::{Chain, ClientError, JobView, OperatorConfig};
 use ciro_prover::api::prove_inference;
 use ciro_prover::stark::ProveOptions;
 use starknet::core::types::{BlockId, EventFilter, Felt};
-use starknet::core::utils::get_selector_from_name;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tracing::Instrument;
 
 use crate::journal::{Entry, Journal, Stage};
-
-fn log(message: &str) {
-    eprintln!("ciro-worker: {message}");
-}
+use crate::models::{parse_input, prover_error, Model, ModelStore};
 
 /// Why a job was given back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +84,9 @@ impl WorkerNode {
         metrics.describe("ciro_worker_in_flight", Kind::Gauge, "Jobs being proved or submitted.");
         metrics.describe("ciro_worker_prove_seconds_total", Kind::Counter, "Time spent proving.");
         metrics.describe("ciro_worker_failures_total", Kind::Counter, "Polls or jobs that failed for a transient reason.");
+        // Unlabelled series start at 0, so a first job is a rise Prometheus sees.
+        metrics.set("ciro_worker_in_flight", &[], 0.0);
+        metrics.add("ciro_worker_prove_seconds_total", &[], 0.0);
         Ok(WorkerNode {
             slots: Arc::new(Semaphore::new(usize::from(settings.max_concurrent_jobs.max(1)))),
             prove_estimate: Mutex::new(Duration::from_secs(settings.prove_estimate_seconds)),
@@ -113,7 +116,7 @@ impl WorkerNode {
         let backoff = Backoff { base: Duration::from_millis(200), max: Duration::from_secs(10), attempts: u32::MAX };
         let mut failures = 0u32;
         for entry in self.journal.entries().unwrap_or_default() {
-            log(&format!("resuming job #{} from the journal", entry.job_id));
+            tracing::info!(job = entry.job_id, "resuming the job from the journal");
         }
         loop {
             match Arc::clone(&self).poll().await {
@@ -123,7 +126,7 @@ impl WorkerNode {
                 }
                 Err(error) => {
                     self.metrics.inc("ciro_worker_failures_total", &[("kind", "poll")]);
-                    log(&format!("poll failed: {}", ciro_client::error_chain(&error)));
+                    tracing::warn!("poll failed: {}", ciro_client::error_chain(&error));
                     tokio::time::sleep(backoff.delay(failures)).await;
                     failures = failures.saturating_add(1);
                 }
@@ -164,7 +167,7 @@ impl WorkerNode {
             self.active.lock().unwrap_or_else(|p| p.into_inner()).insert(job_id);
             self.metrics.add("ciro_worker_in_flight", &[], 1.0);
             let node = Arc::clone(&self);
-            tokio::spawn(async move { node.handle(view, permit).await });
+            tokio::spawn(node.handle(view, permit).instrument(tracing::info_span!("job", id = job_id)));
             started += 1;
         }
         *self.last_poll.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
@@ -178,14 +181,19 @@ impl WorkerNode {
         if from > head {
             return Ok(Vec::new());
         }
-        let selector = get_selector_from_name("JobAssigned").map_err(|e| ClientError::Config(e.to_string()))?;
         let filter = EventFilter {
             from_block: Some(BlockId::Number(from)),
             to_block: Some(BlockId::Number(head)),
             address: Some(self.chain.contracts.job_manager),
-            keys: Some(vec![vec![selector], vec![], vec![self.address]]),
+            keys: Some(vec![vec![selectors::job_manager::events::JOB_ASSIGNED], vec![], vec![self.address]]),
         };
-        let ids = self.chain.events(filter).await?.iter().filter_map(|e| e.keys.get(1).and_then(|k| u64::try_from(*k).ok())).collect();
+        let events = self.chain.events(filter).await?;
+        let ids = job_manager_events(&events)
+            .filter_map(|event| match event {
+                job_manager::Event::JobAssigned(assigned) if assigned.worker.0 == self.address => Some(assigned.job_id),
+                _ => None,
+            })
+            .collect();
         *self.scanned_to.lock().unwrap_or_else(|p| p.into_inner()) = Some(head);
         Ok(ids)
     }
@@ -197,7 +205,7 @@ impl WorkerNode {
             Ok(result) => self.metrics.inc("ciro_worker_jobs_total", &[("result", result)]),
             Err(error) => {
                 self.metrics.inc("ciro_worker_failures_total", &[("kind", "job")]);
-                log(&format!("job #{job_id}: {} (retrying at the next poll)", ciro_client::error_chain(&error)));
+                tracing::warn!("{} (retrying at the next poll)", ciro_client::error_chain(&error));
             }
         }
         self.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&job_id);
@@ -220,7 +228,7 @@ impl WorkerNode {
         }
         let (output_commitment, proof) = match proved {
             Some(proved) => {
-                log(&format!("job #{job_id}: proof found in the journal, submitting it"));
+                tracing::info!("proof found in the journal, submitting it");
                 proved
             }
             None => {
@@ -239,7 +247,7 @@ impl WorkerNode {
         };
         match sent {
             Ok(sent) => {
-                log(&format!("job #{job_id}: completed, proof verified on-chain (tx {:#x})", sent.transaction_hash));
+                tracing::info!(transaction = %format_args!("{:#x}", sent.transaction_hash), "completed, proof verified on-chain");
                 self.journal.remove(job_id)?;
                 Ok("completed")
             }
@@ -247,7 +255,7 @@ impl WorkerNode {
             Err(error) => {
                 // Reverted or rejected: whatever the job's state now, the next poll reads it and
                 // forgets the job unless it is still assigned here.
-                log(&format!("job #{job_id}: complete_job refused: {}", ciro_client::error_chain(&error)));
+                tracing::warn!("complete_job refused: {}", ciro_client::error_chain(&error));
                 let still_mine = self.chain.job(job_id).await.map(|v| v.job.state == JobState::Assigned && v.job.worker.0 == self.address)?;
                 if !still_mine {
                     self.journal.remove(job_id)?;
@@ -264,7 +272,7 @@ impl WorkerNode {
         let job = &view.job;
         let model_record = self.chain.model(job.model_id).await?;
         let model = self.model(model_record.commitment).await.map_err(|e| JobFailure::Refused(Refusal::BadJob(e.to_string())))?;
-        let input = match self.inputs.fetch(job.input_commitment).await {
+        let input = match self.inputs.fetch(job.input_commitment).await.and_then(|text| parse_input(job.input_commitment, &text)) {
             Ok(input) => input,
             Err(error @ ClientError::Http { .. }) => return Err(JobFailure::Transient(error)),
             Err(error) => return Err(JobFailure::Refused(Refusal::BadJob(format!("input: {error}")))),
@@ -276,12 +284,12 @@ impl WorkerNode {
                 job.input_commitment
             ))));
         }
-        log(&format!("job #{job_id}: proving (model #{}, {} inputs)", job.model_id, input.len()));
+        tracing::info!(model = job.model_id, inputs = input.len(), "proving");
         let started = Instant::now();
         let proven = tokio::task::spawn_blocking(move || prove_inference(&model, &input, Felt::from(job_id), &ProveOptions::default()))
             .await
             .map_err(|e| ClientError::Prover(format!("the proving task failed: {e}")))?
-            .map_err(ClientError::from)?;
+            .map_err(|e| prover_error(&e))?;
         let elapsed = started.elapsed();
         self.metrics.add("ciro_worker_prove_seconds_total", &[], elapsed.as_secs_f64());
         {
@@ -296,7 +304,7 @@ impl WorkerNode {
             job_id,
             stage: Stage::Proved { output_commitment, proof: proof.clone(), prove_seconds: elapsed.as_secs_f64() },
         })?;
-        log(&format!("job #{job_id}: proved in {:.1} s ({} felts)", elapsed.as_secs_f64(), proof.len()));
+        tracing::info!(seconds = elapsed.as_secs_f64(), felts = proof.len(), "proved");
         Ok((output_commitment, proof))
     }
 
@@ -319,7 +327,7 @@ impl WorkerNode {
             Refusal::TooLate => "it cannot be proved before its deadline".to_owned(),
             Refusal::BadJob(reason) => reason.clone(),
         };
-        log(&format!("job #{job_id}: giving it back ({reason})"));
+        tracing::info!("giving the job back ({reason})");
         let call = self.chain.jobs().abandon_job_getcall(&job_id);
         let result = {
             let _turn = self.send_lock.lock().await;
@@ -328,7 +336,7 @@ impl WorkerNode {
         match result {
             Ok(_) => {}
             Err(error) if is_transient(&error) => return Err(error),
-            Err(error) => log(&format!("job #{job_id}: abandon_job refused: {}", ciro_client::error_chain(&error))),
+            Err(error) => tracing::warn!("abandon_job refused: {}", ciro_client::error_chain(&error)),
         }
         self.journal.remove(job_id)?;
         Ok(match refusal {
@@ -395,7 +403,7 @@ pub async fn run(config: &OperatorConfig) -> Result<(), ClientError> {
         async move { Some(node.handle_http(&request)) }
     })
     .await?;
-    log(&format!("worker {address:#x} listening on http://{local} (/health, /metrics)"));
+    tracing::info!("worker {address:#x} listening on http://{local} (/health, /metrics)");
     node.run().await;
     Ok(())
 }

@@ -35,11 +35,8 @@ pub async fn register(chain: &Chain, hardware: &Hardware, max_concurrent_jobs: u
 /// # Errors
 /// Not registered, too little CIRO, or the transaction fails.
 pub async fn stake(chain: &Chain, amount: u128) -> Result<Sent, ClientError> {
-    let calls = vec![
-        chain.token().approve_getcall(&ContractAddress(chain.contracts.pool), &u256(amount)),
-        chain.pool().stake_getcall(&u256(amount)),
-    ];
-    chain.send("staking", calls).await
+    let calls = ciro_client::chain::stake_calls(&chain.token(), &chain.pool(), amount);
+    chain.send("staking", calls.to_vec()).await
 }
 
 /// Locks `amount` of the stake for withdrawal after the cooldown.

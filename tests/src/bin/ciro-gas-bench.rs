@@ -93,7 +93,9 @@ async fn measure_vesting_and_burn(system: &System, table: &mut Table) -> Result<
     let token = system.token();
     let now = system.now().await?;
 
-    let linear = system.chain.deploy("LinearVesting", vec![governance, system.token]).await?;
+    let governed_token = (ContractAddress(governance), ContractAddress(system.token));
+    let linear = ciro_bindings::constructors::LinearVestingConstructor { governance: governed_token.0, token: governed_token.1 };
+    let linear = system.chain.deploy("LinearVesting", linear.calldata()).await?;
     let vesting = LinearVesting::new(linear, builder.clone());
     system.send(actor::GOVERNANCE, token.approve_getcall(&ContractAddress(linear), &u256(1_000 * CIRO))).await?;
     let create = vesting.create_schedule_getcall(&beneficiary, &now, &0, &1_000, &u256(1_000 * CIRO), &true);
@@ -102,7 +104,8 @@ async fn measure_vesting_and_burn(system: &System, table: &mut Table) -> Result<
     table.measure(system, "LinearVesting.release", actor::OTHER_CLIENT, vesting.release_getcall(&1)).await?;
     table.measure(system, "LinearVesting.revoke", actor::GOVERNANCE, vesting.revoke_getcall(&1)).await?;
 
-    let milestones = system.chain.deploy("MilestoneVesting", vec![governance, system.token]).await?;
+    let milestones = ciro_bindings::constructors::MilestoneVestingConstructor { governance: governed_token.0, token: governed_token.1 };
+    let milestones = system.chain.deploy("MilestoneVesting", milestones.calldata()).await?;
     let milestone = MilestoneVesting::new(milestones, builder.clone());
     system.send(actor::GOVERNANCE, token.approve_getcall(&ContractAddress(milestones), &u256(1_000 * CIRO))).await?;
     let deadline = system.now().await? + 3_600;
@@ -111,7 +114,8 @@ async fn measure_vesting_and_burn(system: &System, table: &mut Table) -> Result<
     table.measure(system, "MilestoneVesting.approve_milestone", actor::GOVERNANCE, milestone.approve_milestone_getcall(&1)).await?;
     table.measure(system, "MilestoneVesting.claim_milestone", actor::OTHER_CLIENT, milestone.claim_milestone_getcall(&1)).await?;
 
-    let burn = system.chain.deploy("BurnManager", vec![governance, system.token]).await?;
+    let burn = ciro_bindings::constructors::BurnManagerConstructor { governance: governed_token.0, token: governed_token.1 };
+    let burn = system.chain.deploy("BurnManager", burn.calldata()).await?;
     system.track_holder(burn);
     let manager = BurnManager::new(burn, builder);
     let schedule = manager.set_burn_schedule_getcall(&vec![u256(1_000 * CIRO), u256(10_000 * CIRO)], &vec![5_000u16, 8_000]);
@@ -125,7 +129,7 @@ async fn measure_vesting_and_burn(system: &System, table: &mut Table) -> Result<
 
 /// A GovernanceTreasury on the System's token paying 1 CIRO out by proposal.
 async fn measure_governance(system: &System, table: &mut Table) -> Result<()> {
-    use cainome::cairo_serde::CairoSerde;
+    use ciro_bindings::constructors::GovernanceTreasuryConstructor;
     use ciro_bindings::governance_treasury::{Call as ProposalCall, GovernanceTreasury, Parameters};
     let voter = actor::GOVERNANCE;
     let council = vec![ContractAddress(system.address(actor::COUNCIL)?)];
@@ -137,14 +141,9 @@ async fn measure_governance(system: &System, table: &mut Table) -> Result<()> {
         timelock_delay: 10,
         critical_treasury_threshold: u256(1_000_000 * CIRO),
     };
-    let calldata = [
-        ContractAddress::cairo_serialize(&ContractAddress(system.token)),
-        Parameters::cairo_serialize(&parameters),
-        Vec::<ContractAddress>::cairo_serialize(&council),
-        u32::cairo_serialize(&1),
-    ]
-    .concat();
-    let treasury = system.chain.deploy("GovernanceTreasury", calldata).await?;
+    let constructor =
+        GovernanceTreasuryConstructor { token: ContractAddress(system.token), parameters, council_members: council, council_threshold: 1 };
+    let treasury = system.chain.deploy("GovernanceTreasury", constructor.calldata()).await?;
     system.track_holder(treasury);
     let governance = GovernanceTreasury::new(treasury, system.chain.account(voter)?);
     let token = system.token();
@@ -173,25 +172,23 @@ async fn measure_governance(system: &System, table: &mut Table) -> Result<()> {
 
 /// A Paymaster sponsoring one signed request of a predeployed (SNIP-9) account.
 async fn measure_paymaster(system: &System, table: &mut Table) -> Result<()> {
-    use cainome::cairo_serde::CairoSerde;
+    use ciro_bindings::constructors::PaymasterConstructor;
     use ciro_bindings::paymaster::Paymaster;
     use ciro_tests::outside_execution::{named, Request};
-    use starknet::core::utils::get_selector_from_name;
     use starknet::signers::SigningKey;
     let governance = system.address(actor::GOVERNANCE)?;
-    let calldata = [
-        ContractAddress::cairo_serialize(&ContractAddress(governance)),
-        ContractAddress::cairo_serialize(&ContractAddress(system.token)),
-        u32::cairo_serialize(&10),
-        cainome::cairo_serde::U256::cairo_serialize(&u256(CIRO / 10)),
-    ]
-    .concat();
-    let paymaster = system.chain.deploy("Paymaster", calldata).await?;
+    let constructor = PaymasterConstructor {
+        governance: ContractAddress(governance),
+        token: ContractAddress(system.token),
+        daily_quota: 10,
+        reimbursement: u256(CIRO / 10),
+    };
+    let paymaster = system.chain.deploy("Paymaster", constructor.calldata()).await?;
     system.track_holder(paymaster);
     let pm = Paymaster::new(paymaster, system.chain.account(actor::GOVERNANCE)?);
     let token = system.token();
     system
-        .send(actor::GOVERNANCE, pm.set_allowed_getcall(&ContractAddress(system.token), &get_selector_from_name("approve")?, &true))
+        .send(actor::GOVERNANCE, pm.set_allowed_getcall(&ContractAddress(system.token), &ciro_bindings::selectors::token::APPROVE, &true))
         .await?;
     let sponsor = actor::OTHER_CLIENT;
     system.fund(sponsor, 100 * CIRO).await?;

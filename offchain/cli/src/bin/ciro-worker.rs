@@ -10,6 +10,8 @@ use ciro_cli::commands::{RegisterArgs, StakeArgs, WorkerCommand};
 struct Args {
     #[command(flatten)]
     connection: ciro_cli::ConnectionArgs,
+    #[command(flatten)]
+    log: ciro_cli::LogArgs,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     json: bool,
@@ -49,6 +51,7 @@ enum Command {
 async fn run(args: Args) -> anyhow::Result<String> {
     let worker = |command| ciro_cli::Cli {
         connection: args.connection.clone(),
+        log: args.log.clone(),
         json: args.json,
         command: ciro_cli::Command::Worker(command),
     };
@@ -80,5 +83,7 @@ async fn run(args: Args) -> anyhow::Result<String> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    ciro_cli::exit_with(run(Args::parse()).await)
+    let args = Args::parse();
+    args.log.init();
+    ciro_cli::exit_with(run(args).await)
 }

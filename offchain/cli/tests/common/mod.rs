@@ -17,7 +17,6 @@ use ciro_demo::operators::{Binaries, OperatorSite};
 use starknet::core::types::{
     BlockId, EventFilter, Felt, InvokeTransaction, MaybePreConfirmedBlockWithTxs, Transaction,
 };
-use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
 
 pub fn repository() -> PathBuf {
@@ -29,11 +28,33 @@ pub fn models() -> PathBuf {
 }
 
 pub fn binaries() -> Binaries {
-    Binaries {
-        ciro: PathBuf::from(env!("CARGO_BIN_EXE_ciro")),
-        keeper: PathBuf::from(env!("CARGO_BIN_EXE_ciro-keeper")),
-        worker: PathBuf::from(env!("CARGO_BIN_EXE_ciro-worker")),
-    }
+    Binaries { ciro: PathBuf::from(env!("CARGO_BIN_EXE_ciro")), keeper: keeper_binary(), worker: PathBuf::from(env!("CARGO_BIN_EXE_ciro-worker")) }
+}
+
+/// `ciro-keeper`, built beside `ciro` (same target directory and profile). It is a binary of the
+/// `ciro-keeper` package, which Cargo builds for this package's tests only when asked.
+fn keeper_binary() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let ciro = PathBuf::from(env!("CARGO_BIN_EXE_ciro"));
+            let dir = ciro.parent().expect("the ciro binary is in a directory");
+            let profile = match dir.file_name().and_then(|n| n.to_str()) {
+                Some("debug") | None => "dev".to_owned(),
+                Some(other) => other.to_owned(),
+            };
+            let target_dir = dir.parent().expect("the profile directory is in the target directory");
+            let status = std::process::Command::new(env!("CARGO"))
+                .args(["build", "--quiet", "--locked", "-p", "ciro-keeper", "--bin", "ciro-keeper", "--profile", &profile])
+                .arg("--target-dir")
+                .arg(target_dir)
+                .current_dir(repository())
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "cargo build -p ciro-keeper failed");
+            dir.join("ciro-keeper")
+        })
+        .clone()
 }
 
 /// Devnet with Ciro deployed, an operator site, and the workers registered and staked.
@@ -139,8 +160,8 @@ impl FlakyRpc {
 /// The keeper's transactions per (job, entry point), reverted ones included, read block by block.
 pub async fn keeper_transactions(network: &LocalNetwork, keeper: Felt) -> Result<(BTreeMap<(u64, String), u64>, u64)> {
     let provider = network.devnet.provider();
-    let names = ["assign_job", "timeout_job", "release_payment"];
-    let selectors: Vec<(Felt, &str)> = names.iter().map(|n| (get_selector_from_name(n).unwrap_or_default(), *n)).collect();
+    use ciro_bindings::selectors::job_manager::{ASSIGN_JOB, RELEASE_PAYMENT, TIMEOUT_JOB};
+    let selectors = [(ASSIGN_JOB, "assign_job"), (TIMEOUT_JOB, "timeout_job"), (RELEASE_PAYMENT, "release_payment")];
     let mut counts = BTreeMap::new();
     let mut reverted = 0;
     let head = provider.block_number().await?;
@@ -174,15 +195,19 @@ pub async fn keeper_transactions(network: &LocalNetwork, keeper: Felt) -> Result
 /// How many times each (job, event) was emitted by JobManager.
 pub async fn job_events(network: &LocalNetwork, job_manager: Felt) -> Result<BTreeMap<(u64, String), u64>> {
     let provider = network.devnet.provider();
-    let names = ["JobAssigned", "JobRequeued", "JobTimedOut", "PaymentReleased"];
-    let selectors: Vec<(Felt, &str)> = names.iter().map(|n| (get_selector_from_name(n).unwrap_or_default(), *n)).collect();
+    use ciro_bindings::job_manager::Event;
     let filter = EventFilter { from_block: Some(BlockId::Number(0)), to_block: None, address: Some(job_manager), keys: None };
+    let events = ciro_client::chain::all_events(provider.as_ref(), filter).await?;
     let mut counts = BTreeMap::new();
-    for event in ciro_client::chain::all_events(provider.as_ref(), filter).await? {
-        if let Some((_, name)) = event.keys.first().and_then(|k| selectors.iter().find(|(s, _)| s == k)) {
-            let job = event.keys.get(1).and_then(|j| u64::try_from(*j).ok()).unwrap_or(0);
-            *counts.entry((job, (*name).to_owned())).or_insert(0) += 1;
-        }
+    for event in ciro_client::chain::job_manager_events(&events) {
+        let (job, name) = match event {
+            Event::JobAssigned(e) => (e.job_id, "JobAssigned"),
+            Event::JobRequeued(e) => (e.job_id, "JobRequeued"),
+            Event::JobTimedOut(e) => (e.job_id, "JobTimedOut"),
+            Event::PaymentReleased(e) => (e.job_id, "PaymentReleased"),
+            _ => continue,
+        };
+        *counts.entry((job, name.to_owned())).or_insert(0) += 1;
     }
     Ok(counts)
 }

@@ -8,7 +8,9 @@ use clap::Parser;
 #[command(name = "ciro-keeper", version)]
 struct Args {
     #[command(flatten)]
-    connection: ciro_cli::ConnectionArgs,
+    connection: ciro_client::cli::ConnectionArgs,
+    #[command(flatten)]
+    log: ciro_client::cli::LogArgs,
     /// SQLite database holding the cursor, the jobs and every transaction sent.
     #[arg(long, env = "CIRO_KEEPER_DATABASE")]
     database: Option<std::path::PathBuf>,
@@ -43,5 +45,7 @@ async fn run(args: Args) -> anyhow::Result<String> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    ciro_cli::exit_with(run(Args::parse()).await)
+    let args = Args::parse();
+    args.log.init();
+    ciro_client::cli::exit_with(run(args).await)
 }

@@ -1,6 +1,7 @@
-//! One job driven in-process, step by step, without the operator processes (the end-to-end tests
-//! use it to reach each state): two staked workers, one MLP inference job submitted by a client, proven by the
-//! selected worker, verified on-chain by ProofVerifier inside `complete_job`, and paid.
+//! A test fixture: one job driven in-process, step by step, without the operator processes, so the
+//! end-to-end tests reach each state: two staked workers, one MLP inference job submitted by a
+//! client, proven by the selected worker, verified on-chain by ProofVerifier inside
+//! `complete_job`, and paid. (The main job itself runs the operator processes: `ciro-demo`.)
 //!
 //! Steps: fund the actors → both workers register and stake → the client registers the model's
 //! commitment → the client escrows the payment with its job (Pending) → the keeper assigns it
@@ -8,9 +9,7 @@
 //! `complete_job` verifies the proof on-chain (Completed) → the keeper releases the payment
 //! (settled) → the worker claims its rewards.
 
-use std::fmt::Write;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use ciro_bindings::job_manager::{Framework, JobPriority, JobSpec, JobState, JobType};
 use ciro_prover::api::{prove_inference, PreparedModel};
@@ -20,16 +19,17 @@ use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
 use ciro_prover::stark::{ProofParams, ProveOptions};
 use starknet::core::types::Felt;
 
-use crate::market::{Market, Sent, CIRO};
-use crate::network::actor;
-use crate::DemoError;
+use ciro_demo::main_job::BalanceRow;
+use ciro_demo::market::{Market, Sent, CIRO};
+use ciro_demo::network::actor;
+use ciro_demo::DemoError;
 
 /// Capability flag: CUDA.
 const CAP_CUDA: u8 = 1;
 /// Capability flag: tensor cores.
 const CAP_TENSOR_CORES: u8 = 64;
 
-/// What the main job uses: the model, its input, the payment.
+/// What the job uses: the model, its input, the payment.
 #[derive(Debug, Clone)]
 pub struct JobInputs {
     /// The ONNX model.
@@ -64,33 +64,18 @@ pub struct LifecycleRow {
     pub sent: Sent,
 }
 
-/// A balance before and after a run (the direct job's run ends when the rewards are claimed).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BalanceRow {
-    /// Whose.
-    pub holder: String,
-    /// CIRO before the first job was submitted (base units).
-    pub before: u128,
-    /// CIRO at the end of the run (base units).
-    pub after: u128,
-}
-
 /// The proof the worker produced.
 #[derive(Debug, Clone)]
 pub struct ProofSummary {
-    /// log2 of the trace rows.
-    pub log_trace_rows: u32,
     /// Calldata felts sent to `complete_job`.
     pub calldata_felts: usize,
-    /// Proving time.
-    pub prove_time: Duration,
     /// The output commitment recorded on-chain.
     pub output_commitment: Felt,
     /// The model's output (fixed point, as reals).
     pub output: Vec<f64>,
 }
 
-/// What the main job did.
+/// What the job did.
 #[derive(Debug, Clone)]
 pub struct MainJobReport {
     /// The job.
@@ -111,7 +96,7 @@ pub struct MainJobReport {
     pub settled: bool,
 }
 
-/// Runs the main job on `market`; `progress` hears what is happening.
+/// Runs the job on `market`; `progress` hears what is happening.
 ///
 /// # Errors
 /// A transaction, a read or proving fails.
@@ -175,9 +160,7 @@ pub async fn run(market: &Market<'_>, inputs: &JobInputs, progress: &dyn Fn(&str
     record(&format!("assign_job → {worker_name} selected"), "keeper", Some(job.state), sent);
 
     progress(&format!("{worker_name} proves the inference for job #{job_id} (STARK, CPU backend)"));
-    let started = Instant::now();
     let proven = prove_inference(&model, &input, Felt::from(job_id), &ProveOptions::default())?;
-    let prove_time = started.elapsed();
     let calldata = proven.decoded.to_calldata();
     let output_commitment = proven.decoded.output_commitment;
     let complete = market.jobs().complete_job_getcall(&job_id, &output_commitment, &calldata);
@@ -201,9 +184,7 @@ pub async fn run(market: &Market<'_>, inputs: &JobInputs, progress: &dyn Fn(&str
         lifecycle,
         balances,
         proof: ProofSummary {
-            log_trace_rows: proven.decoded.statement.layout.log_trace_rows,
             calldata_felts: calldata.len(),
-            prove_time,
             output_commitment,
             output: proven.file.outputs_real.clone(),
         },
@@ -211,57 +192,4 @@ pub async fn run(market: &Market<'_>, inputs: &JobInputs, progress: &dyn Fn(&str
         final_state: job.state,
         settled: job.settled,
     })
-}
-
-/// `amount` base units as CIRO with 4 decimals.
-pub(crate) fn ciro(amount: u128) -> String {
-    format!("{:.4}", amount as f64 / CIRO as f64)
-}
-
-/// The change from `before` to `after`, signed, in CIRO.
-pub(crate) fn signed_ciro(before: u128, after: u128) -> String {
-    if after >= before { format!("+{}", ciro(after - before)) } else { format!("-{}", ciro(before - after)) }
-}
-
-/// Writes the "CIRO balances" table: each holder's balance before, after, and the change.
-pub(crate) fn write_balances(out: &mut String, rows: &[BalanceRow]) {
-    let _ = writeln!(out, "\nCIRO balances");
-    let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", "holder", "before", "after", "change");
-    for row in rows {
-        let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", row.holder, ciro(row.before), ciro(row.after), signed_ciro(row.before, row.after));
-    }
-}
-
-/// The report as the tables the main job prints.
-pub fn render(report: &MainJobReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "Job lifecycle (job #{})", report.job_id);
-    let _ = writeln!(out, "{:<3} {:<46} {:<9} {:<10} {:>12} {:<66}", "#", "step", "by", "job state", "L2 gas", "transaction");
-    for (i, row) in report.lifecycle.iter().enumerate() {
-        let state = row.state.as_ref().map_or_else(|| "-".to_owned(), |s| format!("{s:?}"));
-        let _ = writeln!(
-            out,
-            "{:<3} {:<46} {:<9} {:<10} {:>12} {:#066x}",
-            i + 1,
-            row.step,
-            row.actor,
-            state,
-            row.sent.cost.l2_gas,
-            row.sent.transaction_hash
-        );
-    }
-    let proof = &report.proof;
-    let _ = writeln!(
-        out,
-        "\nProof: 2^{} trace rows, {} felts of calldata, proved in {:.1} s; output {:?} (commitment {:#x})",
-        proof.log_trace_rows,
-        proof.calldata_felts,
-        proof.prove_time.as_secs_f64(),
-        proof.output,
-        proof.output_commitment
-    );
-    write_balances(&mut out, &report.balances);
-    let _ = writeln!(out, "{:<22} {:>14} {:>14} {:>12}", "burned (supply)", "", "", format!("-{}", ciro(report.burned)));
-    let _ = writeln!(out, "\nJob #{} ended {:?}, payment settled: {}", report.job_id, report.final_state, report.settled);
-    out
 }

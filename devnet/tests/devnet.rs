@@ -5,7 +5,6 @@ use std::time::Duration;
 use ciro_devnet::{Devnet, DevnetConfig, DevnetError, STRK_ADDRESS};
 use starknet::accounts::Account;
 use starknet::core::types::{BlockId, BlockTag, Felt, FunctionCall};
-use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
 
 #[tokio::test]
@@ -66,7 +65,8 @@ async fn a_missing_binary_says_how_to_install_it() {
 async fn strk_balance(devnet: &Devnet, address: Felt) -> anyhow::Result<u128> {
     let call = FunctionCall {
         contract_address: STRK_ADDRESS,
-        entry_point_selector: get_selector_from_name("balanceOf")?,
+        // STRK is an ERC20 like CIRO_Token: same selector.
+        entry_point_selector: ciro_bindings::selectors::token::BALANCEOF,
         calldata: vec![address],
     };
     let result = devnet.provider().call(call, BlockId::Tag(BlockTag::Latest)).await?;
