@@ -27,7 +27,7 @@ pub mod selectors;
 pub const ABI_DIR: &str = "abi";
 
 /// `(contract name in the build artifacts, ABI file name)` for every contract with bindings.
-pub const CONTRACTS: [(&str, &str); 10] = [
+pub const CONTRACTS: [(&str, &str); 12] = [
     ("CIROToken", "CIROToken.json"),
     ("CDCPool", "CDCPool.json"),
     ("JobManager", "JobManager.json"),
@@ -38,6 +38,8 @@ pub const CONTRACTS: [(&str, &str); 10] = [
     ("BurnManager", "BurnManager.json"),
     ("GovernanceTreasury", "GovernanceTreasury.json"),
     ("Paymaster", "Paymaster.json"),
+    ("Governed", "Governed.json"),
+    ("Pausable", "Pausable.json"),
 ];
 
 /// CIRO_Token: ERC20, capped rate-limited minting, pause, vote checkpoints.
@@ -93,6 +95,23 @@ pub mod governance_treasury {
 #[allow(missing_docs, clippy::all)]
 pub mod paymaster {
     cainome::rs::abigen!(Paymaster, "bindings/abi/Paymaster.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}
+
+/// Governed: the governance library every governed contract embeds. Its events
+/// (`GovernanceTransferStarted`, `GovernanceTransferred`, `Upgraded`) are emitted from the host
+/// contract's address but are not in the host's ABI (Cairo 2.1 lists only events derived in the
+/// contract's own module), so they are decoded with this module's `Event`.
+#[allow(missing_docs, clippy::all)]
+pub mod governed {
+    cainome::rs::abigen!(Governed, "bindings/abi/Governed.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
+}
+
+/// Pausable: the emergency stop JobManager and CDC_Pool embed. Its events (`Paused`, `Unpaused`,
+/// `PauseExtended`, `EmergencyCouncilChanged`) are decoded with this module's `Event`, for the
+/// reason given on [`governed`].
+#[allow(missing_docs, clippy::all)]
+pub mod pausable {
+    cainome::rs::abigen!(Pausable, "bindings/abi/Pausable.json", derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize));
 }
 
 /// The sample contract used by the toolchain's tests and the demo.

@@ -106,13 +106,19 @@ fn selectors() -> String {
         "{BANNER}//! Entry-point selectors (`<contract>::<ENTRY_POINT>`) and event keys\n//! (`<contract>::events::<EVENT>`, the first key of each event the contract emits).\n\n"
     );
     for (contract, module, abi) in contracts() {
-        writeln!(out, "/// {contract}.\npub mod {module} {{\n    use starknet::core::types::Felt;\n").unwrap();
+        writeln!(out, "/// {contract}.\npub mod {module} {{").unwrap();
         let mut names = functions(&abi);
         names.dedup();
-        out.push_str(&felt_constants(&names, "    "));
+        if !names.is_empty() {
+            out.push_str("    use starknet::core::types::Felt;\n\n");
+            out.push_str(&felt_constants(&names, "    "));
+        }
         let events = events(&abi);
         if !events.is_empty() {
-            out.push_str("\n    /// The keys of its events.\n    pub mod events {\n        use starknet::core::types::Felt;\n\n");
+            if !names.is_empty() {
+                out.push('\n');
+            }
+            out.push_str("    /// The keys of its events.\n    pub mod events {\n        use starknet::core::types::Felt;\n\n");
             out.push_str(&felt_constants(&events, "        "));
             out.push_str("    }\n");
         }

@@ -305,6 +305,13 @@ async fn constructor_emits_the_initial_transfer_and_role_events() -> Result<()> 
     let governance = t.chain.events_of(t.address, "GovernanceTransferred").await?;
     assert_eq!(governance.len(), 1);
     assert_eq!(governance[0].keys, vec![selector("GovernanceTransferred"), Felt::ZERO, t.addr(GOVERNANCE)]);
+    // The library's event, emitted from the token's address, decodes with the bindings by name.
+    match ciro_bindings::governed::Event::try_from(&governance[0]).map_err(|e| anyhow::anyhow!("{e}"))? {
+        ciro_bindings::governed::Event::GovernanceTransferred(e) => {
+            assert_eq!((e.previous_governance.0, e.new_governance.0), (Felt::ZERO, t.addr(GOVERNANCE)));
+        }
+        other => panic!("decoded as {other:?}"),
+    }
     let minter = t.chain.events_of(t.address, "MinterChanged").await?;
     assert_eq!(minter.len(), 1);
     assert_eq!(minter[0].data, vec![Felt::ZERO, t.addr(MINTER)]);

@@ -395,8 +395,18 @@ async fn pause_stops_new_work_and_keeps_refunds_open() -> anyhow::Result<()> {
     let pending = submitted_job(&system, model).await?;
     expect_revert(system.send(actor::COUNCIL, system.job_manager().pause_getcall()).await, errors::access::CALLER_NOT_COUNCIL);
     system.send(actor::GOVERNANCE, system.job_manager().set_emergency_council_getcall(&council)).await?;
-    system.send(actor::COUNCIL, system.job_manager().pause_getcall()).await?;
+    let receipt = system.send(actor::COUNCIL, system.job_manager().pause_getcall()).await?;
     assert!(system.job_reader().is_paused().call().await?);
+    // Pausable's event, emitted from JobManager's address, decodes with the bindings by name.
+    let paused: Vec<_> = ciro_tests::events_named(&receipt, system.job_manager, "Paused")
+        .into_iter()
+        .filter_map(|event| ciro_bindings::pausable::Event::try_from(event).ok())
+        .collect();
+    let until = system.job_reader().paused_until().call().await?;
+    match paused.as_slice() {
+        [ciro_bindings::pausable::Event::Paused(e)] => assert_eq!((e.by, e.until), (council, until)),
+        other => panic!("expected one Paused event, got {other:?}"),
+    }
 
     let deadline = system.now().await? + HOUR;
     expect_revert(system.submit_job(actor::CLIENT, &system.inference_spec(model, deadline), PAYMENT).await, errors::access::PAUSED);

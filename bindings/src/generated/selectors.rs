@@ -770,3 +770,35 @@ pub mod paymaster {
         pub const EXECUTION_SPONSORED: Felt = Felt::from_hex_unchecked("0x19b63f481848e1ad990fb5a586c86d6bb9b440424a0fea70e0b10f6d421759c");
     }
 }
+
+/// Governed.
+pub mod governed {
+    /// The keys of its events.
+    pub mod events {
+        use starknet::core::types::Felt;
+
+        /// `GovernanceTransferStarted`.
+        pub const GOVERNANCE_TRANSFER_STARTED: Felt = Felt::from_hex_unchecked("0x109c2d56c6fc0262338e3ac6ca83fe74f493e2b264467a2cfe6dd9c4216c4cd");
+        /// `GovernanceTransferred`.
+        pub const GOVERNANCE_TRANSFERRED: Felt = Felt::from_hex_unchecked("0x327be42ee45d7bc6ffefec4a5e74335d3be418f6032d2d27fb82eb1e88ea20a");
+        /// `Upgraded`.
+        pub const UPGRADED: Felt = Felt::from_hex_unchecked("0x2db340e6c609371026731f47050d3976552c89b4fbb012941663841c59d1af3");
+    }
+}
+
+/// Pausable.
+pub mod pausable {
+    /// The keys of its events.
+    pub mod events {
+        use starknet::core::types::Felt;
+
+        /// `Paused`.
+        pub const PAUSED: Felt = Felt::from_hex_unchecked("0x2eb5248cf3d8cd81a5ba6d3cc6e1997df7b174eb894aac081867c1a2bc43c90");
+        /// `Unpaused`.
+        pub const UNPAUSED: Felt = Felt::from_hex_unchecked("0xece5baf71f670bcb771481fd7bd9efd6d6b8053246fe67b5a13db8bf5f50f1");
+        /// `PauseExtended`.
+        pub const PAUSE_EXTENDED: Felt = Felt::from_hex_unchecked("0x298f02eeb0e1b29d0ebb37dcabe7370fa9953caa1b58958e6b21b79ce7b8cf6");
+        /// `EmergencyCouncilChanged`.
+        pub const EMERGENCY_COUNCIL_CHANGED: Felt = Felt::from_hex_unchecked("0xe16b0031e0435749d1c4beb68e741c27b0871079105615fe0dae32f7192b90");
+    }
+}

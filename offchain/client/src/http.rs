@@ -214,6 +214,18 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_body_that_never_arrives_gets_408() {
+        let address = server().await;
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream.write_all(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc").await.unwrap();
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(READ_TIMEOUT * 2, stream.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "the server let a slow body hold the connection");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    }
+
+    #[tokio::test]
     async fn a_chunked_body_over_the_limit_is_refused_with_413() {
         let address = server().await;
         let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
