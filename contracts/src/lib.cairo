@@ -9,3 +9,4 @@ mod paymaster;
 mod proof_verifier;
 mod samples;
 mod token;
+mod utils;

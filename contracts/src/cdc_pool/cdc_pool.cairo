@@ -70,6 +70,7 @@ mod CDCPool {
         TIER_BASIC, TIER_NONE, WorkerInfo, WorkerRequirements, WorkerStatus
     };
     use super::super::super::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
+    use super::super::super::utils;
 
     /// Workers looked at by one `select_worker` call.
     const MAX_SCAN: u32 = 64;
@@ -960,9 +961,7 @@ mod CDCPool {
             if info.delegated != 0 {
                 let own_part = amount * info.stake / backing;
                 let delegators_part = amount * info.delegated / backing;
-                let commission = delegators_part
-                    * info.commission_bps.into()
-                    / BPS_DENOMINATOR.into();
+                let commission = utils::bps_of(delegators_part, info.commission_bps.into());
                 worker_share = own_part + commission;
                 delegators_share = delegators_part - commission;
                 let increment = delegators_share
@@ -1010,9 +1009,9 @@ mod CDCPool {
             );
             let mut info = self._registered_worker(worker);
             let (share_bps, reputation_penalty) = slash_terms(reason);
-            let stake_slashed = ceil_bps(info.stake, share_bps);
-            let pending_unstake_slashed = ceil_bps(info.pending_unstake, share_bps);
-            let delegated_slashed = ceil_bps(info.delegated, share_bps);
+            let stake_slashed = utils::bps_of_rounded_up(info.stake, share_bps.into());
+            let pending_unstake_slashed = utils::bps_of_rounded_up(info.pending_unstake, share_bps.into());
+            let delegated_slashed = utils::bps_of_rounded_up(info.delegated, share_bps.into());
             let undelegations_slashed = self._slash_undelegations(worker, reason, share_bps);
             let total_slashed = stake_slashed
                 + pending_unstake_slashed
@@ -1466,13 +1465,13 @@ mod CDCPool {
             if pending == 0 {
                 return 0;
             }
-            let amount = ceil_bps(pending, share_bps);
+            let amount = utils::bps_of_rounded_up(pending, share_bps.into());
             let scale = u256 { low: LOSS_SCALE, high: 0 };
             let factor = scale - self.undelegation_loss.read(worker);
             let kept: u256 = (BPS_DENOMINATOR - share_bps).into();
             self
                 .undelegation_loss
-                .write(worker, scale - factor * kept / BPS_DENOMINATOR.into());
+                .write(worker, scale - utils::bps_of(factor, kept));
             self.undelegating.write(worker, pending - amount);
             self
                 .total_pending_undelegation
@@ -1497,16 +1496,12 @@ mod CDCPool {
 
         /// Pulls `amount` CIRO from `from` into the pool.
         fn _pull(ref self: ContractState, from: ContractAddress, amount: u256) {
-            let token = IERC20Dispatcher { contract_address: self.token.read() };
-            assert(
-                token.transfer_from(from, get_contract_address(), amount), errors::TRANSFER_FAILED
-            );
+            utils::pull_or_revert(self.token.read(), from, amount, errors::TRANSFER_FAILED);
         }
 
         /// Sends `amount` CIRO from the pool to `to`.
         fn _pay(ref self: ContractState, to: ContractAddress, amount: u256) {
-            let token = IERC20Dispatcher { contract_address: self.token.read() };
-            assert(token.transfer(to, amount), errors::TRANSFER_FAILED);
+            utils::transfer_or_revert(self.token.read(), to, amount, errors::TRANSFER_FAILED);
         }
 
         fn _set_price(ref self: ContractState, price_usd_e8: u128) {
@@ -1693,8 +1688,4 @@ mod CDCPool {
         }
     }
 
-    /// ceil(`amount` × `bps` / 10,000); never above `amount` for `bps` <= 10,000.
-    fn ceil_bps(amount: u256, bps: u16) -> u256 {
-        (amount * bps.into() + 9999) / BPS_DENOMINATOR.into()
-    }
 }

@@ -75,6 +75,7 @@ mod GovernanceTreasury {
     use super::super::super::token::interface::{
         IERC20Dispatcher, IERC20DispatcherTrait, IVotesDispatcher, IVotesDispatcherTrait
     };
+    use super::super::super::utils;
 
     /// Critical proposals need `for · 10000 ≥ 6700 · (for + against)`.
     const CRITICAL_APPROVAL_BPS: u128 = 6700;
@@ -780,9 +781,7 @@ mod GovernanceTreasury {
             let snapshot = self.proposals.read(proposal_id).snapshot;
             let supply = IVotesDispatcher { contract_address: self.token.read() }
                 .get_past_total_supply(snapshot);
-            let quorum_bps: u256 = self.proposals.read(proposal_id).quorum_bps.into();
-            let max_bps: u256 = MAX_BPS.into();
-            supply * quorum_bps / max_bps
+            utils::bps_of(supply, self.proposals.read(proposal_id).quorum_bps.into())
         }
 
         fn _assert_proposer_votes(self: @ContractState, proposer: ContractAddress) {

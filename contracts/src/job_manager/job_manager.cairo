@@ -4,8 +4,7 @@ mod JobManager {
     use box::BoxTrait;
     use poseidon::poseidon_hash_span;
     use starknet::{
-        ClassHash, ContractAddress, get_block_info, get_block_timestamp, get_caller_address,
-        get_contract_address
+        ClassHash, ContractAddress, get_block_info, get_block_timestamp, get_caller_address
     };
     use traits::Into;
     use zeroable::Zeroable;
@@ -32,8 +31,8 @@ mod JobManager {
     use super::super::super::token::interface::{
         ICiroTokenDispatcher, ICiroTokenDispatcherTrait, IERC20Dispatcher, IERC20DispatcherTrait
     };
+    use super::super::super::utils;
 
-    const BPS: u128 = 10000;
     const MAX_PLATFORM_FEE_BPS: u16 = 2000;
     /// Reputation above the initial 500 earns the worker up to this share (at 1000) of the
     /// treasury's part of the fee: (reputation - 500) / 5000, i.e. 10% at most.
@@ -328,9 +327,7 @@ mod JobManager {
                         deadline: spec.deadline,
                     }
                 );
-            let pulled = IERC20Dispatcher { contract_address: self.token.read() }
-                .transfer_from(client, get_contract_address(), payment);
-            assert(pulled, errors::TRANSFER_FAILED);
+            utils::pull_or_revert(self.token.read(), client, payment, errors::TRANSFER_FAILED);
             job_id
         }
 
@@ -813,13 +810,9 @@ mod JobManager {
         fn _split_payment(
             self: @ContractState, payment: u256, reputation: u16, burn_share_bps: u16
         ) -> (u256, u256, u256, u256) {
-            let bps = u256 { low: BPS, high: 0 };
-            let fee_numerator = payment * u256 { low: self.platform_fee_bps.read().into(), high: 0 };
-            let mut fee = fee_numerator / bps;
-            if fee * bps != fee_numerator {
-                fee += 1;
-            }
-            let burned = fee * u256 { low: burn_share_bps.into(), high: 0 } / bps;
+            let fee_bps = u256 { low: self.platform_fee_bps.read().into(), high: 0 };
+            let fee = utils::bps_of_rounded_up(payment, fee_bps);
+            let burned = utils::bps_of(fee, u256 { low: burn_share_bps.into(), high: 0 });
             let treasury_part = fee - burned;
             let bonus = if reputation > REPUTATION_INITIAL {
                 let above: u16 = reputation - REPUTATION_INITIAL;
@@ -856,7 +849,7 @@ mod JobManager {
         }
 
         fn _set_burn_share_bps(ref self: ContractState, burn_share_bps: u16) {
-            assert(burn_share_bps.into() <= BPS, errors::BURN_SHARE_TOO_HIGH);
+            assert(burn_share_bps.into() <= utils::BPS, errors::BURN_SHARE_TOO_HIGH);
             self.burn_share_bps.write(burn_share_bps);
             self.emit(BurnShareChanged { burn_share_bps });
         }

@@ -18,6 +18,7 @@ mod LinearVesting {
     use super::super::errors;
     use super::super::interface::{ILinearVesting, ILinearVestingAdmin, Schedule};
     use super::super::super::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
+    use super::super::super::utils;
 
     const U64_MAX: u64 = 0xffffffffffffffff;
 
@@ -287,9 +288,7 @@ mod LinearVesting {
         }
 
         fn _pay(ref self: ContractState, recipient: ContractAddress, amount: u256) {
-            let paid = IERC20Dispatcher { contract_address: self.token.read() }
-                .transfer(recipient, amount);
-            assert(paid, errors::TRANSFER_FAILED);
+            utils::transfer_or_revert(self.token.read(), recipient, amount, errors::TRANSFER_FAILED);
         }
     }
 

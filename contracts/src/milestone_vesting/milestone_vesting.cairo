@@ -16,6 +16,7 @@ mod MilestoneVesting {
         IMilestoneVesting, IMilestoneVestingAdmin, Milestone, MilestoneStatus
     };
     use super::super::super::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
+    use super::super::super::utils;
 
     #[storage]
     struct Storage {
@@ -252,9 +253,7 @@ mod MilestoneVesting {
         }
 
         fn _pay(ref self: ContractState, recipient: ContractAddress, amount: u256) {
-            let paid = IERC20Dispatcher { contract_address: self.token.read() }
-                .transfer(recipient, amount);
-            assert(paid, errors::TRANSFER_FAILED);
+            utils::transfer_or_revert(self.token.read(), recipient, amount, errors::TRANSFER_FAILED);
         }
     }
 

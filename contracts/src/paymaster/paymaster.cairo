@@ -45,6 +45,7 @@ mod Paymaster {
         ISRC9_V2DispatcherTrait, OutsideExecution, SECONDS_PER_DAY
     };
     use super::super::super::token::interface::{IERC20Dispatcher, IERC20DispatcherTrait};
+    use super::super::super::utils;
 
     #[storage]
     struct Storage {
@@ -424,9 +425,7 @@ mod Paymaster {
         }
 
         fn _pay(ref self: ContractState, recipient: ContractAddress, amount: u256) {
-            let paid = IERC20Dispatcher { contract_address: self.token.read() }
-                .transfer(recipient, amount);
-            assert(paid, errors::TRANSFER_FAILED);
+            utils::transfer_or_revert(self.token.read(), recipient, amount, errors::TRANSFER_FAILED);
         }
     }
 }
