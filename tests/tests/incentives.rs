@@ -158,6 +158,40 @@ async fn deadlines_do_not_run_against_a_worker_while_job_manager_is_paused() -> 
     system.check_invariants().await
 }
 
+/// Attack: a client submits a job with the largest deadline, so that after any pause the deadline
+/// plus the paused time overflows and the job can never be completed or abandoned (its escrow and
+/// the worker's stake trapped). The effective deadline saturates instead.
+#[tokio::test]
+async fn a_deadline_at_the_end_of_time_cannot_trap_a_worker_after_a_pause() -> anyhow::Result<()> {
+    let (system, model) = ready_system().await?;
+    council_for_job_manager(&system).await?;
+    let spec = system.inference_spec(model, u64::MAX);
+    let pause_for_an_hour = || async {
+        system.send(actor::COUNCIL, system.job_manager().pause_getcall()).await?;
+        system.chain.advance_time(HOUR).await?;
+        system.send(actor::GOVERNANCE, system.job_manager().unpause_getcall()).await?;
+        anyhow::Ok(())
+    };
+    // The worker can still complete such a job after a pause ...
+    let completed = system.submit_job(actor::CLIENT, &spec, PAYMENT).await?;
+    assign(&system, completed).await?;
+    pause_for_an_hour().await?;
+    assert_eq!(system.job_reader().effective_deadline(&completed).call().await?, u64::MAX, "saturates");
+    complete(&system, actor::WORKERS[0], completed).await?;
+    assert_eq!(system.job(completed).await?.state, JobState::Completed);
+    // ... or give it back, and the client gets its refund; nobody can time it out.
+    let stuck = system.submit_job(actor::CLIENT, &spec, PAYMENT).await?;
+    assign(&system, stuck).await?;
+    pause_for_an_hour().await?;
+    expect_revert(system.send(actor::KEEPER, system.job_manager().timeout_job_getcall(&stuck)).await, errors::job_manager::DEADLINE_NOT_PASSED);
+    let client = system.address(actor::CLIENT)?;
+    let before = system.balance(client).await?;
+    system.send(actor::WORKERS[0], system.job_manager().abandon_job_getcall(&stuck)).await?;
+    assert_eq!(system.balance(client).await?, before + PAYMENT, "the abandoned job is refunded");
+    assert_eq!(system.worker(actor::WORKERS[0]).await?.active_jobs, 0, "no slot left taken");
+    system.check_invariants().await
+}
+
 #[tokio::test]
 async fn a_council_pause_ends_by_itself_unless_governance_extends_it() -> anyhow::Result<()> {
     let (system, _) = ready_system().await?;

@@ -1195,8 +1195,9 @@ mod CDCPool {
         }
     }
 
-    /// Paused: no registration, staking, delegation, selection or reward claims. Unstaking and
-    /// withdrawals stay open (behind their cooldowns), so stakers can always get out.
+    /// Paused: no registration, staking, delegation, selection or worker reward claims.
+    /// Unstaking, undelegation, withdrawals (behind their cooldowns) and delegators' reward claims
+    /// stay open, so stakers can always get out.
     #[external(v0)]
     impl PausableImpl of IPausable<ContractState> {
         fn is_paused(self: @ContractState) -> bool {

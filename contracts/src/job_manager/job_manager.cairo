@@ -34,6 +34,8 @@ mod JobManager {
     use super::super::super::utils;
 
     const MAX_PLATFORM_FEE_BPS: u16 = 2000;
+    /// The latest effective deadline: u64's largest value.
+    const MAX_DEADLINE: u64 = 0xffffffffffffffff;
     /// Reputation above the initial 500 earns the worker up to this share (at 1000) of the
     /// treasury's part of the fee: (reputation - 500) / 5000, i.e. 10% at most.
     const BONUS_DIVISOR: u128 = 5000;
@@ -772,7 +774,15 @@ mod JobManager {
             if job.state != JobState::Assigned {
                 return job.deadline;
             }
-            job.deadline + (self._paused_seconds() - job.paused_seconds_at_assignment)
+            let paused = self._paused_seconds() - job.paused_seconds_at_assignment;
+            // A deadline near the end of time saturates instead of overflowing: an overflow here
+            // would make the job impossible to complete, abandon or time out after any pause,
+            // trapping the escrow and the worker's stake.
+            if job.deadline > MAX_DEADLINE - paused {
+                MAX_DEADLINE
+            } else {
+                job.deadline + paused
+            }
         }
 
         /// Whether completing `job` raises its worker's reputation: the payment is at least the
