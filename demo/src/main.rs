@@ -11,9 +11,11 @@ use ciro_demo::operators::{Binaries, OperatorSite};
 use ciro_deploy::report::outcomes_table;
 use clap::Parser;
 
-/// Starts a local Starknet devnet, deploys Ciro with ciro-deploy, starts the keeper and two
-/// workers as processes, and has a client submit three MLP inference jobs with the `ciro` CLI
-/// (one through the Paymaster), each proven, verified on-chain and paid with no one stepping in.
+/// Starts a local Starknet devnet, deploys Ciro with ciro-deploy, starts the keeper (the
+/// coordinator) and two workers as processes, each in a directory of its own, and has a client
+/// submit three MLP inference jobs with the `ciro` CLI (one through the Paymaster), each proven,
+/// verified on-chain and paid with no one stepping in; the client reads each result back from the
+/// chain and verifies it.
 #[derive(Parser)]
 #[command(name = "ciro-demo", version)]
 struct Cli {
@@ -53,19 +55,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let checks = network.manifest.verified.as_ref().map_or(0, |v| v.checks.len());
     println!("wiring read back: {checks} checks passed\n");
 
-    let site = OperatorSite::create(
-        &network,
-        &options.manifest_dir.join("devnet.json"),
-        network.devnet.url().as_str(),
-        &models,
-        &cli.root.join("target/demo/operators"),
-        binaries,
-    )?;
+    // Every operator has a directory of its own: they share the chain and the coordinator's URL.
+    let keeper_address = ciro_demo::operators::free_address()?;
+    let coordinator = format!("http://{keeper_address}");
+    let root = cli.root.join("target/demo/operators");
+    let manifest = options.manifest_dir.join("devnet.json");
+    let rpc = network.devnet.url().to_string();
+    let site = |name: &str| OperatorSite::create(&network, &manifest, &rpc, None, Some(&coordinator), &root.join(name), binaries.clone());
+    let (keeper, client, worker_a, worker_b) = (site("keeper")?, site("client")?, site("worker-a")?, site("worker-b")?);
+    let sites = main_job::Sites { keeper: &keeper, client: &client, workers: [&worker_a, &worker_b] };
     let market = Market::new(&network)?;
     let inputs = ["iris_input_0.json", "iris_input_1.json", "iris_input_2.json"].map(|name| models.join(name));
-    let report = main_job::run(&market, &site, &models.join("iris_mlp.onnx"), &inputs, &|message| eprintln!("==> {message}")).await?;
+    let report = main_job::run(&market, &sites, &keeper_address, &models.join("iris_mlp.onnx"), &inputs, &|message| eprintln!("==> {message}")).await?;
     print!("{}", main_job::render(&report));
-    println!("operator logs: {}", site.dir.display());
+    println!("operators' directories and logs: {}", root.display());
     println!("\nmain job finished in {:.1} s", started.elapsed().as_secs_f64());
     if !report.jobs.iter().all(main_job::JobOutcome::completed_and_paid) || report.escrowed_after != 0 {
         anyhow::bail!("not every job was completed and paid");

@@ -1,8 +1,10 @@
-//! The main job: the keeper and two workers run as real processes; a client submits three jobs
-//! with the `ciro` CLI, one of them through the Paymaster (signed off-chain, relayed by the
-//! keeper); the keeper assigns them, the selected workers prove them and `complete_job` verifies
-//! each proof on-chain, the keeper releases the payments. Nobody steps in once the jobs are
-//! submitted; the lifecycle table is read back from JobManager's events.
+//! The main job: the keeper (also the coordinator) and two workers run as real processes, each
+//! in a directory of its own; a client submits three jobs with the `ciro` CLI, one of them through
+//! the Paymaster (signed off-chain, relayed by the keeper), its inputs uploaded to the
+//! coordinator; the keeper assigns them, the selected workers fetch the model and the input from
+//! the coordinator, prove, and `complete_job` verifies each proof on-chain; the keeper releases
+//! the payments. Nobody steps in once the jobs are submitted. The client then reads each result
+//! back from the chain and verifies it; the lifecycle table is read from JobManager's events.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -77,6 +79,8 @@ pub struct MainJobReport {
     pub lifecycle: Vec<LifecycleRow>,
     /// The holders' balances.
     pub balances: Vec<BalanceRow>,
+    /// Each job's verified outputs beside the float model's, and its stage times.
+    pub outputs: Vec<OutputRow>,
     /// CIRO still escrowed by JobManager at the end (0 when every job is paid).
     pub escrowed_after: u128,
     /// From the first submission to the last payment.
@@ -92,23 +96,75 @@ fn json_field(text: &str, field: &str) -> Result<serde_json::Value, DemoError> {
     value.get(field).cloned().ok_or_else(|| operator_error(format!("no `{field}` in {text}")))
 }
 
-/// Runs the main job on `market` with the operators of `site`; `inputs` are three input files of
-/// `model`.
+/// The operators' working directories: each has its own configuration, models and state, and
+/// they share nothing but the chain and the coordinator's URL (the keeper's).
+pub struct Sites<'a> {
+    /// The keeper, which is also the coordinator (its blob store is in its directory).
+    pub keeper: &'a OperatorSite,
+    /// The clients (both client accounts run from it).
+    pub client: &'a OperatorSite,
+    /// Worker A's and worker B's.
+    pub workers: [&'a OperatorSite; 2],
+}
+
+/// How long each stage of a job took, as the client saw it (wall clock, polling the chain).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageTimes {
+    /// `ciro submit-job` (input uploaded, payment escrowed, job on-chain).
+    pub submit: Duration,
+    /// From submission until the job was seen Assigned.
+    pub to_assigned: Duration,
+    /// From assignment until it was seen Completed: the worker fetched the model and the input,
+    /// proved, and `complete_job` verified the proof on-chain.
+    pub to_completed: Duration,
+    /// Of that, the worker's proving time (from its log).
+    pub proving: Option<Duration>,
+    /// `ciro job-result`: the proof read from the chain and verified locally.
+    pub result_read: Duration,
+}
+
+/// A job's outputs read back and verified from the chain, beside the float model's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputRow {
+    /// The job.
+    pub job_id: u64,
+    /// The verified (fixed-point) outputs, as reals.
+    pub verified: Vec<f64>,
+    /// The float model's outputs on the same input.
+    pub float: Vec<f64>,
+    /// The a-priori bound on their difference.
+    pub bound: f64,
+    /// The class the verified outputs give.
+    pub class: Option<u64>,
+    /// Its stage times.
+    pub times: StageTimes,
+}
+
+/// Runs the main job on `market`: the keeper (coordinator) listening on `keeper_address`, the
+/// client and the two workers each from their own site; `inputs` are three input files of
+/// `model`, which only the client has.
 ///
 /// # Errors
 /// An operator fails, or a job does not finish and get paid within the time limit.
-pub async fn run(market: &Market<'_>, site: &OperatorSite, model: &std::path::Path, inputs: &[PathBuf; 3], progress: &dyn Fn(&str)) -> Result<MainJobReport, DemoError> {
+pub async fn run(
+    market: &Market<'_>,
+    sites: &Sites<'_>,
+    keeper_address: &str,
+    model: &std::path::Path,
+    inputs: &[PathBuf; 3],
+    progress: &dyn Fn(&str),
+) -> Result<MainJobReport, DemoError> {
     let network = market.network();
     let [first, second] = actor::WORKERS;
-    let model_id = set_up(market, site, model, 1, progress).await?;
+    progress("starting ciro-keeper, the coordinator: it assigns and pays jobs and keeps inputs, models and results");
+    let _keeper = sites.keeper.spawn_keeper(actor::KEEPER, network.address(actor::DEPLOYER)?, keeper_address, 300)?;
+    wait_for_health(keeper_address).await?;
+    let model_id = set_up(market, sites.client, sites.workers, model, 1, progress).await?;
     let paymaster_address = network.contract("Paymaster")?;
 
-    progress("starting ciro-keeper and two ciro-worker processes");
-    let keeper_address = free_address()?;
-    let _keeper = site.spawn_keeper(actor::KEEPER, network.address(actor::DEPLOYER)?, &keeper_address, 300)?;
-    let _worker_a = site.spawn_worker(first, "worker-a", &free_address()?, 300)?;
-    let _worker_b = site.spawn_worker(second, "worker-b", &free_address()?, 300)?;
-    wait_for_health(&keeper_address).await?;
+    progress("starting two ciro-worker processes, each with an empty model directory of its own");
+    let _worker_a = sites.workers[0].spawn_worker(first, "worker-a", &free_address()?, 300)?;
+    let _worker_b = sites.workers[1].spawn_worker(second, "worker-b", &free_address()?, 300)?;
 
     let holders = [
         ("client".to_owned(), network.address(actor::CLIENT)?),
@@ -125,35 +181,56 @@ pub async fn run(market: &Market<'_>, site: &OperatorSite, model: &std::path::Pa
         before.push(market.balance(*address).await?);
     }
 
-    progress("the client submits three jobs with `ciro submit-job` (the third through the Paymaster)");
+    progress("the client submits three jobs with `ciro submit-job` (inputs go to the coordinator; the third is paid through the Paymaster)");
     let started = Instant::now();
     let payment = PAYMENT_CIRO.to_string();
-    let keeper_url = format!("http://{keeper_address}");
     let mut submitted = Vec::new();
     for (index, input) in inputs.iter().enumerate() {
         let input = input.display().to_string();
         let sponsored = index == 2;
         let mut args = vec!["--json", "submit-job", "--model", &model_id, "--input", &input, "--payment", &payment, "--deadline-in", "1800"];
         if sponsored {
-            args.extend(["--pay-with-paymaster", "--keeper-url", &keeper_url]);
+            args.push("--pay-with-paymaster");
         }
         let client = if sponsored { SPONSORED_CLIENT } else { actor::CLIENT };
-        let output = site.ciro(client, &args).await?;
+        let sent = Instant::now();
+        let output = sites.client.ciro(client, &args).await?;
         let job_id = json_field(&output, "job_id")?.as_u64().ok_or_else(|| operator_error("job_id is not a number"))?;
-        submitted.push((job_id, sponsored));
+        submitted.push((job_id, sponsored, sent, sent.elapsed()));
     }
 
-    progress("waiting: the keeper assigns, the workers prove and complete, the keeper pays (`ciro job-status --watch`)");
+    progress("waiting: the keeper assigns, the workers fetch the model and the input, prove and complete, the keeper pays");
+    let seen = follow_jobs(market, &submitted.iter().map(|j| (j.0, j.2)).collect::<Vec<_>>()).await?;
     let mut jobs = Vec::new();
-    for (job_id, sponsored) in &submitted {
-        let output = site.ciro(actor::CLIENT, &["--json", "job-status", &job_id.to_string(), "--watch", "--timeout", "600"]).await?;
-        let state = json_field(&output, "state")?.as_str().unwrap_or_default().to_owned();
-        let settled = json_field(&output, "settled")?.as_bool().unwrap_or(false);
-        let worker = Felt::from_hex(json_field(&output, "worker")?.as_str().unwrap_or("0x0")).unwrap_or_default();
-        let name = if worker == network.address(first)? { "worker A" } else if worker == network.address(second)? { "worker B" } else { "-" };
-        jobs.push(JobOutcome { id: *job_id, sponsored: *sponsored, state, settled, worker: name.to_owned() });
+    for (job_id, sponsored, _, _) in &submitted {
+        let job = market.job(*job_id).await?;
+        let state = ciro_client::chain::state_name(&job.state).to_owned();
+        let name = if job.worker.0 == network.address(first)? { "worker A" } else if job.worker.0 == network.address(second)? { "worker B" } else { "-" };
+        jobs.push(JobOutcome { id: *job_id, sponsored: *sponsored, state, settled: job.settled, worker: name.to_owned() });
     }
     let run_time = started.elapsed();
+
+    progress("the client reads each result back from the chain and verifies it (`ciro job-result`)");
+    let prepared = ciro_inference::models::load_model(model).map_err(|e| operator_error(e.to_string()))?;
+    let mut outputs = Vec::new();
+    for (((job_id, _, _, submit), input), (assigned, completed)) in submitted.iter().zip(inputs).zip(&seen) {
+        let proof = sites.client.dir.join(format!("job-{job_id}.proof.json"));
+        let read = Instant::now();
+        let result = sites.client.ciro(actor::CLIENT, &["--json", "job-result", &job_id.to_string(), "--proof", &proof.display().to_string()]).await?;
+        let result_read = read.elapsed();
+        let verified: Vec<f64> = serde_json::from_value(json_field(&result, "outputs")?).map_err(|e| operator_error(e.to_string()))?;
+        let values = ciro_prover::model::input::InputFile::read(input).map_err(|e| operator_error(e.to_string()))?.input;
+        let worker = jobs.iter().find(|j| j.id == *job_id).map(|j| if j.worker == "worker A" { 0 } else { 1 }).unwrap_or(0);
+        let proving = proving_time(&sites.workers[worker].dir.join(if worker == 0 { "worker-a.log" } else { "worker-b.log" }), *job_id);
+        outputs.push(OutputRow {
+            job_id: *job_id,
+            verified,
+            float: prepared.float.forward(&values),
+            bound: ciro_prover::model::quantize::error_bound(&prepared.float, &prepared.quantized, &values),
+            class: json_field(&result, "top_class")?.as_u64(),
+            times: StageTimes { submit: *submit, to_assigned: *assigned, to_completed: *completed, proving, result_read },
+        });
+    }
 
     let mut balances = Vec::new();
     for ((holder, address), before) in holders.iter().zip(before) {
@@ -163,16 +240,85 @@ pub async fn run(market: &Market<'_>, site: &OperatorSite, model: &std::path::Pa
     names.insert(network.address(actor::KEEPER)?, "keeper".to_owned());
     let lifecycle = lifecycle(market, &submitted.iter().map(|j| j.0).collect::<Vec<_>>(), &names).await?;
     let escrowed_after = market.balance(market.job_manager).await?;
-    Ok(MainJobReport { jobs, lifecycle, balances, escrowed_after, run_time })
+    Ok(MainJobReport { jobs, lifecycle, balances, outputs, escrowed_after, run_time })
+}
+
+/// Polls `jobs` (id, when it was submitted) until each is finished and paid; returns for each the
+/// time from submission to Assigned and from Assigned to Completed, as first seen.
+async fn follow_jobs(market: &Market<'_>, jobs: &[(u64, Instant)]) -> Result<Vec<(Duration, Duration)>, DemoError> {
+    use ciro_bindings::job_manager::JobState;
+    let started = Instant::now();
+    let mut assigned: Vec<Option<Instant>> = vec![None; jobs.len()];
+    let mut completed: Vec<Option<Instant>> = vec![None; jobs.len()];
+    loop {
+        let mut finished = 0;
+        for (index, (job_id, _)) in jobs.iter().enumerate() {
+            let job = market.job(*job_id).await?;
+            let now = Instant::now();
+            if !matches!(job.state, JobState::Pending) {
+                assigned[index].get_or_insert(now);
+            }
+            if !matches!(job.state, JobState::Pending | JobState::Assigned) {
+                completed[index].get_or_insert(now);
+                if job.settled {
+                    finished += 1;
+                }
+            }
+        }
+        if finished == jobs.len() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            return Err(operator_error("the jobs were not all finished and paid within 10 minutes (see the operators' logs)"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(jobs
+        .iter()
+        .enumerate()
+        .map(|(index, (_, submitted))| {
+            let assigned_at = assigned[index].unwrap_or(*submitted);
+            let completed_at = completed[index].unwrap_or(assigned_at);
+            (assigned_at.saturating_duration_since(*submitted), completed_at.saturating_duration_since(assigned_at))
+        })
+        .collect())
+}
+
+/// The proving time the worker logged for `job_id` (`job{id=N}: proved seconds=…`).
+fn proving_time(log: &std::path::Path, job_id: u64) -> Option<Duration> {
+    let raw = std::fs::read_to_string(log).ok()?;
+    // Without the terminal colour codes the log may carry.
+    let mut text = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|c| c.is_ascii_alphabetic());
+        } else {
+            text.push(c);
+        }
+    }
+    let span = format!("job{{id={job_id}}}");
+    let line = text.lines().rev().find(|line| line.contains(&span) && line.contains(" proved "))?;
+    let seconds = line.split_whitespace().find_map(|field| field.strip_prefix("seconds="))?;
+    seconds.parse::<f64>().ok().map(Duration::from_secs_f64)
 }
 
 /// Funds the clients (1,000 and 500 CIRO) and the workers (5,000 each), funds the sponsor's
-/// Paymaster budget and approves the keeper as its relayer (`KEEPER_DAILY_REQUESTS` a day), registers and stakes both workers
-/// with `ciro-worker`, and registers `model` with `ciro`; returns the model's id.
+/// Paymaster budget and approves the keeper as its relayer (`KEEPER_DAILY_REQUESTS` a day),
+/// registers and stakes both workers with `ciro-worker` (each from its own site), and registers
+/// `model` with `ciro` from the client's site (uploading it to the coordinator, when the site has
+/// one); returns the model's id.
 ///
 /// # Errors
 /// A transaction or an operator command fails.
-pub async fn set_up(market: &Market<'_>, site: &OperatorSite, model: &std::path::Path, max_concurrent_jobs: u8, progress: &dyn Fn(&str)) -> Result<String, DemoError> {
+pub async fn set_up(
+    market: &Market<'_>,
+    client: &OperatorSite,
+    workers: [&OperatorSite; 2],
+    model: &std::path::Path,
+    max_concurrent_jobs: u8,
+    progress: &dyn Fn(&str),
+) -> Result<String, DemoError> {
     let network = market.network();
     let [first, second] = actor::WORKERS;
     progress("funding the clients and the workers; the sponsor funds a Paymaster budget for the keeper");
@@ -193,14 +339,14 @@ pub async fn set_up(market: &Market<'_>, site: &OperatorSite, model: &std::path:
         .await?;
 
     progress("workers register and stake with `ciro-worker`; the client registers the model with `ciro`");
-    let worker_binary = site.binaries.worker.clone();
-    for (worker, stake) in [(first, "2000"), (second, "4000")] {
+    for ((worker, stake), site) in [(first, "2000"), (second, "4000")].into_iter().zip(workers) {
         let max = max_concurrent_jobs.to_string();
+        let worker_binary = site.binaries.worker.clone();
         site.run(&worker_binary, worker, &["register", "--max-concurrent-jobs", &max]).await?;
         site.run(&worker_binary, worker, &["stake", stake]).await?;
     }
     let model_path = model.display().to_string();
-    let registered = site.ciro(actor::CLIENT, &["--json", "models", "register", &model_path]).await?;
+    let registered = client.ciro(actor::CLIENT, &["--json", "models", "register", &model_path]).await?;
     let model_id = json_field(&registered, "model_id")?.to_string();
 
     Ok(model_id)
@@ -288,6 +434,37 @@ pub fn render(report: &MainJobReport) -> String {
             if job.sponsored { "Paymaster (signed SNIP-9 request, relayed by the keeper)" } else { "client's account" }
         );
     }
+    let _ = writeln!(out, "\nResults read back from the chain and verified by the client (`ciro job-result`), beside the float model");
+    let _ = writeln!(out, "{:<4} {:<34} {:<34} {:>10} {:>9} {:>5}", "job", "verified outputs", "float model", "max error", "bound", "class");
+    for row in &report.outputs {
+        let error = row.verified.iter().zip(&row.float).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        let _ = writeln!(
+            out,
+            "{:<4} {:<34} {:<34} {:>10.6} {:>9.6} {:>5}",
+            format!("#{}", row.job_id),
+            numbers(&row.verified),
+            numbers(&row.float),
+            error,
+            row.bound,
+            row.class.map_or_else(|| "-".to_owned(), |c| c.to_string())
+        );
+    }
+    let _ = writeln!(out, "\nStage times (wall clock, seconds)");
+    let _ = writeln!(out, "{:<4} {:>8} {:>18} {:>24} {:>10} {:>14}", "job", "submit", "submit→assigned", "assigned→completed", "(proving)", "result read");
+    for row in &report.outputs {
+        let t = &row.times;
+        let _ = writeln!(
+            out,
+            "{:<4} {:>8.2} {:>18.2} {:>24.2} {:>10} {:>14.2}",
+            format!("#{}", row.job_id),
+            t.submit.as_secs_f64(),
+            t.to_assigned.as_secs_f64(),
+            t.to_completed.as_secs_f64(),
+            t.proving.map_or_else(|| "-".to_owned(), |p| format!("{:.2}", p.as_secs_f64())),
+            t.result_read.as_secs_f64()
+        );
+    }
+    let _ = writeln!(out, "(assigned→completed: the worker fetched the model and the input from the coordinator, proved, and complete_job verified the proof on-chain)");
     write_balances(&mut out, &report.balances);
     let _ = writeln!(out, "(workers' payments are credited in CDC_Pool: `ciro worker earnings`, then `ciro worker claim`)");
     let done = report.jobs.iter().filter(|job| job.completed_and_paid()).count();
@@ -301,7 +478,11 @@ pub fn render(report: &MainJobReport) -> String {
     out
 }
 
-/// A balance before and after a run .
+fn numbers(values: &[f64]) -> String {
+    format!("[{}]", values.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", "))
+}
+
+/// A balance before and after a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BalanceRow {
     /// Whose.

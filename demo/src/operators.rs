@@ -76,11 +76,21 @@ pub struct OperatorSite {
 
 impl OperatorSite {
     /// Writes `<dir>/ciro.toml` for `network` (reached at `rpc_url`, e.g. through a proxy), with the
-    /// manifest, `<dir>/inputs` as the input store and `models` as the model directory.
+    /// manifest, `models` (default `<dir>/models`) as the model directory, and the `coordinator`'s
+    /// URL when given (inputs, models and results then move through it; without one, inputs are in
+    /// `<dir>/inputs`).
     ///
     /// # Errors
     /// The directory cannot be written.
-    pub fn create(network: &LocalNetwork, manifest: &Path, rpc_url: &str, models: &Path, dir: &Path, binaries: Binaries) -> Result<Self, DemoError> {
+    pub fn create(
+        network: &LocalNetwork,
+        manifest: &Path,
+        rpc_url: &str,
+        models: Option<&Path>,
+        coordinator: Option<&str>,
+        dir: &Path,
+        binaries: Binaries,
+    ) -> Result<Self, DemoError> {
         let io = |path: &Path| { let path = path.to_owned(); move |source| DemoError::Io { path, source } };
         if dir.exists() {
             std::fs::remove_dir_all(dir).map_err(io(dir))?;
@@ -88,11 +98,15 @@ impl OperatorSite {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let config = dir.join("ciro.toml");
         let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+        let models = models.map_or_else(|| dir.join("models"), Path::to_path_buf);
+        let inputs = match coordinator {
+            Some(url) => format!("coordinator = \"{url}\"\n"),
+            None => format!("inputs = \"{}\"\n", absolute(&dir.join("inputs")).display()),
+        };
         let text = format!(
-            "[network]\nrpc_url = \"{rpc_url}\"\nmanifest = \"{}\"\n\n[stores]\ninputs = \"{}\"\nmodels = \"{}\"\n",
+            "[network]\nrpc_url = \"{rpc_url}\"\nmanifest = \"{}\"\n\n[stores]\n{inputs}models = \"{}\"\n",
             absolute(manifest).display(),
-            absolute(&dir.join("inputs")).display(),
-            absolute(models).display()
+            absolute(&models).display()
         );
         std::fs::write(&config, text).map_err(io(&config))?;
         let accounts = network.devnet.predeployed_accounts().iter().map(|a| (a.address, a.private_key)).collect();
@@ -182,8 +196,17 @@ impl OperatorSite {
     /// # Errors
     /// It cannot be started.
     pub fn spawn_worker(&self, actor: usize, name: &str, listen: &str, poll_interval_ms: u64) -> Result<Child, DemoError> {
+        self.spawn_worker_with(actor, name, listen, poll_interval_ms, &[])
+    }
+
+    /// [`OperatorSite::spawn_worker`] with extra environment variables (e.g. `CIRO_INPUT_STORE`).
+    ///
+    /// # Errors
+    /// It cannot be started.
+    pub fn spawn_worker_with(&self, actor: usize, name: &str, listen: &str, poll_interval_ms: u64, env: &[(&str, &str)]) -> Result<Child, DemoError> {
         let log = self.log_file(&format!("{name}.log"))?;
         self.command(&self.binaries.worker, actor)?
+            .envs(env.iter().copied())
             .args(["start", "--listen", listen, "--poll-interval-ms", &poll_interval_ms.to_string(), "--max-concurrent-jobs", "1"])
             .arg("--state-dir")
             .arg(self.dir.join(name))

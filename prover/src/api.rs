@@ -100,10 +100,22 @@ impl<B: Backend> PreparedModel<B> {
         if input.len() != self.quantized.input_len() {
             return Err(InputError::Shape { expected: self.quantized.input_len(), got: input.len() }.into());
         }
-        let inputs = self.quantized.quantize_input(input)?.iter().map(|x| felt_from_i64(*x)).collect();
-        let statement = MlpStatement { job_id: Felt::ZERO, layout: self.layout, inputs, outputs: Vec::new() };
-        Ok(statement.input_commitment())
+        input_commitment(input, self.quantized.scale_bits)
     }
+}
+
+/// The commitment to `input` quantized with `scale_bits`: the Poseidon hash of the fixed-point
+/// values, as a proof's statement carries them. It needs no model, so whoever stores inputs (the
+/// coordinator) can check an upload against its commitment before any job names a model.
+///
+/// # Errors
+/// [`Error::Quantize`] when a value is not finite or out of the fixed-point range.
+pub fn input_commitment(input: &[f64], scale_bits: u32) -> Result<Felt, Error> {
+    let inputs = crate::model::quantize::quantize_values(input, scale_bits)?
+        .iter()
+        .map(|x| felt_from_i64(*x))
+        .collect::<Vec<_>>();
+    Ok(crate::air::mlp::input_commitment_of(&inputs))
 }
 
 /// A proven inference.

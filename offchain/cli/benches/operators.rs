@@ -39,10 +39,10 @@ async fn wait_until(fixture: &Fixture, jobs: &[u64], done: impl Fn(&JobState, bo
 }
 
 async fn end_to_end() -> Result<(usize, Duration)> {
+    // The keeper runs from the start: it is the coordinator the client uploads inputs to.
     let fixture = Fixture::start(1).await?;
     let jobs = fixture.submit(actor::CLIENT, END_TO_END_JOBS).await?;
     let site = &fixture.site;
-    let _keeper = site.spawn_keeper(actor::KEEPER, site.address(actor::DEPLOYER)?, &free_address()?, 200)?;
     let _a = site.spawn_worker(actor::WORKERS[0], "worker-a", &free_address()?, 200)?;
     let _b = site.spawn_worker(actor::WORKERS[1], "worker-b", &free_address()?, 200)?;
     let elapsed = wait_until(&fixture, &jobs, |state, settled| *state == JobState::Completed && settled).await?;
@@ -50,7 +50,8 @@ async fn end_to_end() -> Result<(usize, Duration)> {
 }
 
 async fn keeper_backlog() -> Result<(usize, Duration)> {
-    let fixture = Fixture::start(u8::try_from(BACKLOG_JOBS)?).await?;
+    // No coordinator: the keeper starts only once the backlog is on-chain.
+    let fixture = Fixture::without_coordinator(u8::try_from(BACKLOG_JOBS)?).await?;
     let jobs = fixture.submit(actor::CLIENT, BACKLOG_JOBS).await?;
     let site = &fixture.site;
     let _keeper = site.spawn_keeper(actor::KEEPER, site.address(actor::DEPLOYER)?, &free_address()?, 50)?;

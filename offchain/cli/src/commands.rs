@@ -13,7 +13,8 @@ use ciro_prover::model::input::InputFile;
 use ciro_prover::proof_file::ProofFile;
 use ciro_prover::stark::SecurityPolicy;
 use ciro_worker::hardware::Hardware;
-use ciro_worker::models::{input_text, load_model, ModelStore};
+use ciro_inference::models::{input_text, load_model, ModelStore};
+use ciro_inference::results::{verified_result, SourceChoice, VerifiedResult};
 use ciro_worker::operations;
 use starknet::core::types::Felt;
 
@@ -50,9 +51,44 @@ pub struct SubmitJob {
     /// Have the keeper relay it through the Paymaster: no STRK needed, only a signature.
     #[arg(long)]
     pub pay_with_paymaster: bool,
-    /// The keeper relaying sponsored requests.
-    #[arg(long, env = "CIRO_KEEPER_URL", default_value = "http://127.0.0.1:9464")]
-    pub keeper_url: String,
+    /// The keeper relaying sponsored requests [default: the coordinator, else
+    /// http://127.0.0.1:9464].
+    #[arg(long, env = "CIRO_KEEPER_URL")]
+    pub keeper_url: Option<String>,
+    /// Wait until the job is finished and paid, then print its verified result.
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
+}
+
+/// Where `ciro job-result` reads the proof.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SourceArg {
+    /// The completing transaction, else the coordinator.
+    #[default]
+    Auto,
+    /// The calldata of the transaction that completed the job.
+    Chain,
+    /// The coordinator's result store.
+    Coordinator,
+}
+
+/// `ciro job-result`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct JobResultArgs {
+    /// The job id.
+    pub id: u64,
+    /// Also write the result (outputs and facts) to this JSON file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write the proof to this file (`ciro verify` and `ciro-prover verify` read it).
+    #[arg(long)]
+    pub proof: Option<PathBuf>,
+    /// Where to read the proof from.
+    #[arg(long, value_enum, default_value_t = SourceArg::Auto)]
+    pub source: SourceArg,
 }
 
 /// `ciro worker …`.
@@ -106,7 +142,8 @@ pub struct StakeArgs {
 pub enum ModelsCommand {
     /// Registered models, with the local ONNX file matching each.
     List,
-    /// Register an ONNX model's commitment.
+    /// Register an ONNX model's commitment (and upload the model to the coordinator, when one
+    /// is configured, so workers anywhere can fetch it).
     Register {
         /// The ONNX file.
         model: PathBuf,
@@ -165,7 +202,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<String> {
         Command::JobStatus { id, watch, timeout } => {
             let chain = connect(&config, false).await?;
             let view = if watch { watch_job(&chain, id, Duration::from_secs(timeout)).await? } else { job(&chain, id).await? };
-            if cli.json { json(&job_json(&view)) } else { Ok(render::job_detail(&view)) }
+            let result = completed_result(&chain, &config, &view).await;
+            if cli.json {
+                let mut value = job_json(&view);
+                match &result {
+                    Some(Ok(result)) => value["outputs"] = serde_json::json!(result.outputs),
+                    Some(Err(error)) => value["outputs_unavailable"] = serde_json::json!(ciro_client::error_chain(error.as_ref())),
+                    None => {}
+                }
+                return json(&value);
+            }
+            let mut out = render::job_detail(&view);
+            match &result {
+                Some(Ok(result)) => out.push_str(&format!("{:<18} {} (verified; `ciro job-result {id}` for the proof)\n", "outputs", render::outputs(&result.outputs))),
+                Some(Err(error)) => out.push_str(&format!("{:<18} unavailable: {}\n", "outputs", ciro_client::error_chain(error.as_ref()))),
+                None => {}
+            }
+            Ok(out)
+        }
+        Command::JobResult(args) => {
+            let chain = connect(&config, false).await?;
+            let source = match args.source {
+                SourceArg::Auto => SourceChoice::Auto,
+                SourceArg::Chain => SourceChoice::Chain,
+                SourceArg::Coordinator => SourceChoice::Coordinator,
+            };
+            let result = verified_result(&chain, config.coordinator.as_ref(), args.id, source).await?;
+            write_result_files(&result, args.out.as_deref(), args.proof.as_deref())?;
+            if cli.json { json(&result.to_json()) } else { Ok(render::result(&result)) }
         }
         Command::Jobs { client } => {
             let chain = connect(&config, false).await?;
@@ -224,6 +288,25 @@ fn verify(path: &std::path::Path, as_json: bool) -> anyhow::Result<String> {
     ))
 }
 
+/// A Completed job's verified result (`None` for a job in another state).
+async fn completed_result(chain: &Chain, config: &OperatorConfig, view: &JobView) -> Option<Result<VerifiedResult, Box<ciro_client::ClientError>>> {
+    if view.job.state != job_manager::JobState::Completed {
+        return None;
+    }
+    Some(verified_result(chain, config.coordinator.as_ref(), view.id, SourceChoice::Auto).await.map_err(Box::new))
+}
+
+/// Writes the result's JSON to `out` and its proof file to `proof`, when asked.
+fn write_result_files(result: &VerifiedResult, out: Option<&std::path::Path>, proof: Option<&std::path::Path>) -> anyhow::Result<()> {
+    if let Some(path) = out {
+        std::fs::write(path, serde_json::to_string_pretty(&result.to_json())? + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = proof {
+        result.proof.write(path).map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), ciro_client::error_chain(&e)))?;
+    }
+    Ok(())
+}
+
 /// The id of the job a transaction submitted, from its `JobSubmitted` event.
 async fn submitted_job_id(chain: &Chain, transaction_hash: Felt) -> anyhow::Result<u64> {
     let events = chain.job_manager_events_of(transaction_hash).await.context("reading the receipt")?;
@@ -247,8 +330,7 @@ async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) ->
         bail!("there is no model #{} ({model_count} registered): `ciro models list` shows them, `ciro models register <file.onnx>` adds one", args.model);
     }
     let record = chain.model(args.model).await?;
-    let models = ModelStore::new(&config.models);
-    let (model_path, model) = tokio::task::spawn_blocking(move || models.find(record.commitment)).await??;
+    let (model_path, model) = ModelStore::from_config(config).find(record.commitment).await?;
     let input_commitment = model
         .input_commitment(&input)
         .map_err(|e| anyhow::anyhow!("{} does not fit model #{} ({}): {}", args.input.display(), args.model, model_path.display(), ciro_client::error_chain(&e)))?;
@@ -261,7 +343,9 @@ async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) ->
     if balance < payment {
         bail!("the account holds {} CIRO, the job escrows {}: get CIRO first, or lower --payment", format_ciro(balance), format_ciro(payment));
     }
-    let stored = config.inputs.put(input_commitment, &input_text(&input)?)?;
+    // The input is stored before the job exists: a failed upload sends nothing, and an upload
+    // whose job never comes is dropped by the coordinator after its window.
+    let stored = config.inputs.put(input_commitment, &input_text(&input)?).await?;
     let spec = JobSpec {
         job_type: JobType::AIInference,
         priority: JobPriority::Standard,
@@ -284,7 +368,12 @@ async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) ->
         let account = chain.address()?;
         let signature = request.sign(&config.signing_key()?, chain.chain_id, account)?;
         let body = RelayRequest { account, outside_execution: request.outside_execution(), signature };
-        let response = relay(&args.keeper_url, &body).await?;
+        let keeper_url = args
+            .keeper_url
+            .clone()
+            .or_else(|| config.coordinator.as_ref().map(|c| c.base().as_str().trim_end_matches('/').to_owned()))
+            .unwrap_or_else(|| "http://127.0.0.1:9464".to_owned());
+        let response = relay(&keeper_url, &body).await?;
         let hash = response.transaction_hash.context("the keeper relayed the request but returned no transaction")?;
         (hash, "Paymaster (sponsored, relayed by the keeper)")
     } else {
@@ -292,8 +381,17 @@ async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) ->
         (sent.transaction_hash, "own account")
     };
     let job_id = submitted_job_id(&chain, transaction_hash).await?;
+    let result = if args.wait {
+        let view = watch_job(&chain, job_id, Duration::from_secs(args.timeout)).await?;
+        if view.job.state != job_manager::JobState::Completed {
+            bail!("job #{job_id} ended {} (its escrow was refunded): no result", view.state_name());
+        }
+        Some(verified_result(&chain, config.coordinator.as_ref(), job_id, SourceChoice::Auto).await?)
+    } else {
+        None
+    };
     if as_json {
-        return json(&serde_json::json!({
+        let mut value = serde_json::json!({
             "job_id": job_id,
             "transaction_hash": format!("{transaction_hash:#x}"),
             "input_commitment": format!("{input_commitment:#x}"),
@@ -301,14 +399,23 @@ async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) ->
             "payment": payment.to_string(),
             "deadline": deadline,
             "sponsored": args.pay_with_paymaster,
-        }));
+        });
+        if let Some(result) = &result {
+            value["result"] = result.to_json();
+        }
+        return json(&value);
     }
-    Ok(format!(
+    let mut out = format!(
         "submitted job #{job_id}: {} CIRO escrowed, deadline {deadline}\n\
          paid through       {route}\ntransaction        {transaction_hash:#x}\ninput commitment   {input_commitment:#x}\n\
-         input stored at    {stored}\nfollow it with     ciro job-status {job_id} --watch\n",
+         input stored at    {stored}\n",
         format_ciro(payment)
-    ))
+    );
+    match &result {
+        Some(result) => out.push_str(&format!("\n{}", render::result(result))),
+        None => out.push_str(&format!("follow it with     ciro job-status {job_id} --watch\nits result         ciro job-result {job_id}\n")),
+    }
+    Ok(out)
 }
 
 async fn relay(keeper_url: &str, body: &RelayRequest) -> anyhow::Result<RelayResponse> {
@@ -417,6 +524,17 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
             let prepared = tokio::task::spawn_blocking(move || load_model(&path)).await??;
             let commitment = prepared.model_commitment();
             let chain = connect(config, true).await?;
+            // Uploaded first (kept pending until the registration lands): a failed upload
+            // registers nothing.
+            let uploaded = match &config.coordinator {
+                Some(coordinator) => {
+                    let bytes = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+                    let name = ciro_client::coordinator::commitment_name(commitment);
+                    coordinator.put(ciro_client::coordinator::BlobKind::Model, &name, bytes).await?;
+                    Some(coordinator.blob_url(ciro_client::coordinator::BlobKind::Model, &name))
+                }
+                None => None,
+            };
             let sent = chain.send("registering the model", vec![chain.jobs().register_model_getcall(&commitment, &Framework::ONNX)]).await?;
             let events = chain.job_manager_events_of(sent.transaction_hash).await?;
             let id = events
@@ -427,9 +545,18 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
                 })
                 .context("the transaction registered no model")?;
             if as_json {
-                return json(&serde_json::json!({"model_id": id, "commitment": format!("{commitment:#x}"), "transaction_hash": format!("{:#x}", sent.transaction_hash)}));
+                return json(&serde_json::json!({
+                    "model_id": id,
+                    "commitment": format!("{commitment:#x}"),
+                    "transaction_hash": format!("{:#x}", sent.transaction_hash),
+                    "uploaded_to": uploaded,
+                }));
             }
-            Ok(format!("registered model #{id} ({}) with commitment {commitment:#x}\n{}", model.display(), sent_line("transaction", &sent)))
+            let upload = match &uploaded {
+                Some(url) => format!("uploaded to {url} (workers fetch it there)\n"),
+                None => "not uploaded (no coordinator configured): workers need the ONNX file in their model directory\n".to_owned(),
+            };
+            Ok(format!("registered model #{id} ({}) with commitment {commitment:#x}\n{upload}{}", model.display(), sent_line("transaction", &sent)))
         }
     }
 }

@@ -46,6 +46,12 @@ pub enum Command {
         #[arg(long, default_value_t = 600)]
         timeout: u64,
     },
+    /// A Completed job's outputs, read from the chain (or the coordinator) and verified here.
+    ///
+    /// The proof is taken from the calldata of the transaction that completed the job (the one
+    /// ProofVerifier checked on-chain), verified locally against the statement JobManager holds
+    /// (job id, model, input and output commitments), and its outputs printed as real numbers.
+    JobResult(commands::JobResultArgs),
     /// List jobs.
     Jobs {
         /// Only this client's jobs.

@@ -70,6 +70,33 @@ pub fn job_detail(view: &JobView) -> String {
     out
 }
 
+/// Real-valued outputs, `[0.1234, -5.0000]`.
+pub fn outputs(values: &[f64]) -> String {
+    format!("[{}]", values.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", "))
+}
+
+/// A verified result.
+pub fn result(result: &ciro_inference::results::VerifiedResult) -> String {
+    let mut out = String::new();
+    let source = match (result.source, result.transaction_hash) {
+        (ciro_inference::results::Source::Chain, Some(hash)) => format!("chain: calldata of transaction {hash:#x}, which verified it on-chain"),
+        _ => "the coordinator's result store".to_owned(),
+    };
+    let rows: Vec<(&str, String)> = vec![
+        ("job", format!("{} (model #{})", result.job_id, result.model_id)),
+        ("verified", format!("yes, locally in {:.3} s against JobManager's statement", result.verify_seconds)),
+        ("proof from", source),
+        ("worker", format!("{:#x}", result.worker)),
+        ("outputs", outputs(&result.outputs)),
+        ("top class", result.top_class().map_or_else(|| "-".to_owned(), |c| c.to_string())),
+        ("fixed point", format!("2^-{} units: {:?}", result.scale_bits, result.outputs_fixed)),
+    ];
+    for (name, value) in rows {
+        let _ = writeln!(out, "{name:<18} {value}");
+    }
+    out
+}
+
 /// A worker's standing.
 pub fn standing(standing: &Standing) -> String {
     let info = &standing.info;

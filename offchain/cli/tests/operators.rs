@@ -16,14 +16,16 @@ use starknet::providers::Provider;
 
 const JOBS: usize = 20;
 
-/// 20 jobs, plus 2 that no worker can take (they require CUDA) and expire after 30 s; the keeper
-/// is SIGKILLed at random points and restarted each time, worker A is SIGKILLed once in the middle
+/// 20 jobs, plus 2 that no worker can take (they require CUDA) and expire after 30 s; inputs and
+/// the model move through the keeper's data plane (the coordinator); the keeper is SIGKILLed at
+/// random points and restarted each time, worker A is SIGKILLed once in the middle
 /// of a proof, and every operator talks to the node through a proxy that drops or delays
 /// requests. Every job must end Completed and paid, each expiring one TimedOut and refunded (no
 /// missed timeout), with no duplicate keeper action and no reverted keeper transaction.
 #[tokio::test(flavor = "multi_thread")]
 async fn twenty_jobs_survive_keeper_kills_a_worker_kill_and_a_flaky_rpc() -> Result<()> {
-    let fixture = Fixture::start(1).await?;
+    let mut fixture = Fixture::start(1).await?;
+    let mut keeper = fixture.take_keeper()?;
     let market = fixture.market()?;
     let jobs = fixture.submit(actor::CLIENT, JOBS).await?;
     let expiring = fixture.submit_with(actor::CLIENT, 2, &["--required-capabilities", "1", "--deadline-in", "30"]).await?;
@@ -32,9 +34,11 @@ async fn twenty_jobs_survive_keeper_kills_a_worker_kill_and_a_flaky_rpc() -> Res
 
     let site = &fixture.site;
     let sponsor = site.address(actor::DEPLOYER)?;
-    let keeper_listen = free_address()?;
+    let keeper_listen = fixture.keeper_listen.clone();
     let [first, second] = actor::WORKERS;
-    let mut keeper = site.spawn_keeper(actor::KEEPER, sponsor, &keeper_listen, 200)?;
+    // The keeper (the coordinator the jobs' inputs were uploaded to) starts over on the proxy.
+    keeper.kill().await?;
+    keeper = site.spawn_keeper(actor::KEEPER, sponsor, &keeper_listen, 200)?;
     let worker_a_listen = free_address()?;
     let mut worker_a = site.spawn_worker(first, "worker-a", &worker_a_listen, 200)?;
     let _worker_b = site.spawn_worker(second, "worker-b", &free_address()?, 200)?;
@@ -173,9 +177,12 @@ async fn bad_inputs_get_clear_errors_and_change_nothing() -> Result<()> {
     };
     let balance_before = market.balance(client).await?;
     let (job_id, _) = market.submit_job(actor::CLIENT, &spec, 10 * CIRO).await?;
-    let _keeper = site.spawn_keeper(actor::KEEPER, site.address(actor::DEPLOYER)?, &free_address()?, 200)?;
-    let _worker = site.spawn_worker(actor::WORKERS[0], "worker-a", &free_address()?, 200)?;
-    let _other = site.spawn_worker(actor::WORKERS[1], "worker-b", &free_address()?, 200)?;
+    // The coordinator would refuse those bytes (they do not commit to `wrong`): these workers
+    // read inputs from the site's directory, where the client wrote them itself.
+    let inputs = site.dir.join("inputs").display().to_string();
+    let env = [("CIRO_INPUT_STORE", inputs.as_str())];
+    let _worker = site.spawn_worker_with(actor::WORKERS[0], "worker-a", &free_address()?, 200, &env)?;
+    let _other = site.spawn_worker_with(actor::WORKERS[1], "worker-b", &free_address()?, 200, &env)?;
     let started = Instant::now();
     loop {
         let job = market.job(job_id).await?;

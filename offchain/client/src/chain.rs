@@ -13,8 +13,8 @@ use ciro_chain::tx::{self, Cost, TxError};
 use ciro_chain::Manifest;
 use starknet::accounts::{Account, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
 use starknet::core::types::{
-    BlockId, BlockTag, Call, EmittedEvent, EventFilter, ExecutionResult, Felt, MaybePreConfirmedBlockWithTxHashes, StarknetError,
-    TransactionReceiptWithBlockInfo, TransactionStatus,
+    BlockId, BlockTag, Call, EmittedEvent, EventFilter, ExecutionResult, Felt, InvokeTransaction, MaybePreConfirmedBlockWithTxHashes,
+    StarknetError, Transaction, TransactionReceiptWithBlockInfo, TransactionStatus,
 };
 use starknet::providers::jsonrpc::HttpTransport;
 use starknet::providers::{JsonRpcClient, Provider, ProviderError};
@@ -496,6 +496,91 @@ impl Chain {
     }
 }
 
+/// The `complete_job` call that completed a job, as its transaction carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The job.
+    pub job_id: u64,
+    /// The transaction that completed it.
+    pub transaction_hash: Felt,
+    /// Its block, when known.
+    pub block_number: Option<u64>,
+    /// The worker that completed it.
+    pub worker: Felt,
+    /// The output commitment it recorded.
+    pub output_commitment: Felt,
+    /// The proof's calldata as `complete_job` received it (ProofVerifier checked it in that
+    /// transaction).
+    pub proof: Vec<Felt>,
+}
+
+/// The arguments of the call to `complete_job(job_id, …)` on `job_manager` inside an account's
+/// multicall `calldata` (`[count, (to, selector, length, data…)…]`): the output commitment and the
+/// proof; `None` when the calldata holds no such call.
+pub fn complete_job_arguments(calldata: &[Felt], job_manager: Felt, job_id: u64) -> Option<(Felt, Vec<Felt>)> {
+    let count = usize::try_from(*calldata.first()?).ok()?;
+    let mut at = 1;
+    for _ in 0..count {
+        let (to, selector) = (*calldata.get(at)?, *calldata.get(at + 1)?);
+        let length = usize::try_from(*calldata.get(at + 2)?).ok()?;
+        let data = calldata.get(at + 3..at.checked_add(3)?.checked_add(length)?)?;
+        at += 3 + length;
+        if to != job_manager || selector != ciro_bindings::selectors::job_manager::COMPLETE_JOB {
+            continue;
+        }
+        // complete_job(job_id: u64, output_commitment: felt252, proof: Array<felt252>)
+        let (&id, &output_commitment, &proof_length) = (data.first()?, data.get(1)?, data.get(2)?);
+        if id != Felt::from(job_id) {
+            continue;
+        }
+        let proof = data.get(3..3 + usize::try_from(proof_length).ok()?)?;
+        if 3 + proof.len() != data.len() {
+            return None;
+        }
+        return Some((output_commitment, proof.to_vec()));
+    }
+    None
+}
+
+impl Chain {
+    /// How job `job_id` was completed: its `JobCompleted` event, and the proof that the
+    /// transaction behind it sent to `complete_job`; `None` when the job was never completed.
+    ///
+    /// # Errors
+    /// The node fails, or the completing transaction is not an account's multicall that carries
+    /// the call (e.g. one relayed through another contract): the result must then come from the
+    /// coordinator.
+    pub async fn completion(&self, job_id: u64) -> Result<Option<Completion>, ClientError> {
+        let filter = EventFilter {
+            from_block: Some(BlockId::Number(self.contracts.start_block)),
+            to_block: Some(BlockId::Tag(BlockTag::Latest)),
+            address: Some(self.contracts.job_manager),
+            keys: Some(vec![vec![ciro_bindings::selectors::job_manager::events::JOB_COMPLETED], vec![Felt::from(job_id)]]),
+        };
+        let events = self.events(filter).await?;
+        let Some((event, worker)) = events.iter().find_map(|event| match job_manager::Event::try_from(event) {
+            Ok(job_manager::Event::JobCompleted(completed)) if completed.job_id == job_id => Some((event, completed.worker.0)),
+            _ => None,
+        }) else {
+            return Ok(None);
+        };
+        let hash = event.transaction_hash;
+        let transaction = self.provider.get_transaction_by_hash(hash).await.map_err(|e| provider_error(&self.url, &e))?;
+        let calldata = match &transaction {
+            Transaction::Invoke(InvokeTransaction::V3(tx)) => &tx.calldata,
+            Transaction::Invoke(InvokeTransaction::V1(tx)) => &tx.calldata,
+            _ => return Err(ClientError::Result(format!("job #{job_id} was completed by transaction {hash:#x}, which is not an invoke"))),
+        };
+        let (output_commitment, proof) = complete_job_arguments(calldata, self.contracts.job_manager, job_id).ok_or_else(|| {
+            ClientError::Result(format!(
+                "job #{job_id} was completed by transaction {hash:#x}, whose calldata holds no plain call to complete_job (relayed?): \
+                 fetch the result from the coordinator"
+            ))
+        })?;
+        Ok(Some(Completion { job_id, transaction_hash: hash, block_number: event.block_number, worker, output_commitment, proof }))
+    }
+}
+
 /// [`Chain::connect`], retried with backoff and jitter while the node is unreachable (about a
 /// minute), so an operator started next to a node that is not up yet, or behind a flaky link,
 /// does not give up at once.
@@ -519,5 +604,29 @@ pub fn read_error(what: &'static str) -> impl Fn(cainome::cairo_serde::Error) ->
     move |error| {
         let transient = matches!(&error, cainome::cairo_serde::Error::Provider(e) if crate::retry::is_transient_provider_error(e));
         ClientError::Read { what, message: format!("{error:?}"), transient }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ciro_bindings::selectors::job_manager::COMPLETE_JOB;
+
+    #[test]
+    fn complete_job_arguments_are_found_in_a_multicall() {
+        let (manager, other) = (Felt::from(0x7a7u32), Felt::from(0x0bu8));
+        let calldata: Vec<Felt> = [2u64, 0x0b, 0x5e1, 1, 9]
+            .into_iter()
+            .map(Felt::from)
+            .chain([manager, COMPLETE_JOB, Felt::from(6u8), Felt::from(4u8), Felt::from(0xc0u8), Felt::THREE, Felt::ONE, Felt::TWO, Felt::THREE])
+            .collect();
+        assert_eq!(complete_job_arguments(&calldata, manager, 4), Some((Felt::from(0xc0u8), vec![Felt::ONE, Felt::TWO, Felt::THREE])));
+        assert_eq!(complete_job_arguments(&calldata, manager, 5), None, "another job");
+        assert_eq!(complete_job_arguments(&calldata, other, 4), None, "another contract");
+        assert_eq!(complete_job_arguments(&calldata[..calldata.len() - 1], manager, 4), None, "truncated");
+        let mut wrong_length = calldata.clone();
+        wrong_length[10] = Felt::TWO;
+        assert_eq!(complete_job_arguments(&wrong_length, manager, 4), None, "the proof's length disagrees with the call's");
+        assert_eq!(complete_job_arguments(&[], manager, 4), None);
     }
 }

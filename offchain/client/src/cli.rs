@@ -30,12 +30,16 @@ pub struct ConnectionArgs {
     /// Environment variable holding the keystore's password [default: CIRO_KEYSTORE_PASSWORD].
     #[arg(long, global = true)]
     pub keystore_password_env: Option<String>,
-    /// Input store: a directory, or an http(s):// URL to read inputs from.
+    /// Input store: a directory, or an http(s):// URL to read inputs from [default: the
+    /// coordinator when one is set, else ./inputs].
     #[arg(long, env = "CIRO_INPUT_STORE", global = true)]
     pub input_store: Option<String>,
     /// Directory of ONNX models.
     #[arg(long, env = "CIRO_MODEL_DIR", global = true)]
     pub model_dir: Option<PathBuf>,
+    /// The coordinator (the keeper's URL): inputs, models and results move through it.
+    #[arg(long, env = "CIRO_COORDINATOR_URL", global = true)]
+    pub coordinator: Option<String>,
 }
 
 impl ConnectionArgs {
@@ -53,6 +57,7 @@ impl ConnectionArgs {
             keystore_password_env: self.keystore_password_env.clone(),
             input_store: self.input_store.clone(),
             model_dir: self.model_dir.clone(),
+            coordinator: self.coordinator.clone(),
         };
         OperatorConfig::load(self.config.as_deref(), &overrides)
     }

@@ -12,8 +12,11 @@
 //! private_key_env = "CIRO_PRIVATE_KEY"    # or: keystore = "…", keystore_password_env = "…"
 //!
 //! [stores]
+//! coordinator = "http://127.0.0.1:9464"   # the keeper's blob store: inputs, models, results
 //! inputs = "inputs"                       # a directory, or an http(s):// URL to read from
-//! models = "models"                       # ONNX files, found by their commitment
+//!                                         # (default: the coordinator when set, else "inputs")
+//! models = "models"                       # ONNX files, found by their commitment (and the
+//!                                         # cache of models fetched from the coordinator)
 //!
 //! [keeper]                                # and [worker]: see KeeperSettings, WorkerSettings
 //! ```
@@ -25,6 +28,7 @@ use serde::Deserialize;
 use starknet::core::types::Felt;
 use starknet::signers::{LocalWallet, SigningKey};
 
+use crate::coordinator::Coordinator;
 use crate::store::InputStore;
 use crate::ClientError;
 
@@ -84,6 +88,8 @@ pub struct StoresSection {
     pub inputs: Option<String>,
     /// A directory of ONNX models.
     pub models: Option<PathBuf>,
+    /// The coordinator's URL (where `ciro-keeper` listens).
+    pub coordinator: Option<String>,
 }
 
 /// `[keeper]`.
@@ -102,6 +108,15 @@ pub struct KeeperSettings {
     pub max_blocks_per_poll: u64,
     /// The sponsor whose Paymaster budget pays for relayed requests (none: no relaying).
     pub sponsor: Option<String>,
+    /// Where the data plane keeps inputs, models and results (default: `blobs` beside the
+    /// database).
+    pub blob_dir: Option<PathBuf>,
+    /// The largest upload accepted, in bytes (a model's ONNX file included).
+    pub max_upload_bytes: usize,
+    /// Uploads kept while no job or model on-chain names them yet, at most.
+    pub max_pending_uploads: usize,
+    /// How long such an upload is kept, in seconds.
+    pub pending_window_seconds: u64,
 }
 
 impl Default for KeeperSettings {
@@ -113,6 +128,10 @@ impl Default for KeeperSettings {
             reorg_depth: 8,
             max_blocks_per_poll: 1_000,
             sponsor: None,
+            blob_dir: None,
+            max_upload_bytes: 16 << 20,
+            max_pending_uploads: 256,
+            pending_window_seconds: 600,
         }
     }
 }
@@ -153,6 +172,14 @@ impl KeeperSettings {
     pub fn poll_interval(&self) -> Duration {
         Duration::from_millis(self.poll_interval_ms.max(10))
     }
+
+    /// The data plane's directory: `blob_dir`, else `blobs` beside the database.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.blob_dir.clone().unwrap_or_else(|| {
+            let parent = self.database.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            parent.join("blobs")
+        })
+    }
 }
 
 impl WorkerSettings {
@@ -181,6 +208,8 @@ pub struct ConfigOverrides {
     pub input_store: Option<String>,
     /// `--model-dir` / `CIRO_MODEL_DIR`.
     pub model_dir: Option<PathBuf>,
+    /// `--coordinator` / `CIRO_COORDINATOR_URL`.
+    pub coordinator: Option<String>,
 }
 
 /// Where the account's key comes from.
@@ -212,6 +241,8 @@ pub struct OperatorConfig {
     pub inputs: InputStore,
     /// ONNX models.
     pub models: PathBuf,
+    /// The coordinator's blob store, when one is configured.
+    pub coordinator: Option<Coordinator>,
     /// The keeper's settings.
     pub keeper: KeeperSettings,
     /// The worker's settings.
@@ -276,9 +307,14 @@ impl OperatorConfig {
                 overrides.private_key_env.clone().or(file.account.private_key_env).unwrap_or_else(|| DEFAULT_KEY_ENV.to_owned()),
             ),
         };
-        let inputs = InputStore::parse(&overrides.input_store.clone().or(file.stores.inputs).unwrap_or_else(|| "inputs".to_owned()))?;
+        let coordinator = overrides.coordinator.clone().or(file.stores.coordinator).map(|url| Coordinator::parse(&url)).transpose()?;
+        let inputs = match (overrides.input_store.clone().or(file.stores.inputs), &coordinator) {
+            (Some(location), _) => InputStore::parse(&location)?,
+            (None, Some(coordinator)) => InputStore::Coordinator(coordinator.clone()),
+            (None, None) => InputStore::Dir(PathBuf::from("inputs")),
+        };
         let models = overrides.model_dir.clone().or(file.stores.models).unwrap_or_else(|| PathBuf::from("models"));
-        Ok(OperatorConfig { rpc_url, manifest, account, key, inputs, models, keeper: file.keeper, worker: file.worker })
+        Ok(OperatorConfig { rpc_url, manifest, account, key, inputs, models, coordinator, keeper: file.keeper, worker: file.worker })
     }
 
     /// The account's address.
@@ -355,6 +391,20 @@ mod tests {
         assert_eq!(config.key, KeySource::Env(DEFAULT_KEY_ENV.into()));
         assert_eq!(config.keeper.reorg_depth, 3);
         assert_eq!(config.keeper.poll_interval_ms, 1_000);
+    }
+
+    #[test]
+    fn inputs_go_to_the_coordinator_unless_a_store_is_named() {
+        let file = |extra: &str| parse(&format!("[network]\nrpc_url = \"http://a/rpc\"\nmanifest = \"m\"\n[stores]\n{extra}")).unwrap();
+        let config = OperatorConfig::resolve(file("coordinator = \"http://k:9464\"\n"), &ConfigOverrides::default()).unwrap();
+        assert!(matches!(&config.inputs, InputStore::Coordinator(c) if c.base().as_str() == "http://k:9464/"));
+        let config = OperatorConfig::resolve(file("coordinator = \"http://k:9464\"\ninputs = \"dir\"\n"), &ConfigOverrides::default()).unwrap();
+        assert_eq!(config.inputs, InputStore::Dir(PathBuf::from("dir")));
+        assert!(config.coordinator.is_some());
+        let config = OperatorConfig::resolve(file(""), &ConfigOverrides::default()).unwrap();
+        assert_eq!((config.inputs, config.coordinator), (InputStore::Dir(PathBuf::from("inputs")), None));
+        let bad = OperatorConfig::resolve(file("coordinator = \"ftp://k\"\n"), &ConfigOverrides::default()).unwrap_err();
+        assert!(bad.to_string().contains("coordinator URL"), "{bad}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The operators' HTTP endpoints (`/health`, `/metrics`, `/relay`): an axum router served by
 //! hyper, one task per connection, with tower-http's layers bounding what a client can make the
-//! server hold: request bodies up to [`MAX_BODY`] (413 beyond), [`READ_TIMEOUT`] to send the
+//! server hold: request bodies up to [`MAX_BODY`] or the server's own limit (413 beyond), [`READ_TIMEOUT`] to send the
 //! head and the body (408 beyond), [`HANDLER_TIMEOUT`] for the whole answer (503 beyond).
 //!
 //! Handlers see a plain [`Request`] and give a [`Response`], or `None` to hang up without
@@ -80,16 +80,17 @@ impl Response {
 #[derive(Clone)]
 struct HangUp(Arc<Notify>);
 
-/// Reads the body and calls `handler`; `None` from the handler hangs up on the connection.
-async fn dispatch<H, Fut>(handler: &H, request: axum::extract::Request) -> axum::response::Response
+/// Reads the body (at most `max_body` bytes) and calls `handler`; `None` from the handler hangs
+/// up on the connection.
+async fn dispatch<H, Fut>(handler: &H, max_body: usize, request: axum::extract::Request) -> axum::response::Response
 where
     H: Fn(Request) -> Fut,
     Fut: Future<Output = Option<Response>>,
 {
     let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+    let body = match axum::body::to_bytes(body, max_body).await {
         Ok(body) => body,
-        Err(error) => return body_error(&error).into_axum(),
+        Err(error) => return body_error(&error, max_body).into_axum(),
     };
     let request = Request {
         method: parts.method.as_str().to_owned(),
@@ -114,11 +115,11 @@ where
 }
 
 /// The answer when a body cannot be read: too large (413), too slow (408) or cut off (400).
-fn body_error(error: &axum::Error) -> Response {
+fn body_error(error: &axum::Error, max_body: usize) -> Response {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(cause) = source {
         if cause.is::<http_body_util::LengthLimitError>() {
-            return Response::text(413, format!("body too large: at most {MAX_BODY} bytes\n"));
+            return Response::text(413, format!("body too large: at most {max_body} bytes\n"));
         }
         if cause.is::<tower_http::timeout::TimeoutError>() {
             return Response::text(408, format!("body not received within {} s\n", READ_TIMEOUT.as_secs()));
@@ -129,7 +130,7 @@ fn body_error(error: &axum::Error) -> Response {
 }
 
 /// Serves `handler` on `listener` until the task is dropped.
-async fn serve<H, Fut>(listener: TcpListener, handler: H)
+async fn serve<H, Fut>(listener: TcpListener, max_body: usize, handler: H)
 where
     H: Fn(Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Option<Response>> + Send + 'static,
@@ -138,9 +139,9 @@ where
     let router = axum::Router::new()
         .fallback(move |request: axum::extract::Request| {
             let handler = Arc::clone(&handler);
-            async move { dispatch(handler.as_ref(), request).await }
+            async move { dispatch(handler.as_ref(), max_body, request).await }
         })
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(RequestBodyLimitLayer::new(max_body))
         .layer(RequestBodyTimeoutLayer::new(READ_TIMEOUT))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, HANDLER_TIMEOUT));
     loop {
@@ -164,12 +165,24 @@ where
 }
 
 /// Listens on `address` (`host:port`; port 0 picks a free one) and serves `handler` there on a
-/// task of its own; returns the address bound. A handler returning `None` closes the connection
-/// without answering.
+/// task of its own, taking bodies of up to [`MAX_BODY`]; returns the address bound. A handler
+/// returning `None` closes the connection without answering.
 ///
 /// # Errors
 /// The address is malformed or taken.
 pub async fn start<H, Fut>(address: &str, handler: H) -> Result<SocketAddr, crate::ClientError>
+where
+    H: Fn(Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Option<Response>> + Send + 'static,
+{
+    start_with_limit(address, MAX_BODY, handler).await
+}
+
+/// [`start`], taking request bodies of up to `max_body` bytes (413 beyond).
+///
+/// # Errors
+/// The address is malformed or taken.
+pub async fn start_with_limit<H, Fut>(address: &str, max_body: usize, handler: H) -> Result<SocketAddr, crate::ClientError>
 where
     H: Fn(Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Option<Response>> + Send + 'static,
@@ -179,7 +192,7 @@ where
     };
     let listener = TcpListener::bind(address).await.map_err(cannot_listen)?;
     let bound = listener.local_addr().map_err(cannot_listen)?;
-    tokio::spawn(serve(listener, handler));
+    tokio::spawn(serve(listener, max_body, handler));
     Ok(bound)
 }
 

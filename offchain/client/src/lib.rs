@@ -4,7 +4,9 @@
 //!   account's key from an environment variable or an encrypted keystore;
 //! - [`chain`]: the deployed contracts (addresses from the deployment manifest) through the
 //!   generated bindings, and transactions whose hash is known before they are sent;
-//! - [`store`]: job inputs, content-addressed by their commitment (the worker holds the models);
+//! - [`store`]: job inputs, content-addressed by their commitment, in a directory, behind a plain
+//!   HTTP server or in the coordinator;
+//! - [`coordinator`]: the coordinator's blob store (inputs, models, results), as its clients use it;
 //! - `cli` (feature `cli`): the flags every operator binary takes, and how a binary ends;
 //! - [`outside_execution`]: SNIP-9 v2 requests a user signs for the Paymaster to relay;
 //! - [`retry`], [`http`], [`metrics`]: backoff with jitter, the endpoints behind `/health`,
@@ -17,6 +19,7 @@ pub mod chain;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
+pub mod coordinator;
 pub mod http;
 pub mod metrics;
 pub mod outside_execution;
@@ -82,13 +85,26 @@ pub enum ClientError {
     /// An input or a model is missing from its store or does not match its commitment.
     #[error("{0}")]
     Store(String),
+    /// A job's result cannot be found, or does not check out against the chain.
+    #[error("{0}")]
+    Result(String),
     /// The prover rejected a model, an input or a proof.
     #[error("prover: {0}")]
     Prover(String),
     /// A SNIP-9 request could not be built or signed.
     #[error("signing the request: {0}")]
     Signing(String),
-    /// An HTTP request to another operator failed.
+    /// Another operator refused a request (4xx): its reason.
+    #[error("{url} refused the request ({status}): {reason}")]
+    Refused {
+        /// Where.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The reason it gave.
+        reason: String,
+    },
+    /// An HTTP request to another operator failed (unreachable, or a 5xx): worth retrying.
     #[error("HTTP {url}: {message}")]
     Http {
         /// Where.

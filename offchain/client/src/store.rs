@@ -2,7 +2,8 @@
 //!
 //! A client writes its input to the input store under the commitment it puts on-chain
 //! (`<commitment>.json`, the prover's input file `{"input": [...]}`); the worker fetches it from
-//! there, from a directory or an HTTP server, and checks it against the commitment before proving.
+//! there (a directory, an HTTP server, or the coordinator's blob store) and checks it against the
+//! commitment before proving.
 //! The store moves the file's text and knows nothing of its format, so the operators that never
 //! prove (the keeper) do not link the prover.
 
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use starknet::core::types::Felt;
 
+use crate::coordinator::{commitment_name, BlobKind, Coordinator};
 use crate::ClientError;
 
 /// Where job inputs are.
@@ -19,6 +21,8 @@ pub enum InputStore {
     Dir(PathBuf),
     /// An HTTP server (read only): `GET <base>/<commitment>.json`.
     Http(url::Url),
+    /// The coordinator's blob store (read and write): `<base>/v1/inputs/<commitment>`.
+    Coordinator(Coordinator),
 }
 
 /// The file name of the input with `commitment`.
@@ -65,14 +69,23 @@ impl InputStore {
                 }
                 response.text().await.map_err(|e| http_error(e.to_string()))
             }
+            InputStore::Coordinator(coordinator) => {
+                let name = commitment_name(commitment);
+                let bytes = coordinator.get(BlobKind::Input, &name).await?.ok_or_else(|| {
+                    ClientError::Store(format!("the coordinator at {} has no input {name}", coordinator.base()))
+                })?;
+                String::from_utf8(bytes).map_err(|_| ClientError::Store(format!("the input {name} is not UTF-8 text")))
+            }
         }
     }
 
-    /// Stores the input file `text` under `commitment` (directories only); returns where.
+    /// Stores the input file `text` under `commitment` (a directory or the coordinator); returns
+    /// where.
     ///
     /// # Errors
-    /// The store is an HTTP server, or the file cannot be written.
-    pub fn put(&self, commitment: Felt, text: &str) -> Result<String, ClientError> {
+    /// The store is a plain HTTP server, the file cannot be written, or the coordinator refuses
+    /// it (its reason) or cannot be reached.
+    pub async fn put(&self, commitment: Felt, text: &str) -> Result<String, ClientError> {
         match self {
             InputStore::Dir(dir) => {
                 std::fs::create_dir_all(dir).map_err(|source| ClientError::Io { path: dir.clone(), source })?;
@@ -84,6 +97,11 @@ impl InputStore {
                 "the input store {base} is read-only here: upload the input as {} there yourself, or use a directory store",
                 input_file_name(commitment)
             ))),
+            InputStore::Coordinator(coordinator) => {
+                let name = commitment_name(commitment);
+                coordinator.put(BlobKind::Input, &name, text.as_bytes().to_vec()).await?;
+                Ok(coordinator.blob_url(BlobKind::Input, &name))
+            }
         }
     }
 }
@@ -110,15 +128,15 @@ mod tests {
         let store = InputStore::parse(dir.path().to_str().unwrap()).unwrap();
         let commitment = Felt::from(0xabcu32);
         let text = "{\"input\":[1.5,-2.0]}";
-        store.put(commitment, text).unwrap();
+        store.put(commitment, text).await.unwrap();
         assert_eq!(store.fetch(commitment).await.unwrap(), text);
         assert!(matches!(store.fetch(Felt::TWO).await, Err(ClientError::Io { .. })));
     }
 
-    #[test]
-    fn http_stores_are_read_only() {
+    #[tokio::test]
+    async fn http_stores_are_read_only() {
         let store = InputStore::parse("http://inputs.example/ciro").unwrap();
         assert_eq!(store, InputStore::Http(url::Url::parse("http://inputs.example/ciro/").unwrap()));
-        assert!(store.put(Felt::ONE, "{}").unwrap_err().to_string().contains("read-only"));
+        assert!(store.put(Felt::ONE, "{}").await.unwrap_err().to_string().contains("read-only"));
     }
 }

@@ -18,9 +18,18 @@
 //! It also relays sponsored requests ([`relay`]): a user without fee tokens posts a signed SNIP-9
 //! `OutsideExecution` to `/relay`, and the keeper submits it through the Paymaster, paid from the
 //! configured sponsor's budget. `/health` and `/metrics` (Prometheus) are served next to it.
+//!
+//! And it is the coordinator's data plane (feature `data-plane`, on by default; it links the
+//! prover, to check models and proofs): job inputs, models and results under `/v1/`, each
+//! authenticated by its name and kept in a [`blobs::BlobStore`] (the data plane module's doc has
+//! the rules). Built without it (`--no-default-features`) the keeper links no prover and answers
+//! `/v1/` with 404.
 
 #![deny(missing_docs)]
 
+pub mod blobs;
+#[cfg(feature = "data-plane")]
+mod data_plane;
 pub mod relay;
 pub mod store;
 
@@ -29,7 +38,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ciro_bindings::job_manager::JobState;
+use ciro_bindings::job_manager::{self, JobState};
+use ciro_client::coordinator::BlobKind;
 use ciro_client::chain::{job_manager_events, job_of, state_name, TxOutcome};
 use ciro_client::config::{parse_address, KeeperSettings};
 use ciro_client::http::{Request, Response};
@@ -39,6 +49,7 @@ use ciro_client::{Chain, ClientError};
 use starknet::core::types::{BlockId, Call, EventFilter, Felt};
 use tracing::Instrument;
 
+pub use blobs::{BlobStore, FsBlobStore};
 pub use relay::{RelayRequest, RelayResponse};
 pub use store::{Store, StoreError};
 
@@ -51,13 +62,16 @@ pub enum KeeperError {
     /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The blob store.
+    #[error(transparent)]
+    Blobs(#[from] blobs::BlobError),
 }
 
 impl KeeperError {
     fn is_transient(&self) -> bool {
         match self {
             KeeperError::Client(error) => is_transient(error),
-            KeeperError::Store(_) => false,
+            KeeperError::Store(_) | KeeperError::Blobs(_) => false,
         }
     }
 }
@@ -141,19 +155,24 @@ struct Health {
 pub struct Keeper {
     chain: Chain,
     store: Store,
+    #[cfg_attr(not(feature = "data-plane"), allow(dead_code))]
+    blobs: Arc<dyn BlobStore>,
     settings: KeeperSettings,
     sponsor: Option<Felt>,
     metrics: Metrics,
     send_lock: tokio::sync::Mutex<()>,
+    /// Held while reading the chain forward (the poll, and the data plane catching up).
+    follow_lock: tokio::sync::Mutex<()>,
     health: Mutex<Health>,
 }
 
 impl Keeper {
-    /// A keeper sending from `chain`'s account, with its state in `store`.
+    /// A keeper sending from `chain`'s account, with its state in `store` and the data plane's
+    /// blobs in `blobs`.
     ///
     /// # Errors
     /// The configured sponsor is not an address.
-    pub fn new(chain: Chain, store: Store, settings: KeeperSettings) -> Result<Self, KeeperError> {
+    pub fn new(chain: Chain, store: Store, blobs: Arc<dyn BlobStore>, settings: KeeperSettings) -> Result<Self, KeeperError> {
         let sponsor = settings.sponsor.as_deref().map(|s| parse_address(s, "keeper.sponsor")).transpose()?;
         let metrics = Metrics::default();
         metrics.describe("ciro_keeper_jobs", Kind::Gauge, "Jobs followed, by their last read state.");
@@ -169,10 +188,12 @@ impl Keeper {
         Ok(Keeper {
             chain,
             store,
+            blobs,
             settings,
             sponsor,
             metrics,
             send_lock: tokio::sync::Mutex::new(()),
+            follow_lock: tokio::sync::Mutex::new(()),
             health: Mutex::new(Health { last_success: None, head: 0, next_block: 0 }),
         })
     }
@@ -214,7 +235,10 @@ impl Keeper {
     /// The node or the database failed; nothing is lost, the next poll starts over from the
     /// recorded state.
     pub async fn poll(&self) -> Result<PollReport, KeeperError> {
-        let mut report = self.follow().await?;
+        let mut report = {
+            let _reading = self.follow_lock.lock().await;
+            self.follow().await?
+        };
         let now = self.chain.now().await?;
         let mut transient = None;
         for job_id in self.store.open_jobs()? {
@@ -236,6 +260,8 @@ impl Keeper {
         for (state, count) in self.store.job_states()? {
             self.metrics.set("ciro_keeper_jobs", &[("state", &state)], count as f64);
         }
+        #[cfg(feature = "data-plane")]
+        self.sweep();
         let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
         health.last_success = Some(Instant::now());
         Ok(report)
@@ -267,6 +293,7 @@ impl Keeper {
         }
         let to = head.min(from + self.settings.max_blocks_per_poll.max(1) - 1);
         let mut touched = Vec::new();
+        let mut named = Vec::new();
         let contracts = [
             ("JobManager", self.chain.contracts.job_manager),
             ("CDCPool", self.chain.contracts.pool),
@@ -283,7 +310,14 @@ impl Keeper {
             self.metrics.add("ciro_keeper_events_total", &[("contract", name)], events.len() as f64);
             report.events += events.len() as u64;
             if address == self.chain.contracts.job_manager {
-                touched.extend(job_manager_events(&events).filter_map(|event| job_of(&event)));
+                for event in job_manager_events(&events) {
+                    touched.extend(job_of(&event));
+                    match &event {
+                        job_manager::Event::JobSubmitted(submitted) => named.push((BlobKind::Input, submitted.input_commitment)),
+                        job_manager::Event::ModelRegistered(registered) => named.push((BlobKind::Model, registered.commitment)),
+                        _ => {}
+                    }
+                }
             }
         }
         touched.sort_unstable();
@@ -295,10 +329,23 @@ impl Keeper {
                 hashes.push((number, hash));
             }
         }
-        self.store.advance(to, &touched, &hashes, depth)?;
+        self.store.advance(to, &touched, &named, &hashes, depth)?;
         report.read_to = Some(to);
         self.set_lag(head, to + 1);
         Ok(report)
+    }
+
+    /// Reads the chain up to its head now, between polls (the data plane asks, when an upload
+    /// waits for a name the chain may already hold).
+    #[cfg(feature = "data-plane")]
+    async fn catch_up(&self) -> Result<(), KeeperError> {
+        let _reading = self.follow_lock.lock().await;
+        loop {
+            let report = self.follow().await?;
+            if report.read_to.is_none_or(|to| to >= report.head) {
+                return Ok(());
+            }
+        }
     }
 
     fn set_lag(&self, head: u64, next_block: u64) {
@@ -415,14 +462,20 @@ impl Keeper {
         }
     }
 
-    /// The `/health`, `/metrics` and `/relay` endpoints.
+    /// The `/health`, `/metrics`, `/relay` and `/v1/` endpoints.
     pub async fn handle(&self, request: Request) -> Response {
+        if request.path.starts_with("/v1/") {
+            #[cfg(feature = "data-plane")]
+            return self.handle_blob(&request.method, &request.path, &request.body).await;
+            #[cfg(not(feature = "data-plane"))]
+            return Response::text(404, "this keeper was built without its data plane (feature `data-plane`)\n");
+        }
         match (request.method.as_str(), request.path.as_str()) {
             ("GET", "/health") => self.health(),
             ("GET", "/metrics") => self.metrics.response(),
             ("POST", "/relay") => self.handle_relay(&request.body).await,
             (_, "/health" | "/metrics" | "/relay") => Response::text(405, "method not allowed\n"),
-            _ => Response::text(404, "not found: try /health, /metrics or POST /relay\n"),
+            _ => Response::text(404, "not found: try /health, /metrics, POST /relay or /v1/{inputs,models,results}/<name>\n"),
         }
     }
 
@@ -464,14 +517,15 @@ fn says_any(messages: &[String], expected: &[&str]) -> bool {
 pub async fn run(config: &ciro_client::OperatorConfig) -> Result<(), KeeperError> {
     let chain = ciro_client::chain::connect_with_retries(config, true).await?;
     let store = Store::open(&config.keeper.database)?;
-    let keeper = Arc::new(Keeper::new(chain, store, config.keeper.clone())?);
+    let blobs = Arc::new(FsBlobStore::open(&config.keeper.blob_dir())?);
+    let keeper = Arc::new(Keeper::new(chain, store, blobs, config.keeper.clone())?);
     let server = Arc::clone(&keeper);
-    let address = ciro_client::http::start(&config.keeper.listen, move |request| {
+    let address = ciro_client::http::start_with_limit(&config.keeper.listen, config.keeper.max_upload_bytes, move |request| {
         let keeper = Arc::clone(&server);
         async move { Some(keeper.handle(request).await) }
     })
     .await?;
-    tracing::info!("keeper listening on http://{address} (/health, /metrics, POST /relay)");
+    tracing::info!("keeper listening on http://{address} (/health, /metrics, POST /relay, /v1/ blobs in {})", config.keeper.blob_dir().display());
     keeper.run().await;
     Ok(())
 }

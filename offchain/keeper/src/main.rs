@@ -3,7 +3,8 @@
 use clap::Parser;
 
 /// Ciro's keeper: follows JobManager, CDC_Pool and Paymaster events and moves every job from
-/// submission to payment; relays sponsored requests (POST /relay); serves /health and /metrics.
+/// submission to payment; relays sponsored requests (POST /relay); serves /health and /metrics;
+/// and keeps job inputs, models and results for clients and workers (/v1/, the data plane).
 #[derive(Debug, Parser)]
 #[command(name = "ciro-keeper", version)]
 struct Args {
@@ -23,6 +24,10 @@ struct Args {
     /// Poll interval in milliseconds.
     #[arg(long)]
     poll_interval_ms: Option<u64>,
+    /// Where the data plane keeps inputs, models and results [default: `blobs` beside the
+    /// database].
+    #[arg(long, env = "CIRO_KEEPER_BLOB_DIR")]
+    blob_dir: Option<std::path::PathBuf>,
 }
 
 async fn run(args: Args) -> anyhow::Result<String> {
@@ -38,6 +43,9 @@ async fn run(args: Args) -> anyhow::Result<String> {
     }
     if let Some(interval) = args.poll_interval_ms {
         config.keeper.poll_interval_ms = interval;
+    }
+    if let Some(dir) = args.blob_dir {
+        config.keeper.blob_dir = Some(dir);
     }
     ciro_keeper::run(&config).await?;
     Ok(String::new())

@@ -1,10 +1,12 @@
 //! The keeper's state in SQLite: where it is in the chain (the cursor and the hashes of the last
-//! blocks it read, to notice a reorg), the jobs it follows, and every transaction it sent, recorded
-//! *before* it is sent so that a restart finds out what became of it instead of sending it again.
+//! blocks it read, to notice a reorg), the jobs it follows, every transaction it sent, recorded
+//! *before* it is sent so that a restart finds out what became of it instead of sending it again,
+//! and the commitments that jobs and models on-chain name (what the blob store may serve).
 
 use std::path::Path;
 use std::sync::Mutex;
 
+use ciro_client::coordinator::BlobKind;
 use rusqlite::{params, Connection, OptionalExtension};
 use starknet::core::types::Felt;
 
@@ -57,6 +59,11 @@ CREATE TABLE IF NOT EXISTS actions (
     detail TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS actions_by_job ON actions (job_id, kind);
+CREATE TABLE IF NOT EXISTS named (
+    kind TEXT NOT NULL,
+    commitment TEXT NOT NULL,
+    PRIMARY KEY (kind, commitment)
+);
 ";
 
 fn hex(value: Felt) -> String {
@@ -123,14 +130,21 @@ impl Store {
     }
 
     /// Records, in one transaction, that blocks up to `last` were read: the jobs they touched
-    /// (opened for the keeper to look at), the hashes of the blocks to re-check, and the cursor.
-    /// Only the `keep` latest block hashes are kept.
+    /// (opened for the keeper to look at), the commitments they `named` (job inputs, models), the
+    /// hashes of the blocks to re-check, and the cursor. Only the `keep` latest block hashes are
+    /// kept.
     ///
     /// # Errors
     /// The database fails.
-    pub fn advance(&self, last: u64, touched_jobs: &[u64], hashes: &[(u64, Felt)], keep: u64) -> Result<(), StoreError> {
+    pub fn advance(&self, last: u64, touched_jobs: &[u64], named: &[(BlobKind, Felt)], hashes: &[(u64, Felt)], keep: u64) -> Result<(), StoreError> {
         self.with(|c| {
             let transaction = c.transaction()?;
+            for (kind, commitment) in named {
+                transaction.execute(
+                    "INSERT INTO named (kind, commitment) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                    params![kind.segment(), hex(*commitment)],
+                )?;
+            }
             for job in touched_jobs {
                 transaction.execute(
                     "INSERT INTO jobs (id, state, open) VALUES (?1, 'Unknown', 1) ON CONFLICT (id) DO UPDATE SET open = 1",
@@ -152,6 +166,22 @@ impl Store {
                 params![(last + 1) as i64],
             )?;
             transaction.commit()
+        })
+    }
+
+    /// Whether a job (an input) or a registered model names `commitment`, in the blocks read.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub fn is_named(&self, kind: BlobKind, commitment: Felt) -> Result<bool, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT 1 FROM named WHERE kind = ?1 AND commitment = ?2",
+                params![kind.segment(), hex(commitment)],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
         })
     }
 
@@ -267,7 +297,7 @@ mod tests {
             let store = Store::open(&path).unwrap();
             assert_eq!(store.next_block().unwrap(), None);
             let hashes: Vec<(u64, Felt)> = (1..=10).map(|n| (n, Felt::from(100 + n))).collect();
-            store.advance(10, &[1, 2], &hashes, 4).unwrap();
+            store.advance(10, &[1, 2], &[(BlobKind::Input, Felt::from(0x1du8))], &hashes, 4).unwrap();
             let id = store.record_action(1, "assign_job", "", Felt::from(0xabcu32)).unwrap();
             store.record_action(2, "release_payment", "", Felt::from(0xdefu32)).unwrap();
             store.finish_action(id, "succeeded", "").unwrap();
@@ -277,6 +307,8 @@ mod tests {
         assert_eq!(store.next_block().unwrap(), Some(11));
         assert_eq!(store.recorded_blocks().unwrap().iter().map(|b| b.0).collect::<Vec<_>>(), vec![7, 8, 9, 10]);
         assert_eq!(store.open_jobs().unwrap(), vec![2]);
+        assert!(store.is_named(BlobKind::Input, Felt::from(0x1du8)).unwrap());
+        assert!(!store.is_named(BlobKind::Model, Felt::from(0x1du8)).unwrap(), "an input's commitment names no model");
         let unfinished = store.unfinished_actions(None, None).unwrap();
         assert_eq!(unfinished.len(), 1);
         assert_eq!((unfinished[0].job_id, unfinished[0].transaction_hash), (2, Felt::from(0xdefu32)));

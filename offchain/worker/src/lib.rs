@@ -3,9 +3,10 @@
 //! [`hardware`] detects what the machine offers; [`operations`] registers, stakes and reads the
 //! worker's standing; [`WorkerNode`] waits for jobs CDC_Pool assigns to its address and, for each:
 //! refuses it early (`abandon_job`, no slash) when it cannot finish before the deadline, loads the
-//! job's model (found by its on-chain commitment), fetches the input from the input store and
-//! checks it against the job's input commitment, runs and proves the inference, and submits
-//! `complete_job` — which verifies the proof on-chain. Jobs run at most
+//! job's model (found by its on-chain commitment, locally or from the coordinator), fetches the
+//! input from the input store (a directory, or the coordinator) and checks it against the job's
+//! input commitment, runs and proves the inference, submits `complete_job` — which verifies the
+//! proof on-chain — and hands the proof to the coordinator's result store. Jobs run at most
 //! `worker.max_concurrent_jobs` at a time; each stage is written to the [`journal`] so a restart
 //! resumes in-flight jobs instead of losing them (or proving them twice).
 
@@ -13,7 +14,6 @@
 
 pub mod hardware;
 pub mod journal;
-pub mod models;
 pub mod operations;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -25,6 +25,7 @@ use ciro_bindings::job_manager::{self, JobState};
 use ciro_bindings::selectors;
 use ciro_client::chain::job_manager_events;
 use ciro_client::config::WorkerSettings;
+use ciro_client::coordinator::{BlobKind, Coordinator};
 use ciro_client::http::{Request, Response};
 use ciro_client::metrics::{Kind, Metrics};
 use ciro_client::retry::{is_transient, Backoff};
@@ -37,7 +38,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
 use crate::journal::{Entry, Journal, Stage};
-use crate::models::{parse_input, prover_error, Model, ModelStore};
+use ciro_inference::models::{parse_input, prover_error, Model, ModelStore};
 
 /// Why a job was given back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,7 @@ pub struct WorkerNode {
     settings: WorkerSettings,
     inputs: InputStore,
     models: ModelStore,
+    coordinator: Option<Coordinator>,
     model_cache: Mutex<HashMap<Felt, Arc<Model>>>,
     journal: Journal,
     metrics: Metrics,
@@ -93,7 +95,8 @@ impl WorkerNode {
             chain,
             address,
             inputs: config.inputs.clone(),
-            models: ModelStore::new(&config.models),
+            models: ModelStore::from_config(config),
+            coordinator: config.coordinator.clone(),
             model_cache: Mutex::new(HashMap::new()),
             journal,
             metrics,
@@ -158,7 +161,13 @@ impl WorkerNode {
                 Err(error) => return Err(error),
             };
             if view.job.state != JobState::Assigned || view.job.worker.0 != self.address {
-                // Done, given back, or re-assigned: nothing left to do here.
+                // Done, given back, or re-assigned: nothing left to do here, but to hand the
+                // coordinator the proof of a job this worker completed (if a crash came between).
+                if view.job.state == JobState::Completed && view.job.worker.0 == self.address {
+                    if let Some(Entry { stage: Stage::Proved { proof, .. }, .. }) = self.journal.get(job_id) {
+                        self.upload_result(job_id, &proof).await;
+                    }
+                }
                 self.journal.remove(job_id)?;
                 self.assigned.lock().unwrap_or_else(|p| p.into_inner()).remove(&job_id);
                 continue;
@@ -248,6 +257,7 @@ impl WorkerNode {
         match sent {
             Ok(sent) => {
                 tracing::info!(transaction = %format_args!("{:#x}", sent.transaction_hash), "completed, proof verified on-chain");
+                self.upload_result(job_id, &proof).await;
                 self.journal.remove(job_id)?;
                 Ok("completed")
             }
@@ -271,7 +281,11 @@ impl WorkerNode {
         let job_id = view.id;
         let job = &view.job;
         let model_record = self.chain.model(job.model_id).await?;
-        let model = self.model(model_record.commitment).await.map_err(|e| JobFailure::Refused(Refusal::BadJob(e.to_string())))?;
+        let model = match self.model(model_record.commitment).await {
+            Ok(model) => model,
+            Err(error) if is_transient(&error) => return Err(JobFailure::Transient(error)),
+            Err(error) => return Err(JobFailure::Refused(Refusal::BadJob(error.to_string()))),
+        };
         let input = match self.inputs.fetch(job.input_commitment).await.and_then(|text| parse_input(job.input_commitment, &text)) {
             Ok(input) => input,
             Err(error @ ClientError::Http { .. }) => return Err(JobFailure::Transient(error)),
@@ -308,14 +322,27 @@ impl WorkerNode {
         Ok((output_commitment, proof))
     }
 
+    /// Hands the proof of completed job `job_id` to the coordinator's result store, so its client
+    /// can fetch it there; a failure is logged (the result can still be read from the chain).
+    async fn upload_result(&self, job_id: u64, proof: &[Felt]) {
+        let Some(coordinator) = &self.coordinator else { return };
+        let text = match ciro_prover::proof_file::DecodedProof::from_calldata(proof).map(|d| d.to_file()).and_then(|f| f.to_json()) {
+            Ok(text) => text,
+            Err(error) => return tracing::warn!("the journal's proof does not decode: {error}"),
+        };
+        let name = job_id.to_string();
+        let upload = || coordinator.put(BlobKind::Result, &name, text.clone().into_bytes());
+        match Backoff::default().retry(upload, is_transient, |e| tracing::debug!("uploading the result: {e} (retrying)")).await {
+            Ok(_) => tracing::info!("result uploaded to the coordinator"),
+            Err(error) => tracing::warn!("uploading the result to the coordinator: {} (clients can read it from the chain)", ciro_client::error_chain(&error)),
+        }
+    }
+
     async fn model(&self, commitment: Felt) -> Result<Arc<Model>, ClientError> {
         if let Some(model) = self.model_cache.lock().unwrap_or_else(|p| p.into_inner()).get(&commitment) {
             return Ok(Arc::clone(model));
         }
-        let models = self.models.clone();
-        let (_, model) = tokio::task::spawn_blocking(move || models.find(commitment))
-            .await
-            .map_err(|e| ClientError::Prover(format!("loading the model failed: {e}")))??;
+        let (_, model) = self.models.find(commitment).await?;
         let model = Arc::new(model);
         self.model_cache.lock().unwrap_or_else(|p| p.into_inner()).insert(commitment, Arc::clone(&model));
         Ok(model)

@@ -322,7 +322,7 @@ pub struct MlpStatement {
 impl MlpStatement {
     /// `poseidon_hash_many(inputs)`.
     pub fn input_commitment(&self) -> Felt {
-        poseidon_hash_many(&self.inputs)
+        input_commitment_of(&self.inputs)
     }
 
     /// `poseidon_hash_many(outputs)`.
@@ -334,6 +334,11 @@ impl MlpStatement {
     pub fn model_commitment(&self) -> Felt {
         self.layout.commitment()
     }
+}
+
+/// The input commitment of a statement whose quantized inputs are `inputs`.
+pub fn input_commitment_of(inputs: &[Felt]) -> Felt {
+    poseidon_hash_many(inputs)
 }
 
 /// The MLP AIR for one statement (verifier and prover side).

@@ -92,6 +92,18 @@ pub struct QuantizedModel {
 /// The default scale: 16 fractional bits.
 pub const DEFAULT_SCALE_BITS: u32 = 16;
 
+/// `values` as fixed-point integers scaled by `2^scale_bits`.
+///
+/// # Errors
+/// [`QuantizeError`] naming the first value that is not finite or out of range.
+pub fn quantize_values(values: &[f64], scale_bits: u32) -> Result<Vec<i64>, QuantizeError> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, x)| quantize_value(*x, scale_bits, || format!("input [{i}]")))
+        .collect()
+}
+
 fn quantize_value(
     value: f64,
     scale_bits: u32,
@@ -193,11 +205,7 @@ impl QuantizedModel {
                 got: input.len(),
             });
         }
-        input
-            .iter()
-            .enumerate()
-            .map(|(i, x)| quantize_value(*x, self.scale_bits, || format!("input [{i}]")))
-            .collect()
+        quantize_values(input, self.scale_bits)
     }
 
     /// Converts fixed-point values back to reals.

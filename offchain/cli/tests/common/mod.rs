@@ -57,27 +57,59 @@ fn keeper_binary() -> PathBuf {
         .clone()
 }
 
-/// Devnet with Ciro deployed, an operator site, and the workers registered and staked.
+/// Devnet with Ciro deployed, an operator site, and the workers registered and staked; with a
+/// coordinator, the keeper is running (it is the coordinator: inputs, models and results move
+/// through it, and the site's model directory starts empty).
 pub struct Fixture {
     pub network: LocalNetwork,
     pub site: OperatorSite,
     pub model_id: String,
     pub manifest: PathBuf,
     pub dir: tempfile::TempDir,
+    /// Where the keeper listens (the coordinator's address, when there is one).
+    pub keeper_listen: String,
+    /// The running keeper, when the fixture has a coordinator.
+    pub keeper: Option<tokio::process::Child>,
 }
 
 impl Fixture {
+    /// With the keeper running as the coordinator.
     pub async fn start(max_concurrent_jobs: u8) -> Result<Self> {
+        Self::launch(max_concurrent_jobs, true).await
+    }
+
+    /// Without a coordinator: inputs in the site's directory, models in the repository's; no
+    /// keeper runs.
+    pub async fn without_coordinator(max_concurrent_jobs: u8) -> Result<Self> {
+        Self::launch(max_concurrent_jobs, false).await
+    }
+
+    async fn launch(max_concurrent_jobs: u8, with_coordinator: bool) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let manifests = dir.path().join("deployments");
         let network = LocalNetwork::launch(&ciro_tests::artifacts_dir(), &manifests).await?;
         let manifest = manifests.join("devnet.json");
-        let site = OperatorSite::create(&network, &manifest, network.devnet.url().as_str(), &models(), &dir.path().join("site"), binaries())?;
+        let keeper_listen = ciro_demo::operators::free_address()?;
+        let coordinator = format!("http://{keeper_listen}");
+        let (models, coordinator) = if with_coordinator { (None, Some(coordinator.as_str())) } else { (Some(models()), None) };
+        let site = OperatorSite::create(&network, &manifest, network.devnet.url().as_str(), models.as_deref(), coordinator, &dir.path().join("site"), binaries())?;
+        let keeper = if with_coordinator {
+            let keeper = site.spawn_keeper(ciro_demo::network::actor::KEEPER, site.address(ciro_demo::network::actor::DEPLOYER)?, &keeper_listen, 200)?;
+            main_job::wait_for_health(&keeper_listen).await?;
+            Some(keeper)
+        } else {
+            None
+        };
         let model_id = {
             let market = Market::new(&network)?;
-            main_job::set_up(&market, &site, &models().join("iris_mlp.onnx"), max_concurrent_jobs, &|_| {}).await?
+            main_job::set_up(&market, &site, [&site, &site], &repository().join("prover/examples/models/iris_mlp.onnx"), max_concurrent_jobs, &|_| {}).await?
         };
-        Ok(Fixture { network, site, model_id, manifest, dir })
+        Ok(Fixture { network, site, model_id, manifest, dir, keeper_listen, keeper })
+    }
+
+    /// Takes the running keeper (to kill and restart it at [`Fixture::keeper_listen`]).
+    pub fn take_keeper(&mut self) -> Result<tokio::process::Child> {
+        self.keeper.take().ok_or_else(|| anyhow::anyhow!("this fixture runs no keeper"))
     }
 
     pub fn market(&self) -> Result<Market<'_>> {

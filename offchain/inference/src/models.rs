@@ -1,0 +1,226 @@
+//! What a proof is made from: ONNX models, found by the commitment JobManager recorded for them
+//! (in a local directory, else fetched from the coordinator and cached there by commitment), and
+//! input files, parsed from the text the input store holds.
+
+use std::path::{Path, PathBuf};
+
+use ciro_client::coordinator::{commitment_name, BlobKind, Coordinator};
+use ciro_client::store::{input_file_name, write_atomically};
+use ciro_client::{ClientError, OperatorConfig};
+use ciro_prover::api::PreparedModel;
+use ciro_prover::backend::cpu::CpuBackend;
+use ciro_prover::model::input::InputFile;
+use ciro_prover::model::onnx::decode_onnx;
+use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
+use ciro_prover::stark::ProofParams;
+use starknet::core::types::Felt;
+
+/// A model ready to prove with.
+pub type Model = PreparedModel<CpuBackend>;
+
+/// `error` from the prover as an operator error.
+pub fn prover_error(error: &ciro_prover::api::Error) -> ClientError {
+    ClientError::Prover(ciro_client::error_chain(error))
+}
+
+/// The input values of the input file `text`, stored under `commitment`.
+///
+/// # Errors
+/// The text is not an input file.
+pub fn parse_input(commitment: Felt, text: &str) -> Result<Vec<f64>, ClientError> {
+    InputFile::parse(text)
+        .map(|file| file.input)
+        .map_err(|e| ClientError::Store(format!("input {}: {e}", input_file_name(commitment))))
+}
+
+/// The text of the input file holding `input`, as the input store keeps it.
+///
+/// # Errors
+/// A value that JSON cannot hold (NaN or infinite).
+pub fn input_text(input: &[f64]) -> Result<String, ClientError> {
+    if let Some(bad) = input.iter().find(|v| !v.is_finite()) {
+        return Err(ClientError::Store(format!("the input holds {bad}, which is not a finite number")));
+    }
+    serde_json::to_string(&InputFile { input: input.to_vec() }).map_err(|e| ClientError::Store(e.to_string()))
+}
+
+/// Loads, quantizes and commits the ONNX model at `path`.
+///
+/// # Errors
+/// The model cannot be read or does not fit the prover.
+pub fn load_model(path: &Path) -> Result<Model, ClientError> {
+    PreparedModel::from_onnx_file(path, DEFAULT_SCALE_BITS, ProofParams::default())
+        .map_err(|e| ClientError::Prover(format!("model {}: {}", path.display(), ciro_client::error_chain(&e))))
+}
+
+/// Quantizes and commits the ONNX model in `bytes`, exactly as [`load_model`] does a file.
+///
+/// # Errors
+/// The bytes are not an ONNX model the prover supports.
+pub fn prepare_model(bytes: &[u8]) -> Result<Model, ClientError> {
+    let prepare = || -> Result<Model, ciro_prover::api::Error> {
+        let float = decode_onnx(bytes).map_err(ciro_prover::api::Error::Model)?;
+        PreparedModel::new(float, DEFAULT_SCALE_BITS, ProofParams::default())
+    };
+    prepare().map_err(|e| ClientError::Prover(format!("not a model the prover supports: {}", ciro_client::error_chain(&e))))
+}
+
+/// The commitment to `input` a job carries, for models prepared here (whatever the model: it
+/// needs only the fixed-point scale).
+///
+/// # Errors
+/// A value that is not finite or out of the fixed-point range.
+pub fn input_commitment(input: &[f64]) -> Result<Felt, ClientError> {
+    ciro_prover::api::input_commitment(input, DEFAULT_SCALE_BITS).map_err(|e| prover_error(&e))
+}
+
+/// ONNX models: a local directory, and the coordinator to fetch the missing ones from (they are
+/// cached in the directory as `<commitment>.onnx`).
+#[derive(Debug, Clone)]
+pub struct ModelStore {
+    dir: PathBuf,
+    coordinator: Option<Coordinator>,
+}
+
+impl ModelStore {
+    /// The models in `dir`, and nowhere else.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        ModelStore { dir: dir.into(), coordinator: None }
+    }
+
+    /// The configured model directory and coordinator.
+    pub fn from_config(config: &OperatorConfig) -> Self {
+        ModelStore { dir: config.models.clone(), coordinator: config.coordinator.clone() }
+    }
+
+    /// The same, fetching missing models from `coordinator`.
+    pub fn with_coordinator(mut self, coordinator: Option<Coordinator>) -> Self {
+        self.coordinator = coordinator;
+        self
+    }
+
+    /// Every `.onnx` file in the directory, sorted (none when it does not exist).
+    ///
+    /// # Errors
+    /// The directory cannot be read.
+    pub fn files(&self) -> Result<Vec<PathBuf>, ClientError> {
+        let io = |source| ClientError::Io { path: self.dir.clone(), source };
+        let mut files = Vec::new();
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(files),
+            Err(error) => return Err(io(error)),
+        };
+        for entry in entries {
+            let path = entry.map_err(io)?.path();
+            if path.extension().is_some_and(|e| e == "onnx") {
+                files.push(path);
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+
+    /// Where a model fetched from the coordinator is cached.
+    pub fn cached_path(&self, commitment: Felt) -> PathBuf {
+        self.dir.join(format!("{}.onnx", commitment_name(commitment)))
+    }
+
+    /// The model in the directory whose commitment is `commitment`, and its file: the cached
+    /// file first, then every other.
+    ///
+    /// # Errors
+    /// The directory cannot be read.
+    pub fn find_local(&self, commitment: Felt) -> Result<Option<(PathBuf, Model)>, ClientError> {
+        let cached = self.cached_path(commitment);
+        let files = self.files()?;
+        let ordered = files.iter().filter(|p| **p == cached).chain(files.iter().filter(|p| **p != cached));
+        for path in ordered {
+            let Ok(model) = load_model(path) else { continue };
+            if model.model_commitment() == commitment {
+                return Ok(Some((path.clone(), model)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The model whose commitment is `commitment`, and its file: from the directory, else
+    /// downloaded from the coordinator, checked against the commitment and cached.
+    ///
+    /// # Errors
+    /// Neither has it, the coordinator's bytes do not commit to it, or the coordinator cannot be
+    /// reached ([`ClientError::Http`], worth retrying).
+    pub async fn find(&self, commitment: Felt) -> Result<(PathBuf, Model), ClientError> {
+        let local = self.clone();
+        if let Some(found) = blocking(move || local.find_local(commitment)).await?? {
+            return Ok(found);
+        }
+        let Some(coordinator) = &self.coordinator else {
+            return Err(ClientError::Store(format!(
+                "no model in {} has commitment {commitment:#x}: copy the model's ONNX file there, or set a coordinator",
+                self.dir.display()
+            )));
+        };
+        let name = commitment_name(commitment);
+        let bytes = coordinator.get(BlobKind::Model, &name).await?.ok_or_else(|| {
+            ClientError::Store(format!(
+                "no model in {} has commitment {commitment:#x}, and the coordinator at {} has none either (its owner uploads it with `ciro models register`)",
+                self.dir.display(),
+                coordinator.base()
+            ))
+        })?;
+        let path = self.cached_path(commitment);
+        let dir = self.dir.clone();
+        blocking(move || {
+            let model = prepare_model(&bytes)?;
+            if model.model_commitment() != commitment {
+                return Err(ClientError::Store(format!(
+                    "the coordinator's model {name} commits to {:#x}: refused",
+                    model.model_commitment()
+                )));
+            }
+            std::fs::create_dir_all(&dir).map_err(|source| ClientError::Io { path: dir.clone(), source })?;
+            write_atomically(&path, &bytes)?;
+            Ok((path, model))
+        })
+        .await?
+    }
+}
+
+/// Runs `work` on the blocking pool (preparing a model hashes its whole preprocessed trace).
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ClientError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| ClientError::Prover(format!("a model task failed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_files_round_trip_and_garbage_is_refused() {
+        let text = input_text(&[1.5, -2.0]).unwrap();
+        assert_eq!(parse_input(Felt::ONE, &text).unwrap(), vec![1.5, -2.0]);
+        let error = parse_input(Felt::THREE, "{\"input\": \"x\"}").unwrap_err();
+        assert!(matches!(error, ClientError::Store(_)), "{error}");
+        assert!(error.to_string().contains(&input_file_name(Felt::THREE)), "{error}");
+        assert!(input_text(&[f64::NAN]).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_model_no_file_commits_to_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("broken.onnx"), b"not onnx").unwrap();
+        let Err(error) = ModelStore::new(dir.path()).find(Felt::TWO).await else { panic!("a model was found") };
+        assert!(error.to_string().contains("no model in"), "{error}");
+        let Err(error) = prepare_model(b"not onnx") else { panic!("garbage was prepared") };
+        assert!(error.to_string().contains("not a model the prover supports"), "{error}");
+    }
+
+    #[test]
+    fn input_commitments_need_no_model() {
+        let model = load_model(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../prover/examples/models/iris_mlp.onnx")).unwrap();
+        let input = [5.1, 3.5, 1.4, 0.2];
+        assert_eq!(input_commitment(&input).unwrap(), model.input_commitment(&input).unwrap());
+        assert!(input_commitment(&[f64::INFINITY]).is_err());
+    }
+}
