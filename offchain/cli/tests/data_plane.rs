@@ -12,7 +12,7 @@ use anyhow::{ensure, Context, Result};
 use ciro_client::coordinator::{commitment_name, BlobKind};
 use ciro_demo::network::actor;
 use ciro_demo::operators::{free_address, OperatorSite};
-use common::Fixture;
+use common::{expect_failure, Fixture};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The files under the keeper's stored blobs (pending ones excluded), by kind.
@@ -42,13 +42,6 @@ async fn raw(address: &str, head: &str, body: &[u8]) -> Result<String> {
 
 fn json(text: &str) -> Result<serde_json::Value> {
     serde_json::from_str(text).with_context(|| format!("not JSON: {text}"))
-}
-
-fn expect_failure(result: Result<String, ciro_demo::DemoError>, needle: &str) {
-    match result {
-        Ok(output) => panic!("expected a failure mentioning {needle:?}, got {output}"),
-        Err(error) => assert!(error.to_string().contains(needle), "{needle:?} not in: {error}"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -146,7 +139,6 @@ async fn jobs_move_through_the_coordinator_and_results_come_back_verified() -> R
     // Bad uploads, each refused with a reason; the stored blobs stay as they are.
     let before = stored_blobs(site);
     let values = r#"{"input": [5.1, 3.5, 1.4, 0.2]}"#;
-    let commitment = ciro_inference::models::input_commitment(&[5.1, 3.5, 1.4, 0.2])?;
     let other = ciro_inference::models::input_commitment(&[1.0, 2.0, 3.0, 4.0])?;
     let mismatched = http.put(blob(BlobKind::Input, &commitment_name(other))).body(values).send().await?;
     ensure!(mismatched.status() == 422 && mismatched.text().await?.contains("commit to"), "bytes that do not match their name were taken");

@@ -10,7 +10,7 @@ use ciro_bindings::job_manager::{JobPriority, JobSpec, JobState, JobType};
 use ciro_demo::market::CIRO;
 use ciro_demo::network::actor;
 use ciro_demo::operators::free_address;
-use common::{duplicate_actions, job_events, keeper_transactions, Fixture, FlakyRpc};
+use common::{duplicate_actions, expect_failure, job_events, keeper_transactions, Fixture, FlakyRpc};
 use starknet::core::types::Felt;
 use starknet::providers::Provider;
 
@@ -112,13 +112,6 @@ async fn twenty_jobs_survive_keeper_kills_a_worker_kill_and_a_flaky_rpc() -> Res
         ensure!(events.get(&(*id, "JobTimedOut".to_owned())) == Some(&1), "job #{id} was not timed out exactly once");
     }
     Ok(())
-}
-
-fn expect_failure(result: Result<String, ciro_demo::DemoError>, needle: &str) {
-    match result {
-        Ok(output) => panic!("expected a failure mentioning {needle:?}, got {output}"),
-        Err(error) => assert!(error.to_string().contains(needle), "{needle:?} not in: {error}"),
-    }
 }
 
 /// A malformed input file, an input of the wrong size, an unknown model, an expired deadline:

@@ -259,3 +259,11 @@ pub fn duplicate_actions(sent: &BTreeMap<(u64, String), u64>, events: &BTreeMap<
         })
         .sum()
 }
+
+/// Panics unless `result` is a failure whose message contains `needle`.
+pub fn expect_failure(result: Result<String, ciro_demo::DemoError>, needle: &str) {
+    match result {
+        Ok(output) => panic!("expected a failure mentioning {needle:?}, got {output}"),
+        Err(error) => assert!(error.to_string().contains(needle), "{needle:?} not in: {error}"),
+    }
+}
