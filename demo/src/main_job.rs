@@ -134,8 +134,8 @@ pub struct OutputRow {
     pub float: Vec<f64>,
     /// The a-priori bound on their difference.
     pub bound: f64,
-    /// The class the verified outputs give.
-    pub class: Option<u64>,
+    /// The class the verified outputs give: its index, and its label when the model has labels.
+    pub class: Option<String>,
     /// Its stage times.
     pub times: StageTimes,
 }
@@ -227,7 +227,7 @@ pub async fn run(
             verified,
             float: prepared.float.forward(&values),
             bound: ciro_prover::model::quantize::error_bound(&prepared.float, &prepared.quantized, &values),
-            class: json_field(&result, "top_class")?.as_u64(),
+            class: top_class(&json_field(&result, "top_classes")?),
             times: StageTimes { submit: *submit, to_assigned: *assigned, to_completed: *completed, proving, result_read },
         });
     }
@@ -346,10 +346,29 @@ pub async fn set_up(
         site.run(&worker_binary, worker, &["stake", stake]).await?;
     }
     let model_path = model.display().to_string();
-    let registered = client.ciro(actor::CLIENT, &["--json", "models", "register", &model_path]).await?;
+    // The model's class labels, when they sit beside it (`iris_mlp.labels.txt`) and a coordinator
+    // is there to keep them.
+    let labels = model.with_extension("labels.txt");
+    let labels_path = labels.display().to_string();
+    let mut register = vec!["--json", "models", "register", &model_path];
+    if labels.is_file() && client.coordinator.is_some() {
+        register.extend(["--labels", &labels_path]);
+    }
+    let registered = client.ciro(actor::CLIENT, &register).await?;
     let model_id = json_field(&registered, "model_id")?.to_string();
 
     Ok(model_id)
+}
+
+/// The first of a `ciro --json job-result`'s `top_classes`: `1 versicolor`, or `1` for a model
+/// without labels.
+fn top_class(top_classes: &serde_json::Value) -> Option<String> {
+    let top = top_classes.as_array()?.first()?;
+    let index = top.get("index")?.as_u64()?;
+    Some(match top.get("label").and_then(serde_json::Value::as_str) {
+        Some(label) => format!("{index} {label}"),
+        None => index.to_string(),
+    })
 }
 
 /// Waits until the keeper at `address` answers `/health` with 200.
@@ -435,18 +454,18 @@ pub fn render(report: &MainJobReport) -> String {
         );
     }
     let _ = writeln!(out, "\nResults read back from the chain and verified by the client (`ciro job-result`), beside the float model");
-    let _ = writeln!(out, "{:<4} {:<34} {:<34} {:>10} {:>9} {:>5}", "job", "verified outputs", "float model", "max error", "bound", "class");
+    let _ = writeln!(out, "{:<4} {:<34} {:<34} {:>10} {:>9}  {}", "job", "verified outputs", "float model", "max error", "bound", "top class");
     for row in &report.outputs {
         let error = row.verified.iter().zip(&row.float).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         let _ = writeln!(
             out,
-            "{:<4} {:<34} {:<34} {:>10.6} {:>9.6} {:>5}",
+            "{:<4} {:<34} {:<34} {:>10.6} {:>9.6}  {}",
             format!("#{}", row.job_id),
             numbers(&row.verified),
             numbers(&row.float),
             error,
             row.bound,
-            row.class.map_or_else(|| "-".to_owned(), |c| c.to_string())
+            row.class.as_deref().unwrap_or("-")
         );
     }
     let _ = writeln!(out, "\nStage times (wall clock, seconds)");

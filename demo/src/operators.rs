@@ -71,6 +71,8 @@ pub struct OperatorSite {
     pub config: PathBuf,
     /// The binaries.
     pub binaries: Binaries,
+    /// The coordinator's URL, when the site has one.
+    pub coordinator: Option<String>,
     accounts: Vec<(Felt, Felt)>,
 }
 
@@ -110,7 +112,7 @@ impl OperatorSite {
         );
         std::fs::write(&config, text).map_err(io(&config))?;
         let accounts = network.devnet.predeployed_accounts().iter().map(|a| (a.address, a.private_key)).collect();
-        Ok(OperatorSite { dir: dir.to_owned(), config, binaries, accounts })
+        Ok(OperatorSite { dir: dir.to_owned(), config, binaries, coordinator: coordinator.map(str::to_owned), accounts })
     }
 
     /// The address of predeployed account `actor`.

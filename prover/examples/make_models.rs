@@ -1,6 +1,7 @@
 //! Generates the example models and inputs in `prover/examples/models/`:
 //! `iris_mlp.onnx` (4 → 8 ReLU → 3, Gemm nodes), `digits_mlp.onnx` (16 → 24 ReLU → 16 ReLU → 4,
-//! MatMul + Add nodes) and JSON inputs for each. Deterministic (a fixed-seed splitmix64).
+//! MatMul + Add nodes), JSON inputs for each and the iris model's class labels. Deterministic (a
+//! fixed-seed splitmix64).
 //!
 //! Run: `cargo run -p ciro-prover --example make_models`.
 
@@ -71,6 +72,9 @@ fn main() -> std::io::Result<()> {
         "iris_mlp.onnx",
         &encode_onnx(&iris, DenseStyle::Gemm, producer),
     )?;
+    // The class labels `ciro models register --labels` takes: one per output, in order. (The
+    // weights are random: the classes name the outputs, they are no botanical prediction.)
+    write(&dir, "iris_mlp.labels.txt", b"setosa\nversicolor\nvirginica\n")?;
     let iris_inputs = [
         [5.1, 3.5, 1.4, 0.2],
         [6.2, 2.9, 4.3, 1.3],

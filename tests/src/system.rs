@@ -266,7 +266,7 @@ impl System {
     /// # Errors
     /// The transaction fails.
     pub async fn register_model(&self, owner: usize, commitment: Felt) -> Result<u64> {
-        self.send(owner, self.job_manager().register_model_getcall(&commitment, &Framework::ONNX)).await?;
+        self.send(owner, self.job_manager().register_model_getcall(&commitment, &Framework::ONNX, &Felt::ZERO)).await?;
         Ok(self.job_reader().model_count().call().await?)
     }
 

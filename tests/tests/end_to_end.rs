@@ -44,7 +44,7 @@ async fn open_market(market: &Market<'_>, commitment: Felt) -> anyhow::Result<u6
     market.fund(&[(actor::CLIENT, 1_000 * CIRO), (first, 5_000 * CIRO), (second, 5_000 * CIRO)]).await?;
     market.join_as_worker(first, 1, 24, 2_000 * CIRO).await?;
     market.join_as_worker(second, 1, 24, 2_000 * CIRO).await?;
-    let register = market.jobs().register_model_getcall(&commitment, &Framework::ONNX);
+    let register = market.jobs().register_model_getcall(&commitment, &Framework::ONNX, &Felt::ZERO);
     market.send("register model", actor::CLIENT, vec![register]).await?;
     Ok(market.job_reader().model_count().call().await?)
 }

@@ -6,7 +6,7 @@ use ciro_bindings::errors;
 use cainome::cairo_serde::ContractAddress;
 use ciro_bindings::job_manager::{JobState, JobType};
 use ciro_tests::system::{actor, to_u128, u256, System, CAP_CUDA, CAP_TENSOR_CORES, CIRO};
-use ciro_tests::{events_named, expect_revert};
+use ciro_tests::{decoded_events, events_named, expect_revert};
 use starknet::core::types::Felt;
 
 const STAKE: u128 = 1_000 * CIRO;
@@ -50,17 +50,25 @@ async fn register_model_numbers_models_and_emits_event() -> anyhow::Result<()> {
     let model = system.job_reader().get_model(&2).call().await?;
     assert_eq!(model.owner, ContractAddress(system.address(actor::OTHER_CLIENT)?));
     assert_eq!(model.commitment, Felt::from(22u8));
+    assert_eq!(model.labels, Felt::ZERO, "a model registered without labels records 0");
+    let labels = Felt::from(0x1abe1u64);
     let receipt = system
-        .send(actor::CLIENT, system.job_manager().register_model_getcall(&Felt::from(33u8), &ciro_bindings::job_manager::Framework::PyTorch))
+        .send(actor::CLIENT, system.job_manager().register_model_getcall(&Felt::from(33u8), &ciro_bindings::job_manager::Framework::PyTorch, &labels))
         .await?;
-    assert_eq!(events_named(&receipt, system.job_manager, "ModelRegistered").len(), 1);
+    match decoded_events::<ciro_bindings::job_manager::Event>(&receipt, system.job_manager, "ModelRegistered")?.as_slice() {
+        [ciro_bindings::job_manager::Event::ModelRegistered(e)] => {
+            assert_eq!((e.model_id, e.commitment, e.labels), (3, Felt::from(33u8), labels));
+        }
+        other => panic!("expected one ModelRegistered event, got {other:?}"),
+    }
+    assert_eq!(system.job_reader().get_model(&3).call().await?.labels, labels);
     Ok(())
 }
 
 #[tokio::test]
 async fn register_model_rejects_zero_commitment() -> anyhow::Result<()> {
     let system = System::deploy().await?;
-    let call = system.job_manager().register_model_getcall(&Felt::ZERO, &ciro_bindings::job_manager::Framework::ONNX);
+    let call = system.job_manager().register_model_getcall(&Felt::ZERO, &ciro_bindings::job_manager::Framework::ONNX, &Felt::ZERO);
     expect_revert(system.send(actor::CLIENT, call).await, errors::job_manager::COMMITMENT_IS_ZERO);
     expect_revert(system.job_reader().get_model(&1).call().await.map_err(|e| ciro_deploy::TxError::Rejected { reason: format!("{e:?}") }), errors::job_manager::MODEL_NOT_FOUND);
     Ok(())
@@ -411,7 +419,7 @@ async fn pause_stops_new_work_and_keeps_refunds_open() -> anyhow::Result<()> {
     let deadline = system.now().await? + HOUR;
     expect_revert(system.submit_job(actor::CLIENT, &system.inference_spec(model, deadline), PAYMENT).await, errors::access::PAUSED);
     expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&pending)).await, errors::access::PAUSED);
-    let register = system.job_manager().register_model_getcall(&Felt::from(9u8), &ciro_bindings::job_manager::Framework::ONNX);
+    let register = system.job_manager().register_model_getcall(&Felt::from(9u8), &ciro_bindings::job_manager::Framework::ONNX, &Felt::ZERO);
     expect_revert(system.send(actor::CLIENT, register).await, errors::access::PAUSED);
     // The client can still take its money back.
     let client = system.address(actor::CLIENT)?;

@@ -100,13 +100,19 @@ struct Model {
     /// model's layout and the Merkle root of its quantized weights (`air::model_commitment`).
     commitment: felt252,
     framework: Framework,
+    /// The commitment of the model's class labels (a Poseidon hash of their text, as
+    /// `ciro_client::labels` computes it), or 0 for a model without labels. The labels themselves
+    /// are stored off-chain, under this name, in the coordinator.
+    labels: felt252,
 }
 
 /// Entry points for clients and model owners.
 #[starknet::interface]
 trait IJobManager<TContractState> {
-    /// Registers a model; returns its id (from 1).
-    fn register_model(ref self: TContractState, commitment: felt252, framework: Framework) -> u64;
+    /// Registers a model, with the commitment of its class labels (0: none); returns its id (from 1).
+    fn register_model(
+        ref self: TContractState, commitment: felt252, framework: Framework, labels: felt252
+    ) -> u64;
     /// Creates a job and pulls `payment` CIRO from the caller into escrow; returns its id (from 1).
     fn submit_ai_job(ref self: TContractState, spec: JobSpec, payment: u256) -> u64;
     /// Cancels a Pending job of the caller's and refunds it in full.

@@ -100,6 +100,7 @@ mod JobManager {
         owner: ContractAddress,
         commitment: felt252,
         framework: Framework,
+        labels: felt252,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -251,19 +252,22 @@ mod JobManager {
 
     #[external(v0)]
     impl JobManagerImpl of IJobManager<ContractState> {
-        /// Registers a model owned by the caller.
+        /// Registers a model owned by the caller, with the commitment of its class labels (0 for a
+        /// model without labels; any other value is recorded as given).
         ///
         /// Requirements: not paused; `commitment` is not zero.
         ///
         /// Emits `ModelRegistered`.
-        fn register_model(ref self: ContractState, commitment: felt252, framework: Framework) -> u64 {
+        fn register_model(
+            ref self: ContractState, commitment: felt252, framework: Framework, labels: felt252
+        ) -> u64 {
             self.assert_not_paused();
             assert(commitment != 0, errors::COMMITMENT_IS_ZERO);
             let model_id = self.model_count.read() + 1;
             let owner = get_caller_address();
-            self.models.write(model_id, Model { owner, commitment, framework });
+            self.models.write(model_id, Model { owner, commitment, framework, labels });
             self.model_count.write(model_id);
-            self.emit(ModelRegistered { model_id, owner, commitment, framework });
+            self.emit(ModelRegistered { model_id, owner, commitment, framework, labels });
             model_id
         }
 

@@ -15,6 +15,8 @@ use ciro_prover::stark::SecurityPolicy;
 use ciro_worker::hardware::Hardware;
 use ciro_inference::models::{input_text, load_model, ModelStore};
 use ciro_inference::results::{verified_result, SourceChoice, VerifiedResult};
+use ciro_client::coordinator::{commitment_name, BlobKind};
+use ciro_client::labels::ClassLabels;
 use ciro_worker::operations;
 use starknet::core::types::Felt;
 
@@ -142,11 +144,17 @@ pub struct StakeArgs {
 pub enum ModelsCommand {
     /// Registered models, with the local ONNX file matching each.
     List,
-    /// Register an ONNX model's commitment (and upload the model to the coordinator, when one
-    /// is configured, so workers anywhere can fetch it).
+    /// Register an ONNX model's commitment, with its class labels' when given (and upload the
+    /// model and the labels to the coordinator, when one is configured, so workers anywhere can
+    /// fetch the model and results show classes by name).
     Register {
         /// The ONNX file.
         model: PathBuf,
+        /// The model's class labels: a text file, one label per output, in order. Their
+        /// commitment is recorded on-chain with the model and the labels are uploaded to the
+        /// coordinator, so results show the top classes by name.
+        #[arg(long, value_name = "FILE")]
+        labels: Option<PathBuf>,
     },
 }
 
@@ -206,7 +214,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<String> {
             if cli.json {
                 let mut value = job_json(&view);
                 match &result {
-                    Some(Ok(result)) => value["outputs"] = serde_json::json!(result.outputs),
+                    Some(Ok(result)) => {
+                        value["outputs"] = serde_json::json!(result.outputs);
+                        value["top_classes"] = serde_json::json!(result.top_classes(ciro_inference::results::TOP_CLASSES));
+                    }
                     Some(Err(error)) => value["outputs_unavailable"] = serde_json::json!(ciro_client::error_chain(error.as_ref())),
                     None => {}
                 }
@@ -214,7 +225,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<String> {
             }
             let mut out = render::job_detail(&view);
             match &result {
-                Some(Ok(result)) => out.push_str(&format!("{:<18} {} (verified; `ciro job-result {id}` for the proof)\n", "outputs", render::outputs(&result.outputs))),
+                Some(Ok(result)) => {
+                    out.push_str(&format!("{:<18} {} (verified; `ciro job-result {id}` for the proof)\n", "outputs", render::outputs(&result.outputs)));
+                    out.push_str(&format!("{:<18} {}\n", "top classes", render::top_classes(result)));
+                }
                 Some(Err(error)) => out.push_str(&format!("{:<18} unavailable: {}\n", "outputs", ciro_client::error_chain(error.as_ref()))),
                 None => {}
             }
@@ -519,23 +533,46 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
             }
             Ok(render::models_table(&rows))
         }
-        ModelsCommand::Register { model } => {
+        ModelsCommand::Register { model, labels } => {
             let path = model.clone();
             let prepared = tokio::task::spawn_blocking(move || load_model(&path)).await??;
             let commitment = prepared.model_commitment();
+            let labels = match &labels {
+                Some(path) => {
+                    let bytes = std::fs::read(path).with_context(|| format!("reading the labels {}", path.display()))?;
+                    let labels = ClassLabels::parse(&bytes).with_context(|| format!("the labels {}", path.display()))?;
+                    let outputs = prepared.layout.n_outputs;
+                    anyhow::ensure!(
+                        labels.len() as u64 == outputs,
+                        "{} has {} labels but the model has {outputs} outputs: give one label per output, in order",
+                        path.display(),
+                        labels.len()
+                    );
+                    Some(labels)
+                }
+                None => None,
+            };
+            let labels_commitment = labels.as_ref().map_or(Felt::ZERO, ClassLabels::commitment);
             let chain = connect(config, true).await?;
             // Uploaded first (kept pending until the registration lands): a failed upload
             // registers nothing.
             let uploaded = match &config.coordinator {
                 Some(coordinator) => {
                     let bytes = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
-                    let name = ciro_client::coordinator::commitment_name(commitment);
-                    coordinator.put(ciro_client::coordinator::BlobKind::Model, &name, bytes).await?;
-                    Some(coordinator.blob_url(ciro_client::coordinator::BlobKind::Model, &name))
+                    let name = commitment_name(commitment);
+                    coordinator.put(BlobKind::Model, &name, bytes).await?;
+                    if let Some(labels) = &labels {
+                        coordinator.put(BlobKind::Labels, &commitment_name(labels_commitment), labels.canonical_text().into_bytes()).await?;
+                    }
+                    Some(coordinator.blob_url(BlobKind::Model, &name))
+                }
+                None if labels.is_some() => {
+                    anyhow::bail!("class labels are kept by the coordinator: configure one (--coordinator / CIRO_COORDINATOR_URL) to register a model with labels")
                 }
                 None => None,
             };
-            let sent = chain.send("registering the model", vec![chain.jobs().register_model_getcall(&commitment, &Framework::ONNX)]).await?;
+            let register = chain.jobs().register_model_getcall(&commitment, &Framework::ONNX, &labels_commitment);
+            let sent = chain.send("registering the model", vec![register]).await?;
             let events = chain.job_manager_events_of(sent.transaction_hash).await?;
             let id = events
                 .iter()
@@ -548,6 +585,8 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
                 return json(&serde_json::json!({
                     "model_id": id,
                     "commitment": format!("{commitment:#x}"),
+                    "labels_commitment": labels.as_ref().map(|_| format!("{labels_commitment:#x}")),
+                    "labels": labels.as_ref().map(ClassLabels::names),
                     "transaction_hash": format!("{:#x}", sent.transaction_hash),
                     "uploaded_to": uploaded,
                 }));
@@ -556,7 +595,11 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
                 Some(url) => format!("uploaded to {url} (workers fetch it there)\n"),
                 None => "not uploaded (no coordinator configured): workers need the ONNX file in their model directory\n".to_owned(),
             };
-            Ok(format!("registered model #{id} ({}) with commitment {commitment:#x}\n{upload}{}", model.display(), sent_line("transaction", &sent)))
+            let labelled = match &labels {
+                Some(labels) => format!("{} class labels ({}), commitment {labels_commitment:#x}, uploaded with it\n", labels.len(), labels.names().join(", ")),
+                None => String::new(),
+            };
+            Ok(format!("registered model #{id} ({}) with commitment {commitment:#x}\n{upload}{labelled}{}", model.display(), sent_line("transaction", &sent)))
         }
     }
 }

@@ -75,6 +75,22 @@ pub fn outputs(values: &[f64]) -> String {
     format!("[{}]", values.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", "))
 }
 
+/// The largest outputs, with their labels: `1 versicolor (0.9312), 2 virginica (0.1207), …`.
+pub fn top_classes(result: &ciro_inference::results::VerifiedResult) -> String {
+    let ranked = result.top_classes(ciro_inference::results::TOP_CLASSES);
+    if ranked.is_empty() {
+        return "-".to_owned();
+    }
+    ranked
+        .iter()
+        .map(|class| match &class.label {
+            Some(label) => format!("{} {label} ({:.4})", class.index, class.output),
+            None => format!("{} ({:.4})", class.index, class.output),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A verified result.
 pub fn result(result: &ciro_inference::results::VerifiedResult) -> String {
     let mut out = String::new();
@@ -88,9 +104,13 @@ pub fn result(result: &ciro_inference::results::VerifiedResult) -> String {
         ("proof from", source),
         ("worker", format!("{:#x}", result.worker)),
         ("outputs", outputs(&result.outputs)),
-        ("top class", result.top_class().map_or_else(|| "-".to_owned(), |c| c.to_string())),
+        ("top classes", top_classes(result)),
         ("fixed point", format!("2^-{} units: {:?}", result.scale_bits, result.outputs_fixed)),
     ];
+    let mut rows = rows;
+    if let Some(reason) = &result.labels_unavailable {
+        rows.push(("labels", format!("unavailable: {reason}")));
+    }
     for (name, value) in rows {
         let _ = writeln!(out, "{name:<18} {value}");
     }

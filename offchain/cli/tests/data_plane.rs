@@ -71,6 +71,11 @@ async fn jobs_move_through_the_coordinator_and_results_come_back_verified() -> R
 
     let models = common::models();
     let model = ciro_inference::models::load_model(&models.join("iris_mlp.onnx"))?;
+    // The fixture registered the model with its class labels; the coordinator holds them.
+    let labels = ciro_client::labels::ClassLabels::parse(&std::fs::read(models.join("iris_mlp.labels.txt"))?)?;
+    let served = http.get(blob(BlobKind::Labels, &commitment_name(labels.commitment()))).send().await?;
+    ensure!(served.status() == 200, "the coordinator does not serve the model's labels");
+    ensure!(served.text().await? == labels.canonical_text(), "the coordinator's labels are not the model's");
     let inputs: Vec<PathBuf> = (0..2).map(|i| models.join(format!("iris_input_{i}.json"))).collect();
     let mut results = Vec::new();
     for input in &inputs {
@@ -81,6 +86,10 @@ async fn jobs_move_through_the_coordinator_and_results_come_back_verified() -> R
         let result = &value["result"];
         ensure!(result["verified"] == true && result["job_id"] == job_id, "{output}");
         let outputs: Vec<f64> = serde_json::from_value(result["outputs"].clone())?;
+        // The top class, named by the model's labels.
+        let top = result["top_class"].as_u64().context("no top class")? as usize;
+        ensure!(result["top_classes"][0]["index"] == top && result["top_classes"][0]["label"] == labels.names()[top], "{output}");
+        ensure!(result["labels_commitment"] == format!("{:#x}", labels.commitment()), "{output}");
         // Equal to the worker's fixed-point run, and within the bound of the float model.
         let values = ciro_prover::model::input::InputFile::read(input)?.input;
         let fixed = model.quantized.run(&model.quantized.quantize_input(&values)?)?;
@@ -101,6 +110,8 @@ async fn jobs_move_through_the_coordinator_and_results_come_back_verified() -> R
         ensure!(verified.contains("proof valid"), "{verified}");
         let status = client.ciro(actor::CLIENT, &["job-status", &job_id.to_string()]).await?;
         ensure!(status.contains("outputs") && status.contains("(verified;"), "{status}");
+        let top_line = status.lines().find(|l| l.starts_with("top classes")).context("no top classes")?.to_owned();
+        ensure!(labels.names().iter().any(|name| top_line.contains(name.as_str())), "{status}");
         results.push((job_id, uploaded));
     }
     // Nothing was shared: the client has no input directory, each worker cached the model it
@@ -133,6 +144,9 @@ async fn jobs_move_through_the_coordinator_and_results_come_back_verified() -> R
     let forger_url = format!("http://{forger}");
     let forged_read = client.ciro(actor::CLIENT, &["--coordinator", &forger_url, "job-result", &second.to_string(), "--source", "coordinator"]).await;
     expect_failure(forged_read, &format!("the proof is for job {first:#x}, not job #{second}"));
+    // Its labels are refused too, but the result read from the chain still stands.
+    let chain_read = client.ciro(actor::CLIENT, &["--coordinator", &forger_url, "job-result", &second.to_string(), "--source", "chain"]).await?;
+    ensure!(chain_read.contains("labels") && chain_read.contains("unavailable") && chain_read.contains("refused"), "{chain_read}");
     let swapped = http.put(blob(BlobKind::Result, &second.to_string())).body(results[0].1.to_json()?).send().await?;
     ensure!(swapped.status() == 200, "job #{second}'s result is stored already: a second upload changes nothing");
 
@@ -146,6 +160,19 @@ async fn jobs_move_through_the_coordinator_and_results_come_back_verified() -> R
     ensure!(malformed.status() == 400 && malformed.text().await?.contains("malformed model"), "a malformed model was taken");
     let not_input = http.put(blob(BlobKind::Input, &commitment_name(other))).body("{\"input\": \"five\"}").send().await?;
     ensure!(not_input.status() == 400, "a malformed input was taken");
+    let other_labels = ciro_client::labels::ClassLabels::parse(b"cat\ndog\nbird\n")?;
+    let wrong_labels = http.put(blob(BlobKind::Labels, &commitment_name(other_labels.commitment()))).body(labels.canonical_text()).send().await?;
+    ensure!(wrong_labels.status() == 422, "labels that do not match their name were taken");
+    let crlf = http.put(blob(BlobKind::Labels, &commitment_name(labels.commitment()))).body("setosa\r\nversicolor\r\nvirginica\r\n").send().await?;
+    ensure!(crlf.status() == 200, "the labels are stored already: a second upload changes nothing");
+    // A model registered with labels that do not fit its outputs: refused before anything is sent.
+    let two = client.dir.join("two.labels.txt");
+    std::fs::write(&two, "cat\ndog\n")?;
+    let iris = models.join("iris_mlp.onnx").display().to_string();
+    expect_failure(
+        client.ciro(actor::CLIENT, &["models", "register", &iris, "--labels", two.to_str().unwrap_or_default()]).await,
+        "has 2 labels but the model has 3 outputs",
+    );
     for path in ["/v1/inputs/..", "/v1/inputs/0x1/../0x2", "/v1/models/..%2f..%2fetc", "/v1/results/../1", "/v1/secrets/0x1"] {
         let answer = raw(&listen, &format!("PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n"), b"{}").await?;
         ensure!(answer.starts_with("HTTP/1.1 400") || answer.starts_with("HTTP/1.1 404"), "{path}: {answer}");

@@ -203,6 +203,8 @@ fn help_snapshots() -> Result<()> {
     insta::assert_snapshot!("ciro_help", help(&binaries.ciro, &["--help"])?);
     insta::assert_snapshot!("ciro_submit_job_help", help(&binaries.ciro, &["submit-job", "--help"])?);
     insta::assert_snapshot!("ciro_worker_help", help(&binaries.ciro, &["worker", "--help"])?);
+    insta::assert_snapshot!("ciro_models_register_help", help(&binaries.ciro, &["models", "register", "--help"])?);
+    insta::assert_snapshot!("ciro_job_result_help", help(&binaries.ciro, &["job-result", "--help"])?);
     insta::assert_snapshot!("ciro_keeper_help", help(&binaries.keeper, &["--help"])?);
     insta::assert_snapshot!("ciro_worker_node_help", help(&binaries.worker, &["--help"])?);
     Ok(())

@@ -37,7 +37,7 @@ pub struct ConnectionArgs {
     /// Directory of ONNX models.
     #[arg(long, env = "CIRO_MODEL_DIR", global = true)]
     pub model_dir: Option<PathBuf>,
-    /// The coordinator (the keeper's URL): inputs, models and results move through it.
+    /// The coordinator (the keeper's URL): inputs, models, labels and results move through it.
     #[arg(long, env = "CIRO_COORDINATOR_URL", global = true)]
     pub coordinator: Option<String>,
 }

@@ -1,13 +1,14 @@
-//! The coordinator's blob store, as its clients use it: job inputs, models and results, each
-//! stored under the name that authenticates it.
+//! The coordinator's blob store, as its clients use it: job inputs, models, class labels and
+//! results, each stored under the name that authenticates it.
 //!
 //! | kind | name | bytes | the coordinator checks |
 //! |---|---|---|---|
 //! | input | the job's input commitment | the input file `{"input": [...]}` | the commitment of the values |
 //! | model | the model's commitment | the ONNX file | the commitment of the model prepared as a worker prepares it |
+//! | labels | the labels' commitment | the class labels, one per line | the commitment of the labels ([`crate::labels`]) |
 //! | result | the job's id | the proof file (`ciro verify` reads it) | a valid proof of the job's on-chain statement |
 //!
-//! `PUT <base>/v1/<kind>s/<name>` stores, `GET` reads. Nothing is ever overwritten: a second
+//! `PUT <base>/v1/<segment>/<name>` (`inputs`, `models`, `labels`, `results`) stores, `GET` reads. Nothing is ever overwritten: a second
 //! upload of the same name is answered 200 and changes nothing (the bytes are the same, since the
 //! name authenticates them). No account is needed: the bytes speak for themselves.
 
@@ -24,19 +25,22 @@ pub enum BlobKind {
     Input,
     /// An ONNX model, named by its model commitment.
     Model,
+    /// A model's class labels, named by their commitment.
+    Labels,
     /// A job's proof file, named by the job id.
     Result,
 }
 
 impl BlobKind {
     /// Every kind.
-    pub const ALL: [BlobKind; 3] = [BlobKind::Input, BlobKind::Model, BlobKind::Result];
+    pub const ALL: [BlobKind; 4] = [BlobKind::Input, BlobKind::Model, BlobKind::Labels, BlobKind::Result];
 
-    /// The path segment (`inputs`, `models`, `results`).
+    /// The path segment (`inputs`, `models`, `labels`, `results`).
     pub fn segment(self) -> &'static str {
         match self {
             BlobKind::Input => "inputs",
             BlobKind::Model => "models",
+            BlobKind::Labels => "labels",
             BlobKind::Result => "results",
         }
     }
@@ -51,6 +55,7 @@ impl BlobKind {
         match self {
             BlobKind::Input => "input",
             BlobKind::Model => "model",
+            BlobKind::Labels => "labels",
             BlobKind::Result => "result",
         }
     }

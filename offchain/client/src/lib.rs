@@ -6,7 +6,8 @@
 //!   generated bindings, and transactions whose hash is known before they are sent;
 //! - [`store`]: job inputs, content-addressed by their commitment, in a directory, behind a plain
 //!   HTTP server or in the coordinator;
-//! - [`coordinator`]: the coordinator's blob store (inputs, models, results), as its clients use it;
+//! - [`coordinator`]: the coordinator's blob store (inputs, models, labels, results), as its
+//!   clients use it; [`labels`]: a model's class labels and their commitment;
 //! - `cli` (feature `cli`): the flags every operator binary takes, and how a binary ends;
 //! - [`outside_execution`]: SNIP-9 v2 requests a user signs for the Paymaster to relay;
 //! - [`retry`], [`http`], [`metrics`]: backoff with jitter, the endpoints behind `/health`,
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod config;
 pub mod coordinator;
 pub mod http;
+pub mod labels;
 pub mod metrics;
 pub mod outside_execution;
 pub mod retry;

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use ciro_bindings::job_manager::{Job, JobState};
 use ciro_client::coordinator::{BlobKind, Coordinator};
+use ciro_client::labels::{self, ClassLabels};
 use ciro_client::{Chain, ClientError};
 use ciro_prover::field::felt_to_i128;
 use ciro_prover::proof_file::{DecodedProof, ProofFile};
@@ -58,6 +59,13 @@ pub struct VerifiedResult {
     pub outputs_fixed: Vec<i64>,
     /// The outputs as real numbers.
     pub outputs: Vec<f64>,
+    /// The commitment of the model's class labels as JobManager records it (0: the model has none).
+    pub labels_commitment: Felt,
+    /// The model's class labels, one per output, checked against `labels_commitment`: `None` when
+    /// the model has none, or when they could not be had (see `labels_unavailable`).
+    pub labels: Option<ClassLabels>,
+    /// Why the model's labels are missing although it has some.
+    pub labels_unavailable: Option<String>,
     /// The proof, as a file `ciro verify` and `ciro-prover verify` accept.
     pub proof: ProofFile,
     /// How long the local verification took.
@@ -68,6 +76,11 @@ impl VerifiedResult {
     /// The index of the largest output (the class, for a classifier).
     pub fn top_class(&self) -> Option<usize> {
         self.outputs_fixed.iter().enumerate().max_by_key(|(index, value)| (**value, std::cmp::Reverse(*index))).map(|(index, _)| index)
+    }
+
+    /// Up to `k` outputs, largest first (ties: the lower index first), with their labels.
+    pub fn top_classes(&self, k: usize) -> Vec<RankedClass> {
+        rank_classes(&self.outputs_fixed, &self.outputs, self.labels.as_ref(), k)
     }
 
     /// The facts as JSON (the proof itself is written separately).
@@ -83,9 +96,38 @@ impl VerifiedResult {
             "outputs": self.outputs,
             "outputs_fixed_point": self.outputs_fixed,
             "top_class": self.top_class(),
+            "top_classes": self.top_classes(TOP_CLASSES),
+            "labels_commitment": (self.labels_commitment != Felt::ZERO).then(|| format!("{:#x}", self.labels_commitment)),
+            "labels": self.labels.as_ref().map(ClassLabels::names),
+            "labels_unavailable": self.labels_unavailable,
             "output_commitment": self.proof.public_inputs.output_commitment,
         })
     }
+}
+
+/// How many classes a result shows.
+pub const TOP_CLASSES: usize = 3;
+
+/// One output of a classifier, ranked.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RankedClass {
+    /// The output's index.
+    pub index: usize,
+    /// Its label, when the model has labels.
+    pub label: Option<String>,
+    /// Its value.
+    pub output: f64,
+}
+
+/// Up to `k` outputs, largest first (ranked by their fixed-point values, ties by index).
+fn rank_classes(outputs_fixed: &[i64], outputs: &[f64], labels: Option<&ClassLabels>, k: usize) -> Vec<RankedClass> {
+    let mut order: Vec<usize> = (0..outputs_fixed.len().min(outputs.len())).collect();
+    order.sort_by_key(|index| (std::cmp::Reverse(outputs_fixed[*index]), *index));
+    order
+        .into_iter()
+        .take(k)
+        .map(|index| RankedClass { index, label: labels.and_then(|labels| labels.get(index)).map(str::to_owned), output: outputs[index] })
+        .collect()
 }
 
 fn mismatch(message: String) -> ClientError {
@@ -184,6 +226,7 @@ pub async fn verified_result(chain: &Chain, coordinator: Option<&Coordinator>, j
         .collect::<Option<_>>()
         .ok_or_else(|| mismatch(format!("job #{job_id}'s proof states an output outside the fixed-point range")))?;
     let scale = f64::from(scale_bits).exp2();
+    let (labels, labels_unavailable) = model_labels(coordinator, model.labels, outputs_fixed.len()).await;
     Ok(VerifiedResult {
         job_id,
         model_id: view.job.model_id,
@@ -193,7 +236,50 @@ pub async fn verified_result(chain: &Chain, coordinator: Option<&Coordinator>, j
         scale_bits,
         outputs: outputs_fixed.iter().map(|v| *v as f64 / scale).collect(),
         outputs_fixed,
+        labels_commitment: model.labels,
+        labels,
+        labels_unavailable,
         proof: decoded.to_file(),
         verify_seconds,
     })
+}
+
+/// The class labels `commitment` names (0: none), for a model with `outputs` outputs; or why they
+/// are missing. A result is never refused for its labels: the outputs are verified without them.
+async fn model_labels(coordinator: Option<&Coordinator>, commitment: Felt, outputs: usize) -> (Option<ClassLabels>, Option<String>) {
+    if commitment == Felt::ZERO {
+        return (None, None);
+    }
+    let Some(coordinator) = coordinator else {
+        return (None, Some("the model has class labels, but no coordinator is configured to read them from (--coordinator)".to_owned()));
+    };
+    let unavailable = |reason: String| {
+        tracing::warn!("class labels {commitment:#x}: {reason}");
+        (None, Some(reason))
+    };
+    match labels::fetch(coordinator, commitment).await {
+        Ok(Some(labels)) if labels.len() == outputs => (Some(labels), None),
+        Ok(Some(labels)) => unavailable(format!("the model's {} labels do not match its {outputs} outputs", labels.len())),
+        Ok(None) => unavailable(format!("the coordinator at {} does not have them", coordinator.base())),
+        Err(error) => unavailable(ciro_client::error_chain(&error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_are_ranked_largest_first_with_their_labels() {
+        let fixed: [i64; 4] = [-3, 7, 7, 1];
+        let real: Vec<f64> = fixed.iter().map(|v| *v as f64 / 4.0).collect();
+        let labels = ClassLabels::parse(b"ant\nbee\ncat\ndog\n").unwrap();
+        let ranked = rank_classes(&fixed, &real, Some(&labels), 3);
+        let seen: Vec<(usize, Option<&str>, f64)> = ranked.iter().map(|c| (c.index, c.label.as_deref(), c.output)).collect();
+        assert_eq!(seen, [(1, Some("bee"), 1.75), (2, Some("cat"), 1.75), (3, Some("dog"), 0.25)]);
+        let unlabelled = rank_classes(&fixed, &real, None, 10);
+        assert_eq!(unlabelled.iter().map(|c| c.index).collect::<Vec<_>>(), [1, 2, 3, 0]);
+        assert!(unlabelled.iter().all(|c| c.label.is_none()));
+        assert!(rank_classes(&[], &[], None, 3).is_empty());
+    }
 }

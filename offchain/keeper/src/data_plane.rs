@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use ciro_bindings::job_manager::JobState;
 use ciro_client::coordinator::{commitment_name, BlobKind};
+use ciro_client::labels::ClassLabels;
 use ciro_client::http::Response;
 use ciro_inference::models::{input_commitment, prepare_model};
 use ciro_inference::results::check_proof;
@@ -63,10 +64,10 @@ enum Name {
 impl Name {
     fn parse(kind: BlobKind, text: &str) -> Result<Self, Refusal> {
         match kind {
-            BlobKind::Input | BlobKind::Model => {
+            BlobKind::Input | BlobKind::Model | BlobKind::Labels => {
                 let hex = text.strip_prefix("0x").filter(|h| !h.is_empty() && h.len() <= 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
                 let commitment = hex.and_then(|_| Felt::from_hex(text).ok()).ok_or_else(|| {
-                    refuse(400, format!("`{text}` is not a commitment: the name is the {}'s commitment, 0x and up to 64 hex digits", kind.noun()))
+                    refuse(400, format!("`{text}` is not a commitment: the name is the {} commitment, 0x and up to 64 hex digits", possessive(kind)))
                 })?;
                 Ok(Name::Commitment(commitment))
             }
@@ -91,10 +92,10 @@ impl Keeper {
     /// Answers a request under `/v1/`.
     pub(crate) async fn handle_blob(&self, method: &str, path: &str, body: &[u8]) -> Response {
         let Some((segment, name)) = path.strip_prefix("/v1/").and_then(|rest| rest.split_once('/')) else {
-            return refuse(404, "not found: /v1/inputs/<commitment>, /v1/models/<commitment>, /v1/results/<job id>").response();
+            return refuse(404, "not found: /v1/inputs/<commitment>, /v1/models/<commitment>, /v1/labels/<commitment>, /v1/results/<job id>").response();
         };
         let Some(kind) = BlobKind::from_segment(segment) else {
-            return refuse(404, format!("no blobs of kind `{segment}`: inputs, models or results")).response();
+            return refuse(404, format!("no blobs of kind `{segment}`: inputs, models, labels or results")).response();
         };
         let answer = match Name::parse(kind, name) {
             Err(refusal) => Err(refusal),
@@ -164,6 +165,7 @@ impl Keeper {
         }
         match (kind, name) {
             (BlobKind::Input, Name::Commitment(claimed)) => check_input(*claimed, body)?,
+            (BlobKind::Labels, Name::Commitment(claimed)) => check_labels(*claimed, body)?,
             (BlobKind::Model, Name::Commitment(claimed)) => {
                 let (claimed, bytes) = (*claimed, body.to_vec());
                 tokio::task::spawn_blocking(move || check_model(claimed, &bytes))
@@ -287,7 +289,31 @@ fn content_type(kind: BlobKind) -> &'static str {
     match kind {
         BlobKind::Input | BlobKind::Result => "application/json",
         BlobKind::Model => "application/octet-stream",
+        BlobKind::Labels => "text/plain; charset=utf-8",
     }
+}
+
+/// "the input's", "the labels'", for messages.
+fn possessive(kind: BlobKind) -> String {
+    match kind {
+        BlobKind::Labels => "labels'".to_owned(),
+        other => format!("{}'s", other.noun()),
+    }
+}
+
+/// A labels file whose canonical text is the body (one label per line, each followed by `\n`) and
+/// whose commitment is `claimed`. Only the canonical text is stored, so every client reading the
+/// labels gets the bytes the commitment was computed over.
+fn check_labels(claimed: Felt, body: &[u8]) -> Result<(), Refusal> {
+    let labels = ClassLabels::parse(body).map_err(|e| refuse(400, format!("not a labels file: {e}")))?;
+    if labels.canonical_text().as_bytes() != body {
+        return Err(refuse(400, "labels are stored as their canonical text: one label per line, each ending in \\n (no \\r, no blank lines)"));
+    }
+    let actual = labels.commitment();
+    if actual != claimed {
+        return Err(refuse(422, format!("the labels commit to {actual:#x}, not to {claimed:#x}: refused")));
+    }
+    Ok(())
 }
 
 /// An input file whose values commit to `claimed`.
@@ -345,5 +371,20 @@ mod tests {
         let malformed = check_model(model, &bytes[..bytes.len() / 2]).err().unwrap();
         assert_eq!(malformed.0, 400);
         assert!(malformed.1.contains("malformed model"), "{}", malformed.1);
+    }
+
+    #[test]
+    fn labels_must_be_canonical_and_match_their_commitment() {
+        let labels = ClassLabels::parse(b"setosa\nversicolor\nvirginica\n").unwrap();
+        let commitment = labels.commitment();
+        assert!(check_labels(commitment, labels.canonical_text().as_bytes()).is_ok());
+        assert_eq!(check_labels(commitment + Felt::ONE, labels.canonical_text().as_bytes()).err().map(|r| r.0), Some(422));
+        for bad in [&b"setosa\r\nversicolor\r\nvirginica\r\n"[..], b"setosa\nversicolor\nvirginica", b"", b"a\n\nb\n", &[0xff, b'\n']] {
+            assert_eq!(check_labels(commitment, bad).err().map(|r| r.0), Some(400), "{bad:?}");
+        }
+        assert!(matches!(Name::parse(BlobKind::Labels, "0x1ab"), Ok(Name::Commitment(c)) if c == Felt::from(0x1abu16)));
+        let refused = Name::parse(BlobKind::Labels, "7").err().unwrap();
+        assert_eq!(refused.0, 400);
+        assert!(refused.1.contains("the labels' commitment"), "{}", refused.1);
     }
 }

@@ -314,7 +314,12 @@ impl Keeper {
                     touched.extend(job_of(&event));
                     match &event {
                         job_manager::Event::JobSubmitted(submitted) => named.push((BlobKind::Input, submitted.input_commitment)),
-                        job_manager::Event::ModelRegistered(registered) => named.push((BlobKind::Model, registered.commitment)),
+                        job_manager::Event::ModelRegistered(registered) => {
+                            named.push((BlobKind::Model, registered.commitment));
+                            if registered.labels != Felt::ZERO {
+                                named.push((BlobKind::Labels, registered.labels));
+                            }
+                        }
                         _ => {}
                     }
                 }
