@@ -3,10 +3,12 @@
 //! staked worker, a STARK proof checked on-chain, payment — printed as a lifecycle table.
 //!
 //! [`network`] launches the chain and deploys; [`market`] reaches the contracts through the
-//! generated bindings; [`main_job`] runs the job and renders the report.
+//! generated bindings; [`main_job`] runs the job and renders the report; [`localnet`] keeps a
+//! local Ciro running for a developer (the `ciro-localnet` binary).
 
 #![deny(missing_docs)]
 
+pub mod localnet;
 pub mod main_job;
 pub mod market;
 pub mod network;

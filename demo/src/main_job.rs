@@ -303,11 +303,8 @@ fn proving_time(log: &std::path::Path, job_id: u64) -> Option<Duration> {
     seconds.parse::<f64>().ok().map(Duration::from_secs_f64)
 }
 
-/// Funds the clients (1,000 and 500 CIRO) and the workers (5,000 each), funds the sponsor's
-/// Paymaster budget and approves the keeper as its relayer (`KEEPER_DAILY_REQUESTS` a day),
-/// registers and stakes both workers with `ciro-worker` (each from its own site), and registers
-/// `model` with `ciro` from the client's site (uploading it to the coordinator, when the site has
-/// one); returns the model's id.
+/// Funds the market ([`fund_and_stake`]) and registers `model` with `ciro` from the client's site
+/// ([`register_model`]); returns the model's id.
 ///
 /// # Errors
 /// A transaction or an operator command fails.
@@ -319,6 +316,20 @@ pub async fn set_up(
     max_concurrent_jobs: u8,
     progress: &dyn Fn(&str),
 ) -> Result<String, DemoError> {
+    fund_and_stake(market, &workers, max_concurrent_jobs, progress).await?;
+    progress("the client registers the model with `ciro`");
+    register_model(client, model).await
+}
+
+/// Funds the clients (1,000 and 500 CIRO) and the workers (5,000 each), funds the sponsor's
+/// Paymaster budget and approves the keeper as its relayer (`KEEPER_DAILY_REQUESTS` a day), and
+/// registers and stakes the workers whose sites are given (the first site is worker A's, the
+/// second worker B's) with `ciro-worker`, each from its own site. A worker registered here is
+/// one the keeper may assign jobs to, so give only the sites of workers that will run.
+///
+/// # Errors
+/// A transaction or an operator command fails.
+pub async fn fund_and_stake(market: &Market<'_>, workers: &[&OperatorSite], max_concurrent_jobs: u8, progress: &dyn Fn(&str)) -> Result<(), DemoError> {
     let network = market.network();
     let [first, second] = actor::WORKERS;
     progress("funding the clients and the workers; the sponsor funds a Paymaster budget for the keeper");
@@ -338,16 +349,24 @@ pub async fn set_up(
         )
         .await?;
 
-    progress("workers register and stake with `ciro-worker`; the client registers the model with `ciro`");
-    for ((worker, stake), site) in [(first, "2000"), (second, "4000")].into_iter().zip(workers) {
+    progress("workers register and stake with `ciro-worker`");
+    for ((worker, stake), site) in [(first, "2000"), (second, "4000")].into_iter().zip(workers.iter()) {
         let max = max_concurrent_jobs.to_string();
         let worker_binary = site.binaries.worker.clone();
         site.run(&worker_binary, worker, &["register", "--max-concurrent-jobs", &max]).await?;
         site.run(&worker_binary, worker, &["stake", stake]).await?;
     }
+    Ok(())
+}
+
+/// Registers `model` with `ciro models register` as the client, from `client`'s site (uploading it
+/// to the coordinator, when the site has one), with its class labels when they sit beside it
+/// (`iris_mlp.labels.txt`) and a coordinator is there to keep them; returns the model's id.
+///
+/// # Errors
+/// The command fails.
+pub async fn register_model(client: &OperatorSite, model: &std::path::Path) -> Result<String, DemoError> {
     let model_path = model.display().to_string();
-    // The model's class labels, when they sit beside it (`iris_mlp.labels.txt`) and a coordinator
-    // is there to keep them.
     let labels = model.with_extension("labels.txt");
     let labels_path = labels.display().to_string();
     let mut register = vec!["--json", "models", "register", &model_path];
@@ -355,9 +374,7 @@ pub async fn set_up(
         register.extend(["--labels", &labels_path]);
     }
     let registered = client.ciro(actor::CLIENT, &register).await?;
-    let model_id = json_field(&registered, "model_id")?.to_string();
-
-    Ok(model_id)
+    Ok(json_field(&registered, "model_id")?.to_string())
 }
 
 /// The first of a `ciro --json job-result`'s `top_classes`: `1 versicolor`, or `1` for a model

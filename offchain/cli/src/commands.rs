@@ -1,21 +1,19 @@
 //! What each `ciro` command does.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
-use ciro_bindings::job_manager::{self, Framework, JobPriority, JobSpec, JobType};
+use ciro_bindings::job_manager;
 use ciro_client::config::parse_address;
-use ciro_client::outside_execution::Request;
 use ciro_client::{format_ciro, parse_ciro, Chain, JobView, OperatorConfig};
-use ciro_keeper::{RelayRequest, RelayResponse};
 use ciro_prover::model::input::InputFile;
 use ciro_prover::proof_file::ProofFile;
 use ciro_prover::stark::SecurityPolicy;
 use ciro_worker::hardware::Hardware;
-use ciro_inference::models::{input_text, load_model, ModelStore};
+use ciro_inference::models::{load_model, ModelStore};
+use ciro_inference::jobs::{self, Deadline, JobRequest, PaymentRoute};
 use ciro_inference::results::{verified_result, SourceChoice, VerifiedResult};
-use ciro_client::coordinator::{commitment_name, BlobKind};
 use ciro_client::labels::ClassLabels;
 use ciro_worker::operations;
 use starknet::core::types::Felt;
@@ -189,11 +187,7 @@ async fn connect(config: &OperatorConfig, with_account: bool) -> anyhow::Result<
 
 /// Job `id`, with an error that says what to do when it does not exist.
 async fn job(chain: &Chain, id: u64) -> anyhow::Result<JobView> {
-    let count = chain.job_count().await?;
-    if id == 0 || id > count {
-        bail!("there is no job #{id} (jobs are numbered 1 to {count}): `ciro jobs` lists them");
-    }
-    Ok(chain.job(id).await?)
+    Ok(jobs::job(chain, id).await?)
 }
 
 /// Runs `cli`.
@@ -322,79 +316,33 @@ fn write_result_files(result: &VerifiedResult, out: Option<&std::path::Path>, pr
 }
 
 /// The id of the job a transaction submitted, from its `JobSubmitted` event.
-async fn submitted_job_id(chain: &Chain, transaction_hash: Felt) -> anyhow::Result<u64> {
-    let events = chain.job_manager_events_of(transaction_hash).await.context("reading the receipt")?;
-    events
-        .iter()
-        .find_map(|event| match event {
-            job_manager::Event::JobSubmitted(submitted) => Some(submitted.job_id),
-            _ => None,
-        })
-        .with_context(|| format!("transaction {transaction_hash:#x} submitted no job"))
-}
-
 async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) -> anyhow::Result<String> {
     let input = InputFile::read(&args.input)
         .map_err(|e| anyhow::anyhow!("{}: {} (an input file is {{\"input\": [numbers]}})", args.input.display(), ciro_client::error_chain(&e)))?
         .input;
-    let payment = parse_ciro(&args.payment)?;
     let chain = connect(config, true).await?;
-    let model_count = chain.jobs_reader().model_count().call().await.map_err(ciro_client::chain::read_error("model_count"))?;
-    if args.model == 0 || args.model > model_count {
-        bail!("there is no model #{} ({model_count} registered): `ciro models list` shows them, `ciro models register <file.onnx>` adds one", args.model);
-    }
-    let record = chain.model(args.model).await?;
-    let (model_path, model) = ModelStore::from_config(config).find(record.commitment).await?;
-    let input_commitment = model
-        .input_commitment(&input)
-        .map_err(|e| anyhow::anyhow!("{} does not fit model #{} ({}): {}", args.input.display(), args.model, model_path.display(), ciro_client::error_chain(&e)))?;
-    let now = chain.now().await?;
-    let deadline = args.deadline.unwrap_or(now + args.deadline_in);
-    if deadline <= now {
-        bail!("the deadline {deadline} is not in the future (the chain's time is {now}): pass a later --deadline or --deadline-in");
-    }
-    let balance = chain.balance(chain.address()?).await?;
-    if balance < payment {
-        bail!("the account holds {} CIRO, the job escrows {}: get CIRO first, or lower --payment", format_ciro(balance), format_ciro(payment));
-    }
-    // The input is stored before the job exists: a failed upload sends nothing, and an upload
-    // whose job never comes is dropped by the coordinator after its window.
-    let stored = config.inputs.put(input_commitment, &input_text(&input)?).await?;
-    let spec = JobSpec {
-        job_type: JobType::AIInference,
-        priority: JobPriority::Standard,
-        required_capabilities: args.required_capabilities,
-        min_gpu_memory_gb: args.min_gpu_memory_gb,
-        min_tier: args.min_tier,
-        model_id: args.model,
-        input_commitment,
-        deadline,
-    };
-    let calls = ciro_client::chain::submit_job_calls(&chain.token(), &chain.jobs(), &spec, payment);
-    let (transaction_hash, route) = if args.pay_with_paymaster {
-        let request = Request {
-            caller: chain.contracts.paymaster,
-            nonce: Felt::from(fastrand::u64(1..)),
-            execute_after: 0,
-            execute_before: now + 600,
-            calls: calls.to_vec(),
-        };
-        let account = chain.address()?;
-        let signature = request.sign(&config.signing_key()?, chain.chain_id, account)?;
-        let body = RelayRequest { account, outside_execution: request.outside_execution(), signature };
+    let route = if args.pay_with_paymaster {
         let keeper_url = args
             .keeper_url
             .clone()
             .or_else(|| config.coordinator.as_ref().map(|c| c.base().as_str().trim_end_matches('/').to_owned()))
             .unwrap_or_else(|| "http://127.0.0.1:9464".to_owned());
-        let response = relay(&keeper_url, &body).await?;
-        let hash = response.transaction_hash.context("the keeper relayed the request but returned no transaction")?;
-        (hash, "Paymaster (sponsored, relayed by the keeper)")
+        PaymentRoute::Paymaster { keeper_url }
     } else {
-        let sent = chain.send("submitting the job", calls.map(|named| named.call).to_vec()).await?;
-        (sent.transaction_hash, "own account")
+        PaymentRoute::OwnAccount
     };
-    let job_id = submitted_job_id(&chain, transaction_hash).await?;
+    let request = JobRequest {
+        model_id: args.model,
+        input,
+        payment: parse_ciro(&args.payment)?,
+        deadline: args.deadline.map_or(Deadline::In(args.deadline_in), Deadline::At),
+        required_capabilities: args.required_capabilities,
+        min_gpu_memory_gb: args.min_gpu_memory_gb,
+        min_tier: args.min_tier,
+        route,
+    };
+    let submitted = jobs::submit_job(&chain, config, &request).await.with_context(|| format!("submitting {}", args.input.display()))?;
+    let job_id = submitted.job_id;
     let result = if args.wait {
         let view = watch_job(&chain, job_id, Duration::from_secs(args.timeout)).await?;
         if view.job.state != job_manager::JobState::Completed {
@@ -405,25 +353,22 @@ async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) ->
         None
     };
     if as_json {
-        let mut value = serde_json::json!({
-            "job_id": job_id,
-            "transaction_hash": format!("{transaction_hash:#x}"),
-            "input_commitment": format!("{input_commitment:#x}"),
-            "input_stored_at": stored,
-            "payment": payment.to_string(),
-            "deadline": deadline,
-            "sponsored": args.pay_with_paymaster,
-        });
+        let mut value = submitted.to_json();
         if let Some(result) = &result {
             value["result"] = result.to_json();
         }
         return json(&value);
     }
+    let route = if submitted.sponsored { "Paymaster (sponsored, relayed by the keeper)" } else { "own account" };
     let mut out = format!(
-        "submitted job #{job_id}: {} CIRO escrowed, deadline {deadline}\n\
-         paid through       {route}\ntransaction        {transaction_hash:#x}\ninput commitment   {input_commitment:#x}\n\
-         input stored at    {stored}\n",
-        format_ciro(payment)
+        "submitted job #{job_id}: {} CIRO escrowed, deadline {}\n\
+         paid through       {route}\ntransaction        {:#x}\ninput commitment   {:#x}\n\
+         input stored at    {}\n",
+        format_ciro(submitted.payment),
+        submitted.deadline,
+        submitted.transaction_hash,
+        submitted.input_commitment,
+        submitted.input_stored_at
     );
     match &result {
         Some(result) => out.push_str(&format!("\n{}", render::result(result))),
@@ -432,42 +377,15 @@ async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) ->
     Ok(out)
 }
 
-async fn relay(keeper_url: &str, body: &RelayRequest) -> anyhow::Result<RelayResponse> {
-    let url = format!("{}/relay", keeper_url.trim_end_matches('/'));
-    let response = reqwest::Client::new()
-        .post(&url)
-        .json(body)
-        .timeout(Duration::from_secs(120))
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the keeper at {url}: is ciro-keeper running? (--keeper-url / CIRO_KEEPER_URL)"))?;
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    if !status.is_success() {
-        let error: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        let message = error["error"].as_str().unwrap_or(&text).to_owned();
-        bail!("the keeper refused to relay the request ({status}): {message}");
-    }
-    serde_json::from_str(&text).with_context(|| format!("the keeper's answer is not a relay response: {text}"))
-}
-
 async fn watch_job(chain: &Chain, id: u64, timeout: Duration) -> anyhow::Result<JobView> {
-    let started = Instant::now();
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.enable_steady_tick(Duration::from_millis(120));
-    loop {
-        let view = job(chain, id).await?;
+    let view = jobs::wait_for_job(chain, id, timeout, Duration::from_millis(500), |view| {
         spinner.set_message(format!("job #{id}: {}{}", view.state_name(), if view.job.settled { ", paid out" } else { "" }));
-        if view.is_final() {
-            spinner.finish_and_clear();
-            return Ok(view);
-        }
-        if started.elapsed() > timeout {
-            spinner.finish_and_clear();
-            bail!("job #{id} is still {} after {} s: is a keeper running, and a worker able to take it?", view.state_name(), timeout.as_secs());
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    })
+    .await;
+    spinner.finish_and_clear();
+    Ok(view?)
 }
 
 async fn worker(config: &OperatorConfig, command: WorkerCommand, as_json: bool) -> anyhow::Result<String> {
@@ -534,72 +452,29 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
             Ok(render::models_table(&rows))
         }
         ModelsCommand::Register { model, labels } => {
-            let path = model.clone();
-            let prepared = tokio::task::spawn_blocking(move || load_model(&path)).await??;
-            let commitment = prepared.model_commitment();
-            let labels = match &labels {
-                Some(path) => {
-                    let bytes = std::fs::read(path).with_context(|| format!("reading the labels {}", path.display()))?;
-                    let labels = ClassLabels::parse(&bytes).with_context(|| format!("the labels {}", path.display()))?;
-                    let outputs = prepared.layout.n_outputs;
-                    anyhow::ensure!(
-                        labels.len() as u64 == outputs,
-                        "{} has {} labels but the model has {outputs} outputs: give one label per output, in order",
-                        path.display(),
-                        labels.len()
-                    );
-                    Some(labels)
-                }
-                None => None,
-            };
-            let labels_commitment = labels.as_ref().map_or(Felt::ZERO, ClassLabels::commitment);
             let chain = connect(config, true).await?;
-            // Uploaded first (kept pending until the registration lands): a failed upload
-            // registers nothing.
-            let uploaded = match &config.coordinator {
-                Some(coordinator) => {
-                    let bytes = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
-                    let name = commitment_name(commitment);
-                    coordinator.put(BlobKind::Model, &name, bytes).await?;
-                    if let Some(labels) = &labels {
-                        coordinator.put(BlobKind::Labels, &commitment_name(labels_commitment), labels.canonical_text().into_bytes()).await?;
-                    }
-                    Some(coordinator.blob_url(BlobKind::Model, &name))
-                }
-                None if labels.is_some() => {
-                    anyhow::bail!("class labels are kept by the coordinator: configure one (--coordinator / CIRO_COORDINATOR_URL) to register a model with labels")
-                }
-                None => None,
-            };
-            let register = chain.jobs().register_model_getcall(&commitment, &Framework::ONNX, &labels_commitment);
-            let sent = chain.send("registering the model", vec![register]).await?;
-            let events = chain.job_manager_events_of(sent.transaction_hash).await?;
-            let id = events
-                .iter()
-                .find_map(|event| match event {
-                    job_manager::Event::ModelRegistered(registered) => Some(registered.model_id),
-                    _ => None,
-                })
-                .context("the transaction registered no model")?;
+            let registered = jobs::register_model_file(&chain, config, &model, labels.as_deref()).await?;
+            let (id, commitment, labels_commitment) = (registered.model_id, registered.commitment, registered.labels_commitment);
+            let labels = &registered.labels;
             if as_json {
                 return json(&serde_json::json!({
                     "model_id": id,
                     "commitment": format!("{commitment:#x}"),
                     "labels_commitment": labels.as_ref().map(|_| format!("{labels_commitment:#x}")),
                     "labels": labels.as_ref().map(ClassLabels::names),
-                    "transaction_hash": format!("{:#x}", sent.transaction_hash),
-                    "uploaded_to": uploaded,
+                    "transaction_hash": format!("{:#x}", registered.sent.transaction_hash),
+                    "uploaded_to": registered.uploaded_to,
                 }));
             }
-            let upload = match &uploaded {
+            let upload = match &registered.uploaded_to {
                 Some(url) => format!("uploaded to {url} (workers fetch it there)\n"),
                 None => "not uploaded (no coordinator configured): workers need the ONNX file in their model directory\n".to_owned(),
             };
-            let labelled = match &labels {
+            let labelled = match labels {
                 Some(labels) => format!("{} class labels ({}), commitment {labels_commitment:#x}, uploaded with it\n", labels.len(), labels.names().join(", ")),
                 None => String::new(),
             };
-            Ok(format!("registered model #{id} ({}) with commitment {commitment:#x}\n{upload}{labelled}{}", model.display(), sent_line("transaction", &sent)))
+            Ok(format!("registered model #{id} ({}) with commitment {commitment:#x}\n{upload}{labelled}{}", model.display(), sent_line("transaction", &registered.sent)))
         }
     }
 }

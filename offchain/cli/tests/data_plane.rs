@@ -171,7 +171,7 @@ async fn jobs_move_through_the_coordinator_and_results_come_back_verified() -> R
     let iris = models.join("iris_mlp.onnx").display().to_string();
     expect_failure(
         client.ciro(actor::CLIENT, &["models", "register", &iris, "--labels", two.to_str().unwrap_or_default()]).await,
-        "has 2 labels but the model has 3 outputs",
+        "has 3 outputs but 2 labels were given",
     );
     for path in ["/v1/inputs/..", "/v1/inputs/0x1/../0x2", "/v1/models/..%2f..%2fetc", "/v1/results/../1", "/v1/secrets/0x1"] {
         let answer = raw(&listen, &format!("PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n"), b"{}").await?;

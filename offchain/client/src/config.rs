@@ -212,6 +212,26 @@ pub struct ConfigOverrides {
     pub coordinator: Option<String>,
 }
 
+impl ConfigOverrides {
+    /// The overrides the environment sets (the variables the operators' flags read:
+    /// `CIRO_RPC_URL`, `CIRO_MANIFEST`, `CIRO_ACCOUNT`, `CIRO_KEYSTORE`, `CIRO_INPUT_STORE`,
+    /// `CIRO_MODEL_DIR`, `CIRO_COORDINATOR_URL`), for a program that has no flags.
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        ConfigOverrides {
+            rpc_url: var("CIRO_RPC_URL"),
+            manifest: var("CIRO_MANIFEST").map(PathBuf::from),
+            account: var("CIRO_ACCOUNT"),
+            private_key_env: None,
+            keystore: var("CIRO_KEYSTORE").map(PathBuf::from),
+            keystore_password_env: None,
+            input_store: var("CIRO_INPUT_STORE"),
+            model_dir: var("CIRO_MODEL_DIR").map(PathBuf::from),
+            coordinator: var("CIRO_COORDINATOR_URL"),
+        }
+    }
+}
+
 /// Where the account's key comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {

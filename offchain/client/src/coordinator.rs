@@ -163,7 +163,9 @@ impl Coordinator {
 
 /// A coordinator's answer other than success: 4xx is its refusal (final), 5xx a failure worth
 /// retrying.
-fn answer_error(url: &str, status: u16, body: &str) -> ClientError {
+/// The error an operator's non-2xx answer means: its `{"error": reason}` (or its body) as the
+/// reason; a 4xx is a refusal, anything else worth retrying.
+pub(crate) fn answer_error(url: &str, status: u16, body: &str) -> ClientError {
     let reason = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v["error"].as_str().map(str::to_owned))

@@ -84,6 +84,10 @@ pub enum ClientError {
         #[source]
         source: Box<ciro_chain::TxError>,
     },
+    /// A request was refused before anything was sent: an input that does not fit the model, an
+    /// unknown model or job, a deadline in the past, too little CIRO, labels that do not fit.
+    #[error("{0}")]
+    Rejected(String),
     /// An input or a model is missing from its store or does not match its commitment.
     #[error("{0}")]
     Store(String),

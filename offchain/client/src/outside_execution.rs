@@ -169,3 +169,46 @@ impl Request {
     }
 }
 
+
+/// The body of the keeper's `POST /relay`: a signed request for the Paymaster to execute.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RelayRequest {
+    /// The user's account.
+    pub account: Felt,
+    /// What it signed.
+    pub outside_execution: OutsideExecution,
+    /// Its signature (`[r, s]` for OpenZeppelin accounts).
+    pub signature: Vec<Felt>,
+}
+
+/// The keeper's answer to `POST /relay`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RelayResponse {
+    /// `relayed` or `already_relayed`.
+    pub status: String,
+    /// The `sponsor_execution` transaction, when the keeper knows it.
+    pub transaction_hash: Option<Felt>,
+}
+
+/// Posts `body` to the keeper at `keeper_url` (`<keeper_url>/relay`) and returns its answer.
+///
+/// # Errors
+/// [`ClientError::Refused`] with the keeper's reason (a bad signature, no budget, …), or
+/// [`ClientError::Http`] when it cannot be reached or its answer is not a relay response.
+pub async fn relay(keeper_url: &str, body: &RelayRequest) -> std::result::Result<RelayResponse, ClientError> {
+    let url = format!("{}/relay", keeper_url.trim_end_matches('/'));
+    let unreachable = |message: String| ClientError::Http { url: url.clone(), message };
+    let response = reqwest::Client::new()
+        .post(&url)
+        .json(body)
+        .timeout(std::time::Duration::from_secs(120))
+        .send()
+        .await
+        .map_err(|e| unreachable(format!("{e}: is ciro-keeper running there? (--keeper-url / CIRO_KEEPER_URL)")))?;
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    if !(200..300).contains(&status) {
+        return Err(crate::coordinator::answer_error(&url, status, &text));
+    }
+    serde_json::from_str(&text).map_err(|_| unreachable(format!("the keeper's answer is not a relay response: {text}")))
+}

@@ -1,6 +1,8 @@
 //! `ciro-inference`: verifiable inference on the client's and the worker's side, where the prover
 //! is linked (the keeper and the chain layer do not link it).
 //!
+//! - [`jobs`]: registering a model (with its class labels), submitting a job, waiting for it, and
+//!   proving an inference locally;
 //! - [`models`]: ONNX models found by the commitment JobManager recorded for them, in a local
 //!   directory or fetched from the coordinator and cached by commitment; input files and their
 //!   commitments;
@@ -9,5 +11,6 @@
 
 #![deny(missing_docs)]
 
+pub mod jobs;
 pub mod models;
 pub mod results;

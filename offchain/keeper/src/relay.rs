@@ -5,33 +5,13 @@
 
 use ciro_bindings::errors;
 use cainome::cairo_serde::ContractAddress;
-use ciro_bindings::paymaster::OutsideExecution;
 use ciro_client::http::Response;
 use ciro_client::ClientError;
-use serde::{Deserialize, Serialize};
 use starknet::core::types::Felt;
 
 use crate::{Keeper, KeeperError, Recorded, SendOutcome};
 
-/// The body of `POST /relay`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RelayRequest {
-    /// The user's account.
-    pub account: Felt,
-    /// What it signed.
-    pub outside_execution: OutsideExecution,
-    /// Its signature (`[r, s]` for OpenZeppelin accounts).
-    pub signature: Vec<Felt>,
-}
-
-/// The answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RelayResponse {
-    /// `relayed` or `already_relayed`.
-    pub status: String,
-    /// The `sponsor_execution` transaction, when the keeper knows it.
-    pub transaction_hash: Option<Felt>,
-}
+pub use ciro_client::outside_execution::{RelayRequest, RelayResponse};
 
 const KIND: &str = "sponsor_execution";
 const ALREADY_RELAYED: &[&str] = &[errors::paymaster::ALREADY_RELAYED];

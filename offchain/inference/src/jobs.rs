@@ -1,0 +1,363 @@
+//! What a client does with models and jobs, as a library: register a model (with its class
+//! labels), submit a job (from its own account, or signed for the Paymaster and relayed by the
+//! keeper), wait for it to end. The `ciro` CLI and the Python SDK are thin layers over these.
+//!
+//! Every check that can be made before a transaction is sent is made here, with an error that
+//! says what to do ([`ClientError::Rejected`]); nothing is sent or uploaded when one fails.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ciro_bindings::job_manager::{self, Framework, JobPriority, JobSpec, JobType};
+use ciro_client::coordinator::{commitment_name, BlobKind};
+use ciro_client::labels::ClassLabels;
+use ciro_client::outside_execution::{relay, RelayRequest, Request};
+use ciro_client::{format_ciro, Chain, ClientError, JobView, OperatorConfig};
+use starknet::core::types::Felt;
+
+use ciro_prover::api::{prove_inference, ProvenInference};
+use ciro_prover::stark::ProveOptions;
+
+use crate::models::{input_text, load_model, prepare_model, prover_error, ModelStore};
+
+fn rejected(message: String) -> ClientError {
+    ClientError::Rejected(message)
+}
+
+/// A model registered on-chain.
+#[derive(Debug, Clone)]
+pub struct RegisteredModel {
+    /// Its id.
+    pub model_id: u64,
+    /// Its commitment.
+    pub commitment: Felt,
+    /// Its class labels, when registered with some.
+    pub labels: Option<ClassLabels>,
+    /// The labels' commitment (0: none).
+    pub labels_commitment: Felt,
+    /// Where the coordinator serves the model (`None`: no coordinator is configured, and workers
+    /// need the ONNX file in their model directory).
+    pub uploaded_to: Option<String>,
+    /// The registering transaction.
+    pub sent: ciro_client::Sent,
+}
+
+/// Registers the ONNX model `bytes` (read from `source`, named in messages) with its class
+/// `labels`: uploads the model and the labels to the coordinator first (kept pending there until
+/// the registration lands, so a failed upload registers nothing), then calls `register_model`.
+///
+/// # Errors
+/// [`ClientError::Prover`] for a model the prover cannot take; [`ClientError::Rejected`] for
+/// labels that do not fit its outputs, or labels without a coordinator to keep them; the
+/// coordinator's refusal, or the transaction's failure.
+pub async fn register_model(
+    chain: &Chain,
+    config: &OperatorConfig,
+    source: &Path,
+    bytes: Vec<u8>,
+    labels: Option<ClassLabels>,
+) -> Result<RegisteredModel, ClientError> {
+    let for_prover = bytes.clone();
+    let prepared = tokio::task::spawn_blocking(move || prepare_model(&for_prover))
+        .await
+        .map_err(|e| ClientError::Prover(format!("the preparing task failed: {e}")))?
+        .map_err(|e| ClientError::Prover(format!("model {}: {e}", source.display())))?;
+    let commitment = prepared.model_commitment();
+    if let Some(labels) = &labels {
+        let outputs = prepared.layout.n_outputs;
+        if labels.len() as u64 != outputs {
+            return Err(rejected(format!(
+                "the model {} has {outputs} outputs but {} labels were given: give one label per output, in order",
+                source.display(),
+                labels.len()
+            )));
+        }
+    }
+    let labels_commitment = labels.as_ref().map_or(Felt::ZERO, ClassLabels::commitment);
+    let uploaded_to = match &config.coordinator {
+        Some(coordinator) => {
+            let name = commitment_name(commitment);
+            coordinator.put(BlobKind::Model, &name, bytes).await?;
+            if let Some(labels) = &labels {
+                coordinator.put(BlobKind::Labels, &commitment_name(labels_commitment), labels.canonical_text().into_bytes()).await?;
+            }
+            Some(coordinator.blob_url(BlobKind::Model, &name))
+        }
+        None if labels.is_some() => {
+            return Err(rejected(
+                "class labels are kept by the coordinator: configure one (--coordinator / CIRO_COORDINATOR_URL) to register a model with labels"
+                    .to_owned(),
+            ));
+        }
+        None => None,
+    };
+    let register = chain.jobs().register_model_getcall(&commitment, &Framework::ONNX, &labels_commitment);
+    let sent = chain.send("registering the model", vec![register]).await?;
+    let events = chain.job_manager_events_of(sent.transaction_hash).await?;
+    let model_id = events
+        .iter()
+        .find_map(|event| match event {
+            job_manager::Event::ModelRegistered(registered) => Some(registered.model_id),
+            _ => None,
+        })
+        .ok_or_else(|| ClientError::Result(format!("transaction {:#x} registered no model", sent.transaction_hash)))?;
+    Ok(RegisteredModel { model_id, commitment, labels, labels_commitment, uploaded_to, sent })
+}
+
+/// Registers the ONNX file at `path`, with the labels file at `labels` (one label per line).
+///
+/// # Errors
+/// As [`register_model`]; or a file cannot be read, or the labels file is malformed.
+pub async fn register_model_file(chain: &Chain, config: &OperatorConfig, path: &Path, labels: Option<&Path>) -> Result<RegisteredModel, ClientError> {
+    let read = |path: &Path| std::fs::read(path).map_err(|source| ClientError::Io { path: path.to_owned(), source });
+    let labels = match labels {
+        Some(file) => Some(ClassLabels::parse(&read(file)?).map_err(|e| rejected(format!("the labels {}: {e}", file.display())))?),
+        None => None,
+    };
+    register_model(chain, config, path, read(path)?, labels).await
+}
+
+/// When a job must be done by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// At this chain timestamp.
+    At(u64),
+    /// This many seconds after the chain's current time.
+    In(u64),
+}
+
+/// How a job's payment reaches JobManager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentRoute {
+    /// The client's account sends `approve` and `submit_ai_job` (and pays the fee).
+    OwnAccount,
+    /// The client signs a SNIP-9 request; the keeper at this URL relays it through the Paymaster,
+    /// whose sponsor pays the fee.
+    Paymaster {
+        /// The keeper's URL.
+        keeper_url: String,
+    },
+}
+
+/// A job to submit.
+#[derive(Debug, Clone)]
+pub struct JobRequest {
+    /// The model's id.
+    pub model_id: u64,
+    /// The input, as real numbers (the model's input size).
+    pub input: Vec<f64>,
+    /// The payment escrowed, in base units.
+    pub payment: u128,
+    /// The deadline.
+    pub deadline: Deadline,
+    /// Capabilities the worker must have (a bit mask).
+    pub required_capabilities: u8,
+    /// GPU memory the worker must have.
+    pub min_gpu_memory_gb: u32,
+    /// The lowest stake tier the worker may be in.
+    pub min_tier: u8,
+    /// How the payment is made.
+    pub route: PaymentRoute,
+}
+
+impl JobRequest {
+    /// An inference job for `model_id` on `input`, escrowing `payment`, due in an hour, from the
+    /// client's own account, with no requirement on the worker.
+    pub fn new(model_id: u64, input: Vec<f64>, payment: u128) -> Self {
+        JobRequest {
+            model_id,
+            input,
+            payment,
+            deadline: Deadline::In(3_600),
+            required_capabilities: 0,
+            min_gpu_memory_gb: 0,
+            min_tier: 1,
+            route: PaymentRoute::OwnAccount,
+        }
+    }
+}
+
+/// A submitted job.
+#[derive(Debug, Clone)]
+pub struct SubmittedJob {
+    /// Its id.
+    pub job_id: u64,
+    /// The submitting transaction (`sponsor_execution` when relayed).
+    pub transaction_hash: Felt,
+    /// The input's commitment.
+    pub input_commitment: Felt,
+    /// Where the input was stored (the coordinator's URL, a directory or an HTTP store).
+    pub input_stored_at: String,
+    /// The escrowed payment, in base units.
+    pub payment: u128,
+    /// The deadline (chain time).
+    pub deadline: u64,
+    /// Whether the Paymaster paid the fee.
+    pub sponsored: bool,
+}
+
+impl SubmittedJob {
+    /// The submission as JSON (felts as `0x…`, the payment as a decimal string of base units), as
+    /// `ciro --json submit-job` prints it and the Python SDK reads it.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "job_id": self.job_id,
+            "transaction_hash": format!("{:#x}", self.transaction_hash),
+            "input_commitment": format!("{:#x}", self.input_commitment),
+            "input_stored_at": self.input_stored_at,
+            "payment": self.payment.to_string(),
+            "deadline": self.deadline,
+            "sponsored": self.sponsored,
+        })
+    }
+}
+
+/// Submits `request` as the configured account: checks the model exists and the input fits it,
+/// the deadline is ahead and the account holds the payment; stores the input (before the job
+/// exists: a failed upload sends nothing, and an upload whose job never comes is dropped by the
+/// coordinator after its window); then sends (or has the keeper relay) `approve` +
+/// `submit_ai_job`.
+///
+/// # Errors
+/// [`ClientError::Rejected`] when a check fails (nothing is sent); the store's, the keeper's or
+/// the transaction's failure.
+pub async fn submit_job(chain: &Chain, config: &OperatorConfig, request: &JobRequest) -> Result<SubmittedJob, ClientError> {
+    let model_count = chain.jobs_reader().model_count().call().await.map_err(ciro_client::chain::read_error("model_count"))?;
+    if request.model_id == 0 || request.model_id > model_count {
+        return Err(rejected(format!(
+            "there is no model #{} ({model_count} registered): `ciro models list` shows them, `ciro models register <file.onnx>` adds one",
+            request.model_id
+        )));
+    }
+    let record = chain.model(request.model_id).await?;
+    let (model_path, model) = ModelStore::from_config(config).find(record.commitment).await?;
+    let input_commitment = model.input_commitment(&request.input).map_err(|e| {
+        rejected(format!("the input does not fit model #{} ({}): {}", request.model_id, model_path.display(), ciro_client::error_chain(&e)))
+    })?;
+    let now = chain.now().await?;
+    let deadline = match request.deadline {
+        Deadline::At(at) => at,
+        Deadline::In(seconds) => now.saturating_add(seconds),
+    };
+    if deadline <= now {
+        return Err(rejected(format!("the deadline {deadline} is not in the future (the chain's time is {now}): give a later one")));
+    }
+    let account = chain.address()?;
+    let balance = chain.balance(account).await?;
+    if balance < request.payment {
+        return Err(rejected(format!(
+            "the account holds {} CIRO, the job escrows {}: get CIRO first, or lower the payment",
+            format_ciro(balance),
+            format_ciro(request.payment)
+        )));
+    }
+    let text = input_text(&request.input).map_err(|e| rejected(e.to_string()))?;
+    let input_stored_at = config.inputs.put(input_commitment, &text).await?;
+    let spec = JobSpec {
+        job_type: JobType::AIInference,
+        priority: JobPriority::Standard,
+        required_capabilities: request.required_capabilities,
+        min_gpu_memory_gb: request.min_gpu_memory_gb,
+        min_tier: request.min_tier,
+        model_id: request.model_id,
+        input_commitment,
+        deadline,
+    };
+    let calls = ciro_client::chain::submit_job_calls(&chain.token(), &chain.jobs(), &spec, request.payment);
+    let transaction_hash = match &request.route {
+        PaymentRoute::Paymaster { keeper_url } => {
+            let signed = Request {
+                caller: chain.contracts.paymaster,
+                nonce: Felt::from(fastrand::u64(1..)),
+                execute_after: 0,
+                execute_before: now + 600,
+                calls: calls.to_vec(),
+            };
+            let signature = signed.sign(&config.signing_key()?, chain.chain_id, account)?;
+            let body = RelayRequest { account, outside_execution: signed.outside_execution(), signature };
+            let response = relay(keeper_url, &body).await?;
+            response
+                .transaction_hash
+                .ok_or_else(|| ClientError::Result("the keeper relayed the request but returned no transaction".to_owned()))?
+        }
+        PaymentRoute::OwnAccount => chain.send("submitting the job", calls.map(|named| named.call).to_vec()).await?.transaction_hash,
+    };
+    let job_id = submitted_job_id(chain, transaction_hash).await?;
+    Ok(SubmittedJob {
+        job_id,
+        transaction_hash,
+        input_commitment,
+        input_stored_at,
+        payment: request.payment,
+        deadline,
+        sponsored: matches!(request.route, PaymentRoute::Paymaster { .. }),
+    })
+}
+
+/// The job that transaction `transaction_hash` submitted.
+///
+/// # Errors
+/// The receipt cannot be read, or has no `JobSubmitted` event.
+pub async fn submitted_job_id(chain: &Chain, transaction_hash: Felt) -> Result<u64, ClientError> {
+    let events = chain.job_manager_events_of(transaction_hash).await?;
+    events
+        .iter()
+        .find_map(|event| match event {
+            job_manager::Event::JobSubmitted(submitted) => Some(submitted.job_id),
+            _ => None,
+        })
+        .ok_or_else(|| ClientError::Result(format!("transaction {transaction_hash:#x} submitted no job")))
+}
+
+/// Job `id`, with an error that says what to do when there is none.
+///
+/// # Errors
+/// [`ClientError::Rejected`] for an unknown id; the node's failure.
+pub async fn job(chain: &Chain, id: u64) -> Result<JobView, ClientError> {
+    let count = chain.job_count().await?;
+    if id == 0 || id > count {
+        return Err(rejected(format!("there is no job #{id} (jobs are numbered 1 to {count}): `ciro jobs` lists them")));
+    }
+    chain.job(id).await
+}
+
+/// Polls job `id` every `every` until nothing more will happen to it (an end state, paid out),
+/// calling `on_poll` with each view; returns the last.
+///
+/// # Errors
+/// [`ClientError::Result`] when it is not final within `timeout` (its state is named); an unknown
+/// job; the node's failure.
+pub async fn wait_for_job(chain: &Chain, id: u64, timeout: Duration, every: Duration, mut on_poll: impl FnMut(&JobView)) -> Result<JobView, ClientError> {
+    let started = Instant::now();
+    loop {
+        let view = job(chain, id).await?;
+        on_poll(&view);
+        if view.is_final() {
+            return Ok(view);
+        }
+        if started.elapsed() > timeout {
+            return Err(ClientError::Result(format!(
+                "job #{id} is still {} after {} s: is a keeper running, and a worker able to take it?",
+                view.state_name(),
+                timeout.as_secs()
+            )));
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// A proof of `model_path` on `input` for job `job_id`, made here (no chain): the worker's proving
+/// step, for trying a model out before paying for a job.
+///
+/// # Errors
+/// [`ClientError::Prover`] for a model the prover cannot take; [`ClientError::Rejected`] for an
+/// input that does not fit it.
+pub fn prove_locally(model_path: &Path, input: &[f64], job_id: u64) -> Result<ProvenInference, ClientError> {
+    let model = load_model(model_path)?;
+    prove_inference(&model, input, Felt::from(job_id), &ProveOptions::default()).map_err(|e| match e {
+        ciro_prover::api::Error::Input(_) | ciro_prover::api::Error::Quantize(_) => {
+            rejected(format!("the input does not fit {}: {}", model_path.display(), ciro_client::error_chain(&e)))
+        }
+        other => prover_error(&other),
+    })
+}
