@@ -2,7 +2,10 @@
 //! proved with the production parameters on the CPU backend, then verified.
 
 use crate::api::{prove_inference, PreparedModel};
+use crate::air::mlp::MlpAir;
+use crate::air::AirProver;
 use crate::backend::cpu::CpuBackend;
+use crate::backend::Backend;
 use crate::field::Felt;
 use crate::model::quantize::DEFAULT_SCALE_BITS;
 use crate::model::{DenseLayer, FloatMlp};
@@ -67,15 +70,26 @@ fn synthetic_mlp(widths: &[usize]) -> FloatMlp {
     FloatMlp { layers }
 }
 
-/// Runs one benchmark row.
+/// Runs one benchmark row on the CPU backend.
 ///
 /// # Errors
 /// [`crate::api::Error`] if proving or verifying fails.
 pub fn bench_one(log_rows: u32, params: &ProofParams) -> Result<BenchRow, crate::api::Error> {
+    bench_one_on::<CpuBackend>(log_rows, params)
+}
+
+/// Runs one benchmark row on backend `B` (the same model and input on every backend, so the
+/// proofs are byte for byte the same).
+///
+/// # Errors
+/// [`crate::api::Error`] if proving or verifying fails.
+pub fn bench_one_on<B: Backend>(log_rows: u32, params: &ProofParams) -> Result<BenchRow, crate::api::Error>
+where
+    MlpAir: AirProver<B>,
+{
     let widths = bench_widths(log_rows);
     let start = Instant::now();
-    let model =
-        PreparedModel::<CpuBackend>::new(synthetic_mlp(&widths), DEFAULT_SCALE_BITS, *params)?;
+    let model = PreparedModel::<B>::new(synthetic_mlp(&widths), DEFAULT_SCALE_BITS, *params)?;
     let setup = start.elapsed();
     let input: Vec<f64> = (0..widths[0])
         .map(|i| ((i % 7) as f64 - 3.0) / 4.0)

@@ -2,8 +2,9 @@
 //! library; errors are printed with their cause chain and exit with status 1.
 
 use anyhow::Context;
-use ciro_prover::api::{prove_inference, verify_proof_file, PreparedModel};
+use ciro_prover::api::{verify_proof_file, PreparedModel};
 use ciro_prover::backend::cpu::CpuBackend;
+use ciro_prover::backend::select::{select, BackendChoice};
 use ciro_prover::field::{parse_felt, to_hex};
 use ciro_prover::model::input::InputFile;
 use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
@@ -50,6 +51,10 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Where to prove: the GPU when this build has the `cuda` feature and finds one (auto),
+        /// the CPU, or the GPU or nothing (cuda).
+        #[arg(long, default_value = "auto", value_parser = ["auto", "cpu", "cuda"])]
+        backend: String,
     },
     /// Verify a proof file (every check the on-chain verifier makes).
     Verify {
@@ -101,7 +106,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             queries,
             grinding_bits,
             quiet,
+            backend,
         } => {
+            let selection = select(backend.parse::<BackendChoice>()?)?;
+            if !quiet {
+                eprintln!("backend {}: {}", selection.backend.name(), selection.reason);
+            }
             let job_id = parse_felt(&job_id)
                 .map_err(anyhow::Error::msg)
                 .context("invalid --job-id")?;
@@ -111,18 +121,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ..ProofParams::default()
             };
             let input = InputFile::read(&input)?;
-            let prepared = PreparedModel::<CpuBackend>::from_onnx_file(&model, scale_bits, params)
-                .with_context(|| format!("preparing {}", model.display()))?;
             let bar = BarProgress::new(!quiet);
-            let proven = prove_inference(
-                &prepared,
-                &input.input,
-                job_id,
-                &ProveOptions {
-                    grinding_start: 0,
-                    progress: &bar,
-                },
-            )?;
+            let proven = selection
+                .backend
+                .prove_onnx_file(&model, scale_bits, params, &input.input, job_id, &ProveOptions { grinding_start: 0, progress: &bar })
+                .with_context(|| format!("preparing and proving {}", model.display()))?;
             bar.finish();
             proven.file.write(&out)?;
             println!(

@@ -160,6 +160,24 @@ fn clear_errors_for_bad_models_and_inputs() {
         "{}",
         stderr(&out)
     );
-    assert!(!proof.exists());
+
+    // Backends: a name that is none is refused by the parser; without a GPU (or without the
+    // `cuda` feature) insisting on one is an error that says why, and nothing is written.
+    let with_backend = |backend: &str| {
+        run(&["prove", "--model", text(&iris), "--input", text(&input), "--job-id", "1", "--out", text(&proof), "--quiet", "--backend", backend])
+    };
+    let out = with_backend("gpu");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("invalid value 'gpu'"), "{}", stderr(&out));
+    let out = with_backend("cuda");
+    if !out.status.success() {
+        assert!(
+            stderr(&out).contains("this build has no CUDA backend") || stderr(&out).contains("the CUDA backend cannot start"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!proof.exists());
+    }
+    assert!(!proof.exists() || out.status.success());
     std::fs::remove_dir_all(dir).ok();
 }

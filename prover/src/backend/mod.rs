@@ -14,10 +14,13 @@
 //! | [`crate::proof_of_work::GrindOps`] | `proof_of_work.rs` | grinding |
 //!
 //! Protocol code (`stark/`, `fri.rs`, `merkle.rs`) is generic over `B: Backend` and never
-//! branches on the backend. [`cpu::CpuBackend`] is the specification; a `cuda/` module can mirror
-//! `cpu/` file for file behind a feature and must produce byte-identical proofs.
+//! branches on the backend. [`cpu::CpuBackend`] is the specification; `cuda::CudaBackend` (the
+//! `cuda` feature) produces byte-identical proofs; [`select`] picks one at run time.
 
 pub mod cpu;
+#[cfg(feature = "cuda")]
+pub mod cuda;
+pub mod select;
 
 use crate::field::Felt;
 use crate::fri::FriOps;
