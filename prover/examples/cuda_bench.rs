@@ -119,7 +119,7 @@ fn main() -> anyhow::Result<()> {
     // Whole proofs: the synthetic MLPs of `ciro-prover bench`, production parameters.
     println!("\n| whole proof (production parameters) | CPU prove | GPU prove | speed-up | proofs equal |");
     println!("|---|---|---|---|---|");
-    for log_rows in [12u32, 14, 16, 18] {
+    for log_rows in [12u32, 14, 16] {
         let params = ProofParams::default();
         let cpu = bench_one(log_rows, &params)?;
         let gpu = bench_one_on::<CudaBackend>(log_rows, &params)?;

@@ -38,6 +38,9 @@ pub enum Error {
     /// The proof file is malformed or the proof is invalid.
     #[error("proof rejected")]
     ProofFile(#[from] ProofFileError),
+    /// The selected backend disagrees with the reference (a bug to report, never expected).
+    #[error("backend: {0}")]
+    Backend(String),
 }
 
 /// A model ready to prove with: quantized, with its preprocessed trace committed.

@@ -485,8 +485,12 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
 /// JSON serialization fails.
 pub fn check_hardware(as_json: bool) -> anyhow::Result<String> {
     let hardware = Hardware::detect();
+    // What `ciro-worker start` with `backend = "auto"` would prove on, and why.
+    let backend = ciro_prover::backend::select::select(ciro_prover::backend::select::BackendChoice::Auto)?;
     if as_json {
         return json(&serde_json::json!({
+            "proving_backend": backend.backend.name(),
+            "proving_backend_reason": backend.reason,
             "cuda_devices": hardware.cuda_devices,
             "cuda_unavailable": hardware.cuda_unavailable,
             "cpu_threads": hardware.cpu_threads,
@@ -511,10 +515,11 @@ pub fn check_hardware(as_json: bool) -> anyhow::Result<String> {
     }
     out.push_str(&format!("CPU         {} threads · {} GiB memory\n", hardware.cpu_threads, hardware.memory_bytes >> 30));
     out.push_str(&format!(
-        "registers   capabilities {:#04x} ({}) · prover memory {} GiB · proving backend: CPU (the CUDA backend is not built yet)\n",
+        "registers   capabilities {:#04x} ({}) · prover memory {} GiB\n",
         hardware.capabilities(),
         ciro_worker::hardware::capability_names(hardware.capabilities()).join(", "),
         hardware.gpu_memory_gb()
     ));
+    out.push_str(&format!("proves on   {} ({})\n", backend.backend.name(), backend.reason));
     Ok(out)
 }

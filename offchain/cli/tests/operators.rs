@@ -153,6 +153,15 @@ async fn bad_inputs_get_clear_errors_and_change_nothing() -> Result<()> {
     ensure!(nonce_after == nonce_before, "a refused command sent a transaction");
     ensure!(market.job_reader().job_count().call().await? == jobs_before, "a refused command created a job");
 
+    // A worker told to prove on a GPU that this binary (built without the `cuda` feature) cannot
+    // use refuses to start, saying why.
+    let worker_binary = site.binaries.worker.clone();
+    let listen = free_address()?;
+    expect_failure(
+        site.run(&worker_binary, actor::WORKERS[0], &["start", "--backend", "cuda", "--listen", &listen]).await,
+        "[worker] backend = \"cuda\": this build has no CUDA backend",
+    );
+
     // A job whose input in the store is not the one it committed to.
     let wrong = Felt::from(0xbadc0ffee_u64);
     std::fs::create_dir_all(site.dir.join("inputs"))?;
@@ -207,6 +216,7 @@ fn help_snapshots() -> Result<()> {
     insta::assert_snapshot!("ciro_job_result_help", help(&binaries.ciro, &["job-result", "--help"])?);
     insta::assert_snapshot!("ciro_keeper_help", help(&binaries.keeper, &["--help"])?);
     insta::assert_snapshot!("ciro_worker_node_help", help(&binaries.worker, &["--help"])?);
+    insta::assert_snapshot!("ciro_worker_start_help", help(&binaries.worker, &["start", "--help"])?);
     Ok(())
 }
 

@@ -152,6 +152,9 @@ pub struct WorkerSettings {
     pub prove_estimate_seconds: u64,
     /// Commission on delegators' rewards, in basis points (registration).
     pub commission_bps: u16,
+    /// Where proofs are made: `auto` (the GPU when the binary has the CUDA backend and finds a
+    /// device, else the CPU), `cpu`, or `cuda` (the GPU or a refusal to start).
+    pub backend: String,
 }
 
 impl Default for WorkerSettings {
@@ -163,6 +166,7 @@ impl Default for WorkerSettings {
             poll_interval_ms: 1_000,
             prove_estimate_seconds: 60,
             commission_bps: 1_000,
+            backend: "auto".to_owned(),
         }
     }
 }

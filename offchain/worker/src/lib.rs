@@ -31,14 +31,14 @@ use ciro_client::metrics::{Kind, Metrics};
 use ciro_client::retry::{is_transient, Backoff};
 use ciro_client::store::InputStore;
 use ciro_client::{Chain, ClientError, JobView, OperatorConfig};
-use ciro_prover::api::prove_inference;
+use ciro_prover::backend::select::{select, BackendChoice, PreparedOn, SelectedBackend};
 use ciro_prover::stark::ProveOptions;
 use starknet::core::types::{BlockId, EventFilter, Felt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
 use crate::journal::{Entry, Journal, Stage};
-use ciro_inference::models::{parse_input, prover_error, Model, ModelStore};
+use ciro_inference::models::{parse_input, prover_error, ModelStore};
 
 /// Why a job was given back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +58,9 @@ pub struct WorkerNode {
     inputs: InputStore,
     models: ModelStore,
     coordinator: Option<Coordinator>,
-    model_cache: Mutex<HashMap<Felt, Arc<Model>>>,
+    /// The backend proofs are made on.
+    backend: SelectedBackend,
+    model_cache: Mutex<HashMap<Felt, Arc<PreparedOn>>>,
     journal: Journal,
     metrics: Metrics,
     slots: Arc<Semaphore>,
@@ -80,8 +82,13 @@ impl WorkerNode {
     pub fn new(chain: Chain, config: &OperatorConfig) -> Result<Self, ClientError> {
         let address = chain.address()?;
         let settings = config.worker.clone();
+        let choice = settings.backend.parse::<BackendChoice>().map_err(|e| ClientError::Config(format!("[worker] backend: {e}")))?;
+        let selection = select(choice).map_err(|e| ClientError::Config(format!("[worker] backend = {:?}: {e}", settings.backend)))?;
+        tracing::info!(backend = selection.backend.name(), "proving backend: {}", selection.reason);
         let journal = Journal::open(&settings.state_dir)?;
         let metrics = Metrics::default();
+        metrics.describe("ciro_worker_backend", Kind::Gauge, "The backend proofs are made on (1 for the one in use).");
+        metrics.set("ciro_worker_backend", &[("backend", selection.backend.name())], 1.0);
         metrics.describe("ciro_worker_jobs_total", Kind::Counter, "Jobs handled, by result.");
         metrics.describe("ciro_worker_in_flight", Kind::Gauge, "Jobs being proved or submitted.");
         metrics.describe("ciro_worker_prove_seconds_total", Kind::Counter, "Time spent proving.");
@@ -97,6 +104,7 @@ impl WorkerNode {
             inputs: config.inputs.clone(),
             models: ModelStore::from_config(config),
             coordinator: config.coordinator.clone(),
+            backend: selection.backend,
             model_cache: Mutex::new(HashMap::new()),
             journal,
             metrics,
@@ -300,7 +308,7 @@ impl WorkerNode {
         }
         tracing::info!(model = job.model_id, inputs = input.len(), "proving");
         let started = Instant::now();
-        let proven = tokio::task::spawn_blocking(move || prove_inference(&model, &input, Felt::from(job_id), &ProveOptions::default()))
+        let proven = tokio::task::spawn_blocking(move || model.prove(&input, Felt::from(job_id), &ProveOptions::default()))
             .await
             .map_err(|e| ClientError::Prover(format!("the proving task failed: {e}")))?
             .map_err(|e| prover_error(&e))?;
@@ -338,11 +346,17 @@ impl WorkerNode {
         }
     }
 
-    async fn model(&self, commitment: Felt) -> Result<Arc<Model>, ClientError> {
+    /// The model with `commitment`, prepared on the proving backend (cached).
+    async fn model(&self, commitment: Felt) -> Result<Arc<PreparedOn>, ClientError> {
         if let Some(model) = self.model_cache.lock().unwrap_or_else(|p| p.into_inner()).get(&commitment) {
             return Ok(Arc::clone(model));
         }
         let (_, model) = self.models.find(commitment).await?;
+        let backend = self.backend;
+        let model = tokio::task::spawn_blocking(move || backend.prepare_like(Arc::new(model)))
+            .await
+            .map_err(|e| ClientError::Prover(format!("the preparing task failed: {e}")))?
+            .map_err(|e| prover_error(&e))?;
         let model = Arc::new(model);
         self.model_cache.lock().unwrap_or_else(|p| p.into_inner()).insert(commitment, Arc::clone(&model));
         Ok(model)

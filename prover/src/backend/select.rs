@@ -103,6 +103,75 @@ impl SelectedBackend {
     }
 }
 
+/// A model prepared on the selected backend (what a worker keeps per model).
+pub enum PreparedOn {
+    /// On the CPU.
+    Cpu(std::sync::Arc<PreparedModel<CpuBackend>>),
+    /// On the GPU.
+    #[cfg(feature = "cuda")]
+    Cuda(Box<PreparedModel<crate::backend::cuda::CudaBackend>>),
+}
+
+impl SelectedBackend {
+    /// `model` (prepared on the CPU) ready to prove on this backend: itself on the CPU, prepared
+    /// again from the same float model on the GPU (the same commitment, checked).
+    ///
+    /// # Errors
+    /// Preparing on the GPU fails, or its commitment differs from the CPU's.
+    pub fn prepare_like(self, model: std::sync::Arc<PreparedModel<CpuBackend>>) -> Result<PreparedOn, Error> {
+        match self {
+            SelectedBackend::Cpu => Ok(PreparedOn::Cpu(model)),
+            #[cfg(feature = "cuda")]
+            SelectedBackend::Cuda => {
+                let on_gpu = PreparedModel::<crate::backend::cuda::CudaBackend>::new(model.float.clone(), model.quantized.scale_bits, model.params)?;
+                if on_gpu.model_commitment() != model.model_commitment() {
+                    return Err(Error::Backend(format!(
+                        "the GPU prepared model commitment {:#x}, the CPU {:#x}",
+                        on_gpu.model_commitment(),
+                        model.model_commitment()
+                    )));
+                }
+                Ok(PreparedOn::Cuda(Box::new(on_gpu)))
+            }
+        }
+    }
+}
+
+impl PreparedOn {
+    /// The model commitment (the same on every backend).
+    pub fn model_commitment(&self) -> Felt {
+        match self {
+            PreparedOn::Cpu(model) => model.model_commitment(),
+            #[cfg(feature = "cuda")]
+            PreparedOn::Cuda(model) => model.model_commitment(),
+        }
+    }
+
+    /// The commitment to `input`, as [`PreparedModel::input_commitment`].
+    ///
+    /// # Errors
+    /// As [`PreparedModel::input_commitment`].
+    pub fn input_commitment(&self, input: &[f64]) -> Result<Felt, Error> {
+        match self {
+            PreparedOn::Cpu(model) => model.input_commitment(input),
+            #[cfg(feature = "cuda")]
+            PreparedOn::Cuda(model) => model.input_commitment(input),
+        }
+    }
+
+    /// Proves one inference, as [`prove_inference`].
+    ///
+    /// # Errors
+    /// As [`prove_inference`].
+    pub fn prove(&self, input: &[f64], job_id: Felt, options: &ProveOptions<'_>) -> Result<ProvenInference, Error> {
+        match self {
+            PreparedOn::Cpu(model) => prove_inference(model, input, job_id, options),
+            #[cfg(feature = "cuda")]
+            PreparedOn::Cuda(model) => prove_inference(model, input, job_id, options),
+        }
+    }
+}
+
 /// Picks the backend for `choice` (opening the GPU, once per process, when it is taken).
 ///
 /// # Errors

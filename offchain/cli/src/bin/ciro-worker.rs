@@ -21,7 +21,7 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Show the CUDA devices (through the driver) or the CPU, and the capability bitmask.
+    /// Show the CUDA devices (through the driver) or the CPU, the capability bitmask, and the backend proofs are made on.
     CheckHardware,
     /// Register this account as a worker with this machine's hardware.
     Register(RegisterArgs),
@@ -45,6 +45,10 @@ enum Command {
         /// Poll interval in milliseconds.
         #[arg(long)]
         poll_interval_ms: Option<u64>,
+        /// Where to prove: auto (the GPU when this binary has the CUDA backend and finds one,
+        /// else the CPU), cpu, or cuda (the GPU, or refuse to start).
+        #[arg(long, env = "CIRO_WORKER_BACKEND", value_parser = ["auto", "cpu", "cuda"])]
+        backend: Option<String>,
     },
 }
 
@@ -61,7 +65,7 @@ async fn run(args: Args) -> anyhow::Result<String> {
         Command::Stake(stake) => ciro_cli::run(worker(WorkerCommand::Stake(stake))).await,
         Command::Status => ciro_cli::run(worker(WorkerCommand::Status { address: None })).await,
         Command::Earnings => ciro_cli::run(worker(WorkerCommand::Earnings { address: None })).await,
-        Command::Start { state_dir, listen, max_concurrent_jobs, poll_interval_ms } => {
+        Command::Start { state_dir, listen, max_concurrent_jobs, poll_interval_ms, backend } => {
             let mut config = args.connection.load()?;
             if let Some(dir) = state_dir {
                 config.worker.state_dir = dir;
@@ -74,6 +78,9 @@ async fn run(args: Args) -> anyhow::Result<String> {
             }
             if let Some(interval) = poll_interval_ms {
                 config.worker.poll_interval_ms = interval;
+            }
+            if let Some(backend) = backend {
+                config.worker.backend = backend;
             }
             ciro_worker::run(&config).await?;
             Ok(String::new())
