@@ -126,6 +126,11 @@ impl FoldConstants {
             inv_roots,
         })
     }
+
+    /// `inv_roots[r] = ω_{2^(f-r)}^(-1)`, one per binary fold (what a GPU kernel is given).
+    pub fn inv_roots(&self) -> &[Felt] {
+        &self.inv_roots
+    }
 }
 
 /// Folds the `2^f` values of one leaf to one value of the next layer.

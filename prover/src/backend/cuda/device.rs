@@ -121,8 +121,10 @@ impl CudaDevice {
         let module = context.load_module(ptx).map_err(driver)?;
         let kernels = Kernel::ALL.iter().map(|kernel| module.load_function(kernel.name()).map_err(driver)).collect::<Result<Vec<_>, _>>()?;
         let stream = context.default_stream();
-        let placeholder = stream.alloc_zeros::<u64>(1).map_err(driver)?;
-        let mut device = CudaDevice { context, stream, kernels, constants: placeholder, transfers: Transfers::default() };
+        // The constants are converted by a kernel of this device: it is built with an empty
+        // buffer first, which the converted constants then replace.
+        let empty = stream.alloc_zeros::<u64>(1).map_err(driver)?;
+        let mut device = CudaDevice { context, stream, kernels, constants: empty, transfers: Transfers::default() };
         let mut constants = device.upload_limbs(&poseidon_round_constants())?;
         device.launch(Kernel::ToMontgomery, POSEIDON_CONSTANTS, &mut [Arg::Out(&mut constants), Arg::Value(POSEIDON_CONSTANTS as u64)])?;
         device.constants = constants;
@@ -250,7 +252,7 @@ impl Launcher for CudaDevice {
     }
 
     fn launch(&self, kernel: Kernel, threads: usize, args: &mut [Arg<'_, CudaSlice<u64>>]) -> Result<(), CudaError> {
-        let index = Kernel::ALL.iter().position(|k| *k == kernel).unwrap_or(usize::MAX);
+        let index = kernel.index();
         let function = self.kernels.get(index).ok_or_else(|| CudaError::Shape(format!("kernel {kernel:?} is not loaded")))?;
         let blocks = threads.div_ceil(BLOCK as usize).max(1);
         let grid = u32::try_from(blocks).map_err(|_| CudaError::Shape(format!("{threads} threads: more blocks than one launch takes")))?;

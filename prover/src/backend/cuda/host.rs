@@ -59,7 +59,7 @@ impl Launcher for HostLauncher {
                 Arg::Value(value) => *value,
             })
             .collect();
-        let index = Kernel::ALL.iter().position(|k| *k == kernel).unwrap_or(usize::MAX);
+        let index = kernel.index();
         // SAFETY: `words` holds the kernel's arguments in its parameter order (the ops build them
         // from buffers sized for `threads` threads); the buffers outlive the call.
         let status = unsafe { ciro_host_launch(index as u32, threads as u64, words.as_ptr()) };

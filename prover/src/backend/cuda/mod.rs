@@ -110,6 +110,11 @@ impl Kernel {
         Kernel::DeepQuotient,
     ];
 
+    /// The kernel's place in [`Kernel::ALL`] (and its case in `kernels/host.cpp`).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The `extern "C"` name in the kernel sources.
     pub fn name(self) -> &'static str {
         match self {

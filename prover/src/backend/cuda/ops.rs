@@ -320,19 +320,11 @@ pub fn fri_fold<L: Launcher>(l: &L, evals: &Column<L::Buffer>, domain: Coset, lo
         return Err(shape(format!("a fold by 2^{log_fold}: the kernel folds by at most 2^4")));
     }
     let m = size >> log_fold;
-    let inv_roots: Vec<Felt> = (0..log_fold)
-        .map(|r| {
-            let log_len = log_fold - r;
-            root_of_unity(log_len).map(|root| pow(root, (1u64 << log_len) - 1))
-        })
-        .collect::<Result<_, FieldError>>()
-        .map_err(PolyError::from)?;
-    // The same constants as the CPU's fold (checked here so a change there is noticed).
-    FoldConstants::new(log_fold).map_err(PolyError::from)?;
+    let constants = FoldConstants::new(log_fold).map_err(PolyError::from)?;
     let omega_inv = pow(domain.generator().map_err(PolyError::from)?, (size - 1) as u64);
     let shift_inv = inverse(domain.shift).map_err(PolyError::from)?;
     let (shift_inv, omega_inv, alpha) = (upload(l, &[shift_inv])?, upload(l, &[omega_inv])?, upload(l, &[alpha])?);
-    let inv_roots = upload(l, &inv_roots)?;
+    let inv_roots = upload(l, constants.inv_roots())?;
     let mut out = zeros(l, m)?;
     l.launch(
         Kernel::FriFold,

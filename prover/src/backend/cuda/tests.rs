@@ -138,6 +138,14 @@ fn ntt_matches_the_cpu<L: Launcher>(l: &L, log_sizes: &[(u32, u32)]) {
 // On the host build of the kernels.
 
 #[test]
+fn kernels_are_listed_in_their_order() {
+    for (index, kernel) in super::Kernel::ALL.iter().enumerate() {
+        assert_eq!(kernel.index(), index, "{kernel:?}");
+        assert!(super::KERNEL_SOURCE.contains(&format!("void {}(", kernel.name())), "{kernel:?} is not in the sources");
+    }
+}
+
+#[test]
 fn limbs_round_trip() {
     let values = felts(1, 200);
     assert_eq!(super::limbs_to_felts(&super::felts_to_limbs(&values)), values);
