@@ -315,7 +315,7 @@ fn write_result_files(result: &VerifiedResult, out: Option<&std::path::Path>, pr
     Ok(())
 }
 
-/// The id of the job a transaction submitted, from its `JobSubmitted` event.
+/// `ciro submit-job`: the job submitted through [`jobs::submit_job`], printed as a table or JSON.
 async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) -> anyhow::Result<String> {
     let input = InputFile::read(&args.input)
         .map_err(|e| anyhow::anyhow!("{}: {} (an input file is {{\"input\": [numbers]}})", args.input.display(), ciro_client::error_chain(&e)))?
