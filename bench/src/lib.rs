@@ -58,17 +58,22 @@ pub fn render(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| trace | threads | prove s | proof felts (calldata) | Rust verify ms | on-chain L2 gas (whole invoke) | Cairo steps (verify_inference) |"
+        "| trace | widths | MACs | cells/MAC | queries+grinding | threads | prove s | proof felts (calldata) | Rust verify ms | on-chain L2 gas (whole invoke) | Cairo steps (verify_inference) |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
     for row in rows {
         let p = &row.prover;
         let gas = row.onchain.map_or_else(|| "-".to_owned(), |c| c.l2_gas.to_string());
         let steps = row.steps.map_or_else(|| "-".to_owned(), |s| s.to_string());
+        let widths = p.widths.iter().map(ToString::to_string).collect::<Vec<_>>().join("-");
         let _ = writeln!(
             out,
-            "| 2^{} | {} | {:.1} | {} | {:.0} | {gas} | {steps} |",
+            "| 2^{} | {widths} | {} | {:.2} | {}+{} | {} | {:.1} | {} | {:.0} | {gas} | {steps} |",
             p.log_rows,
+            p.macs,
+            ciro_prover::bench::cells_per_mac(p),
+            p.params.n_queries,
+            p.params.grinding_bits,
             p.threads,
             p.prove.as_secs_f64(),
             p.calldata.len(),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use ciro_bench::{onchain::VerifierOnDevnet, render, Row};
-use ciro_prover::bench::bench_one;
+use ciro_prover::bench::{bench_model, bench_one, parse_widths};
 use ciro_prover::stark::ProofParams;
 use clap::Parser;
 
@@ -23,6 +23,13 @@ struct Cli {
     /// Trace sizes (log2 rows) also verified on-chain.
     #[arg(long, value_delimiter = ',', default_value = "12,16")]
     onchain: Vec<u32>,
+    /// Synthetic MLPs (widths, input first, e.g. `784-128-10`) proved after the trace sizes,
+    /// each verified on-chain.
+    #[arg(long, value_delimiter = ',')]
+    models: Vec<String>,
+    /// Prove the models with the compact parameters (27 queries, 19 grinding bits).
+    #[arg(long)]
+    compact: bool,
     /// Where `ciro-cairo build` wrote the artifacts.
     #[arg(long, default_value = "target/dev")]
     artifacts: PathBuf,
@@ -32,7 +39,7 @@ struct Cli {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let onchain: BTreeSet<u32> = cli.onchain.iter().copied().collect();
-    let devnet = if onchain.is_empty() { None } else { Some(VerifierOnDevnet::start(&cli.artifacts).await?) };
+    let devnet = if onchain.is_empty() && cli.models.is_empty() { None } else { Some(VerifierOnDevnet::start(&cli.artifacts).await?) };
     #[cfg(feature = "cairo-steps")]
     let counter = ciro_bench::steps::StepCounter::new(&cli.artifacts)?;
     #[cfg(not(feature = "cairo-steps"))]
@@ -46,6 +53,24 @@ async fn main() -> anyhow::Result<()> {
             .context("the prover thread")??;
         let mut row = Row { prover, onchain: None, steps: None };
         if let (true, Some(devnet)) = (onchain.contains(&log_rows), &devnet) {
+            row.onchain = Some(devnet.verify(&row.prover.calldata).await?);
+            #[cfg(feature = "cairo-steps")]
+            {
+                row.steps = Some(counter.count(&row.prover.calldata)?.steps);
+            }
+        }
+        eprint!("{}", render(std::slice::from_ref(&row)).lines().last().map(|l| format!("{l}\n")).unwrap_or_default());
+        rows.push(row);
+    }
+    let params = if cli.compact { ProofParams::COMPACT } else { ProofParams::default() };
+    for model in &cli.models {
+        let widths = parse_widths(model).map_err(anyhow::Error::msg)?;
+        eprintln!("proving a {model} MLP...");
+        let prover = tokio::task::spawn_blocking(move || bench_model(&widths, &params))
+            .await
+            .context("the prover thread")??;
+        let mut row = Row { prover, onchain: None, steps: None };
+        if let Some(devnet) = &devnet {
             row.onchain = Some(devnet.verify(&row.prover.calldata).await?);
             #[cfg(feature = "cairo-steps")]
             {

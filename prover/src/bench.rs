@@ -1,5 +1,5 @@
-//! The benchmark behind `ciro-prover bench`: synthetic MLPs sized to fill traces of `2^k` rows,
-//! proved with the production parameters on the CPU backend, then verified.
+//! The benchmark behind `ciro-prover bench`: synthetic MLPs (of given widths, or sized to fill
+//! traces of `2^k` rows), proved on the CPU backend, then verified.
 
 use crate::api::{prove_inference, PreparedModel};
 use crate::air::mlp::MlpAir;
@@ -21,6 +21,12 @@ pub struct BenchRow {
     pub log_rows: u32,
     /// Rows used by the model.
     pub used_rows: usize,
+    /// Multiply–accumulates of one inference.
+    pub macs: usize,
+    /// Trace columns (preprocessed, main, interaction).
+    pub columns: usize,
+    /// The proof's parameters.
+    pub params: ProofParams,
     /// The model's widths.
     pub widths: Vec<usize>,
     /// Rayon threads.
@@ -37,12 +43,20 @@ pub struct BenchRow {
     pub calldata: Vec<Felt>,
 }
 
-/// Widths `[d, d, d]` of a two-layer MLP whose trace fills more than half of `2^log_rows`
-/// rows (`2·d·(d+2) ≤ 2^log_rows`).
+/// Trace rows the MLP AIR uses for an MLP of these widths (input first).
+pub fn rows_for_widths(widths: &[usize]) -> usize {
+    use crate::air::mlp::{BLOCK_NEURONS, ROW_INPUTS};
+    widths
+        .windows(2)
+        .map(|w| w[1].div_ceil(BLOCK_NEURONS) * w[0].div_ceil(ROW_INPUTS) + w[1])
+        .sum()
+}
+
+/// Widths `[d, d, d]` of the widest two-layer MLP whose trace fits `2^log_rows` rows.
 pub fn bench_widths(log_rows: u32) -> Vec<usize> {
     let rows = 1usize << log_rows;
     let mut d = 1;
-    while 2 * (d + 1) * (d + 3) <= rows {
+    while rows_for_widths(&[d + 1, d + 1, d + 1]) <= rows {
         d += 1;
     }
     vec![d, d, d]
@@ -75,7 +89,15 @@ fn synthetic_mlp(widths: &[usize]) -> FloatMlp {
 /// # Errors
 /// [`crate::api::Error`] if proving or verifying fails.
 pub fn bench_one(log_rows: u32, params: &ProofParams) -> Result<BenchRow, crate::api::Error> {
-    bench_one_on::<CpuBackend>(log_rows, params)
+    bench_widths_on::<CpuBackend>(&bench_widths(log_rows), params)
+}
+
+/// Runs one benchmark row for a synthetic MLP of `widths` on the CPU backend.
+///
+/// # Errors
+/// [`crate::api::Error`] if proving or verifying fails.
+pub fn bench_model(widths: &[usize], params: &ProofParams) -> Result<BenchRow, crate::api::Error> {
+    bench_widths_on::<CpuBackend>(widths, params)
 }
 
 /// Runs one benchmark row on backend `B` (the same model and input on every backend, so the
@@ -87,7 +109,18 @@ pub fn bench_one_on<B: Backend>(log_rows: u32, params: &ProofParams) -> Result<B
 where
     MlpAir: AirProver<B>,
 {
-    let widths = bench_widths(log_rows);
+    bench_widths_on::<B>(&bench_widths(log_rows), params)
+}
+
+/// Runs one benchmark row for a synthetic MLP of `widths` on backend `B`.
+///
+/// # Errors
+/// [`crate::api::Error`] if proving or verifying fails.
+pub fn bench_widths_on<B: Backend>(widths: &[usize], params: &ProofParams) -> Result<BenchRow, crate::api::Error>
+where
+    MlpAir: AirProver<B>,
+{
+    let widths = widths.to_vec();
     let start = Instant::now();
     let model = PreparedModel::<B>::new(synthetic_mlp(&widths), DEFAULT_SCALE_BITS, *params)?;
     let setup = start.elapsed();
@@ -98,13 +131,13 @@ where
     let proven = prove_inference(
         &model,
         &input,
-        Felt::from(log_rows as u64),
+        Felt::from(widths.iter().sum::<usize>() as u64),
         &ProveOptions::default(),
     )?;
     let prove = start.elapsed();
     let policy = SecurityPolicy {
         min_queries: params.n_queries,
-        min_grinding_bits: params.grinding_bits,
+        min_security_bits: params.conjectured_security_bits(),
     };
     let start = Instant::now();
     proven
@@ -112,9 +145,14 @@ where
         .verify(&policy)
         .map_err(|e: ProofFileError| crate::api::Error::ProofFile(e))?;
     let verify = start.elapsed();
+    use crate::air::mlp::{N_INTERACTION, N_MAIN, N_PREPROCESSED};
+    let columns = N_PREPROCESSED + N_MAIN + N_INTERACTION;
     Ok(BenchRow {
-        log_rows,
+        log_rows: model.layout.log_trace_rows,
         used_rows: crate::air::mlp::used_rows(&model.quantized),
+        macs: widths.windows(2).map(|w| w[0] * w[1]).sum(),
+        columns,
+        params: *params,
         widths,
         threads: rayon::current_num_threads(),
         setup,
@@ -125,21 +163,47 @@ where
     })
 }
 
+/// Widths written `784-128-10` (input first, at least two, each ≥ 1).
+///
+/// # Errors
+/// A message naming the bad width.
+pub fn parse_widths(text: &str) -> Result<Vec<usize>, String> {
+    let widths = text
+        .split('-')
+        .map(|w| match w.trim().parse::<usize>() {
+            Ok(v) if v >= 1 => Ok(v),
+            _ => Err(format!("width {w:?} of {text:?} is not a positive integer")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if widths.len() < 2 {
+        return Err(format!("{text:?}: an MLP needs an input width and at least one layer"));
+    }
+    Ok(widths)
+}
+
+/// Cells (used rows × columns) per multiply–accumulate.
+pub fn cells_per_mac(row: &BenchRow) -> f64 {
+    (row.used_rows * row.columns) as f64 / row.macs.max(1) as f64
+}
+
 /// The table header.
 pub fn table_header() -> String {
     format!(
-        "| {:>5} | {:>9} | {:>11} | {:>7} | {:>9} | {:>9} | {:>11} | {:>9} |\n|---|---|---|---|---|---|---|---|",
-        "rows", "used", "widths", "threads", "setup s", "prove s", "proof felts", "verify ms"
+        "| {:>5} | {:>9} | {:>16} | {:>9} | {:>9} | {:>7} | {:>7} | {:>9} | {:>9} | {:>11} | {:>9} |\n|---|---|---|---|---|---|---|---|---|---|---|",
+        "rows", "used", "widths", "MACs", "cells/MAC", "queries", "threads", "setup s", "prove s", "proof felts", "verify ms"
     )
 }
 
 /// One formatted table row.
 pub fn table_row(row: &BenchRow) -> String {
     format!(
-        "| 2^{:<3} | {:>9} | {:>11} | {:>7} | {:>9.2} | {:>9.2} | {:>11} | {:>9.1} |",
+        "| 2^{:<3} | {:>9} | {:>16} | {:>9} | {:>9.2} | {:>7} | {:>7} | {:>9.2} | {:>9.2} | {:>11} | {:>9.1} |",
         row.log_rows,
         row.used_rows,
         format!("{:?}", row.widths).replace(' ', ""),
+        row.macs,
+        cells_per_mac(row),
+        format!("{}+{}", row.params.n_queries, row.params.grinding_bits),
         row.threads,
         row.setup.as_secs_f64(),
         row.prove.as_secs_f64(),
@@ -156,11 +220,16 @@ mod tests {
     fn widths_fill_the_trace() {
         for log in 8..=18 {
             let w = bench_widths(log);
-            let used = 2 * w[0] * (w[0] + 2);
-            assert!(
-                used <= 1 << log && used > 1 << (log - 1),
-                "log {log}: {used}"
-            );
+            let used = rows_for_widths(&w);
+            let wider = rows_for_widths(&[w[0] + 1, w[0] + 1, w[0] + 1]);
+            assert!(used <= 1 << log && wider > 1 << log, "log {log}: {used}");
         }
+    }
+
+    #[test]
+    fn rows_match_the_air() {
+        let model = synthetic_mlp(&[5, 11, 3]);
+        let quantized = crate::model::quantize::QuantizedModel::from_float(&model, 16).unwrap();
+        assert_eq!(crate::air::mlp::used_rows(&quantized), rows_for_widths(&[5, 11, 3]));
     }
 }

@@ -43,10 +43,10 @@ enum Command {
         #[arg(long, default_value_t = DEFAULT_SCALE_BITS)]
         scale_bits: u32,
         /// FRI queries.
-        #[arg(long, default_value_t = 27)]
+        #[arg(long, default_value_t = ProofParams::default().n_queries)]
         queries: u32,
         /// Proof-of-work bits.
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = ProofParams::default().grinding_bits)]
         grinding_bits: u32,
         /// No progress bar.
         #[arg(long)]
@@ -63,9 +63,9 @@ enum Command {
         /// Minimum queries accepted.
         #[arg(long, default_value_t = 27)]
         min_queries: u32,
-        /// Minimum proof-of-work bits accepted.
-        #[arg(long, default_value_t = 20)]
-        min_grinding_bits: u32,
+        /// Minimum conjectured security accepted: queries · 3 + grinding bits.
+        #[arg(long, default_value_t = 100)]
+        min_security_bits: u32,
     },
     /// Print a proof's parameters, public inputs and calldata size.
     Inspect {
@@ -84,7 +84,8 @@ enum Command {
         #[arg(long, default_value_t = DEFAULT_SCALE_BITS)]
         scale_bits: u32,
     },
-    /// Prove synthetic models for traces of 2^min-log .. 2^max-log rows and print a table.
+    /// Prove synthetic models for traces of 2^min-log .. 2^max-log rows (or of the given widths)
+    /// and print a table.
     Bench {
         /// Smallest trace, log2 rows.
         #[arg(long, default_value_t = 10)]
@@ -92,6 +93,12 @@ enum Command {
         /// Largest trace, log2 rows.
         #[arg(long, default_value_t = 16)]
         max_log: u32,
+        /// Synthetic MLPs to prove instead, as widths, input first: `784-128-10,8-1024-968-4`.
+        #[arg(long, value_delimiter = ',')]
+        models: Vec<String>,
+        /// Use the compact parameters (27 queries, 19 grinding bits) instead of the default.
+        #[arg(long)]
+        compact: bool,
     },
 }
 
@@ -141,12 +148,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify {
             proof,
             min_queries,
-            min_grinding_bits,
+            min_security_bits,
         } => {
             let file = ProofFile::read(&proof)?;
             let policy = SecurityPolicy {
                 min_queries,
-                min_grinding_bits,
+                min_security_bits,
             };
             verify_proof_file(&file, &policy)
                 .with_context(|| format!("{} is not a valid proof", proof.display()))?;
@@ -180,10 +187,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ))?
             );
         }
-        Command::Bench { min_log, max_log } => {
+        Command::Bench {
+            min_log,
+            max_log,
+            models,
+            compact,
+        } => {
+            let params = if compact {
+                ProofParams::COMPACT
+            } else {
+                ProofParams::default()
+            };
             println!("{}", ciro_prover::bench::table_header());
-            for log in min_log..=max_log {
-                let row = ciro_prover::bench::bench_one(log, &ProofParams::default())?;
+            if models.is_empty() {
+                for log in min_log..=max_log {
+                    let row = ciro_prover::bench::bench_one(log, &params)?;
+                    println!("{}", ciro_prover::bench::table_row(&row));
+                }
+            }
+            for model in &models {
+                let widths = ciro_prover::bench::parse_widths(model).map_err(anyhow::Error::msg)?;
+                let row = ciro_prover::bench::bench_model(&widths, &params)?;
                 println!("{}", ciro_prover::bench::table_row(&row));
             }
         }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The `format` field of proof files.
-pub const PROOF_FILE_FORMAT: &str = "ciro-mlp-stark-v1";
+pub const PROOF_FILE_FORMAT: &str = "ciro-mlp-stark-v2";
 /// Number of felts before the inputs in the calldata.
 pub const HEADER_FELTS: usize = 15;
 

@@ -89,10 +89,10 @@ impl SizeBreakdown {
 ///
 /// With `n = 2^log_n`, `q` queries, `F` FRI folds and `2^c` last-layer coefficients:
 /// ```text
-/// 15 + n_in + n_out + 3 + (1 + 2·20 + 2) + (1 + F) + (1 + 2^c) + 1
+/// 15 + n_in + n_out + 3 + (1 + 2·47 + 2) + (1 + F) + (1 + 2^c) + 1
 ///    + Σ_{4 trace trees} (2 + q·width + q·(log_n + 3)) + Σ_{k<F} (2 + 8q + q·(log_n − 3k))
 /// ```
-/// where the trace-tree widths are 7, 9, 4 and 2.
+/// where the trace-tree widths are 25, 17, 5 and 2 (the MLP AIR's column counts).
 pub fn calldata_upper_bound(
     log_n: u32,
     n_inputs: usize,
@@ -102,7 +102,8 @@ pub fn calldata_upper_bound(
     let q = params.n_queries as usize;
     let fri = FriConfig::new(log_n, params.log_fold);
     let depth = (log_n + params.log_blowup) as usize;
-    let widths = [7usize, 9, 4, 2];
+    use crate::air::mlp::{N_COMPOSITION, N_INTERACTION, N_MAIN, N_PREPROCESSED};
+    let widths = [N_PREPROCESSED, N_MAIN, N_INTERACTION, N_COMPOSITION];
     let trees: usize = widths.iter().map(|w| 2 + q * w + q * depth).sum();
     let fold_width = 1usize << params.log_fold;
     let layers: usize = (0..fri.n_folds as usize)
@@ -112,7 +113,7 @@ pub fn calldata_upper_bound(
         + n_inputs
         + n_outputs
         + 3
-        + (1 + 2 * 20 + 2)
+        + (1 + 2 * (N_PREPROCESSED + N_MAIN + N_INTERACTION) + N_COMPOSITION)
         + (1 + fri.n_folds as usize)
         + (1 + fri.last_layer_len())
         + 1
@@ -263,9 +264,10 @@ mod tests {
     #[test]
     fn calldata_bound_matches_the_documented_numbers() {
         let params = ProofParams::default();
-        assert_eq!(calldata_upper_bound(16, 0, 0, &params), 4852);
-        assert_eq!(calldata_upper_bound(16, 180, 180, &params), 5212);
-        assert_eq!(calldata_upper_bound(12, 44, 44, &params), 3768);
-        assert_eq!(calldata_upper_bound(10, 16, 4, &params), 3003);
+        assert_eq!(calldata_upper_bound(16, 0, 0, &params), 6212);
+        assert_eq!(calldata_upper_bound(16, 180, 180, &params), 6572);
+        assert_eq!(calldata_upper_bound(12, 44, 44, &params), 4999);
+        assert_eq!(calldata_upper_bound(10, 16, 4, &params), 4156);
+        assert_eq!(calldata_upper_bound(16, 0, 0, &ProofParams::COMPACT), 5606);
     }
 }

@@ -50,10 +50,10 @@ fn prove_verify_inspect() {
         "--quiet",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(&["verify", text(&proof), "--min-grinding-bits", "8"]);
+    let out = run(&["verify", text(&proof), "--min-security-bits", "98"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("valid proof: job 0x2a"));
-    // The default policy wants 20 grinding bits.
+    // The default policy wants 100 bits: 30 queries · 3 + 8 grinding bits are 98.
     let out = run(&["verify", text(&proof)]);
     assert!(!out.status.success());
     assert!(
@@ -65,7 +65,7 @@ fn prove_verify_inspect() {
     assert!(out.status.success(), "{}", stderr(&out));
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
-        report.contains("calldata") && report.contains("27 queries"),
+        report.contains("calldata") && report.contains("30 queries"),
         "{report}"
     );
     let out = run(&["inspect", text(&proof), "--json"]);
@@ -76,7 +76,7 @@ fn prove_verify_inspect() {
         serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
     file["calldata"][20] = serde_json::Value::String("0x1234".into());
     std::fs::write(&proof, serde_json::to_string(&file).unwrap()).unwrap();
-    let out = run(&["verify", text(&proof), "--min-grinding-bits", "8"]);
+    let out = run(&["verify", text(&proof), "--min-security-bits", "98"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("caused by"), "{}", stderr(&out));
     std::fs::remove_dir_all(dir).ok();

@@ -93,8 +93,12 @@ fn mutations() -> Vec<(String, Mutation)> {
             Box::new(|p| p.params.grinding_bits += 1),
         ),
         (
-            "params: below policy".into(),
+            "params: below policy (one query fewer)".into(),
             Box::new(|p| p.params.n_queries -= 1),
+        ),
+        (
+            "params: below policy (one grinding bit fewer)".into(),
+            Box::new(|p| p.params.grinding_bits -= 1),
         ),
         (
             "commitment: main root".into(),

@@ -217,7 +217,11 @@ async fn golden_vectors_agree_with_the_rust_verifier() -> Result<()> {
     decoded.verify(&ciro_prover::stark::SecurityPolicy::default())?;
     assert_eq!(decoded.to_calldata(), golden);
     let parts = Parts::of(&golden)?;
-    assert_eq!(parts.get("pow_nonce").0, golden.iter().position(|f| *f == Felt::from(841697u64)).context("nonce")?);
+    let public: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        golden_dir().join("digits_public_inputs.json"),
+    )?)?;
+    let nonce = public["pow_nonce"].as_u64().context("pow_nonce in the public inputs")?;
+    assert_eq!(golden[parts.get("pow_nonce").0], Felt::from(nonce));
     Ok(())
 }
 
@@ -357,7 +361,10 @@ async fn verify_inference_rejects_tampered_commitments_and_ood_values() -> Resul
         cases.push((format!("fri_roots[{k}]"), bumped(&golden, fri_roots + k)));
     }
     let (ood, _) = parts.get("ood");
-    for k in [0, 7, 10, 15, 19, 20, 21, 22, 30, 41] {
+    // Weights, bias, address, multiplicities, keep, activations, accumulators, sign, limbs, range
+    // multiplicity, interaction columns and the running sum at z, the composition values, and
+    // weights, keep, activation, the accumulators and the running sum at z·g.
+    for k in [0, 15, 16, 17, 18, 19, 20, 24, 25, 26, 33, 34, 35, 39, 40, 41, 43, 45, 46, 47, 48, 68, 72, 74, 81, 93] {
         cases.push((format!("ood[{k}]"), bumped(&golden, ood + k)));
     }
     for outcome in assert_all_rejected(cases).await? {
@@ -421,7 +428,8 @@ async fn verify_inference_rejects_weak_or_unsupported_parameters() -> Result<()>
         ("log_fold 2", with(&golden, at("log_fold"), 2), errors::proof_verifier::BAD_LOG_FOLD),
         ("n_queries 26", with(&golden, at("n_queries"), 26), errors::proof_verifier::TOO_FEW_QUERIES),
         ("n_queries 129", with(&golden, at("n_queries"), 129), errors::proof_verifier::TOO_MANY_QUERIES),
-        ("grinding_bits 19", with(&golden, at("grinding_bits"), 19), errors::proof_verifier::TOO_FEW_GRINDING_BITS),
+        ("n_queries 29", with(&golden, at("n_queries"), 29), errors::proof_verifier::BELOW_SECURITY_BITS),
+        ("grinding_bits 9", with(&golden, at("grinding_bits"), 9), errors::proof_verifier::BELOW_SECURITY_BITS),
         ("grinding_bits 65", with(&golden, at("grinding_bits"), 65), errors::proof_verifier::TOO_MANY_GRINDING_BITS),
         ("log_trace_rows 7", with(&golden, at("log_trace_rows"), 7), errors::proof_verifier::BAD_LOG_TRACE_ROWS),
         ("scale_bits 12", with(&golden, at("scale_bits"), 12), errors::proof_verifier::BAD_SCALE_BITS),
@@ -429,7 +437,7 @@ async fn verify_inference_rejects_weak_or_unsupported_parameters() -> Result<()>
     let mut cases: Vec<(String, Vec<Felt>)> =
         expected_reverts.iter().map(|(name, proof, _)| (name.to_string(), proof.clone())).collect();
     // Stronger parameters than the proof was made with: the transcript differs.
-    cases.push(("n_queries 28".into(), with(&golden, at("n_queries"), 28)));
+    cases.push(("n_queries 31".into(), with(&golden, at("n_queries"), 31)));
     cases.push(("grinding_bits 21".into(), with(&golden, at("grinding_bits"), 21)));
     cases.push(("log_trace_rows 11".into(), with(&golden, at("log_trace_rows"), 11)));
     cases.push(("scale_bits 8".into(), with(&golden, at("scale_bits"), 8)));
@@ -454,7 +462,7 @@ async fn verify_inference_reverts_on_malformed_calldata() -> Result<()> {
     let cases = [
         ("trailing felt", trailing, errors::proof_verifier::TRAILING_FELTS),
         ("truncated", truncated, errors::proof_verifier::CALLDATA_TOO_SHORT),
-        ("ood length 41", with(&golden, ood_prefix, 41), errors::proof_verifier::BAD_OOD_LENGTH),
+        ("ood length 93", with(&golden, ood_prefix, 93), errors::proof_verifier::BAD_OOD_LENGTH),
         ("pow nonce 2^64", big_nonce, errors::proof_verifier::POW_NONCE_NOT_U64),
         ("n_inputs not small", with_felt(&golden, parts.get("n_inputs").0, Felt::from(1u128 << 40)), errors::proof_verifier::VALUE_NOT_SMALL),
         ("empty", Vec::new(), errors::proof_verifier::CALLDATA_TOO_SHORT),

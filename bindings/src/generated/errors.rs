@@ -343,8 +343,8 @@ pub mod proof_verifier {
     pub const TOO_FEW_QUERIES: &str = "PV: fewer than 27 queries";
     /// `'PV: more than 128 queries'`.
     pub const TOO_MANY_QUERIES: &str = "PV: more than 128 queries";
-    /// `'PV: fewer than 20 grinding bits'`.
-    pub const TOO_FEW_GRINDING_BITS: &str = "PV: fewer than 20 grinding bits";
+    /// `'PV: below 100 security bits'`.
+    pub const BELOW_SECURITY_BITS: &str = "PV: below 100 security bits";
     /// `'PV: more than 64 grinding bits'`.
     pub const TOO_MANY_GRINDING_BITS: &str = "PV: more than 64 grinding bits";
     /// `'PV: log_trace_rows not 8..=24'`.
@@ -353,8 +353,8 @@ pub mod proof_verifier {
     pub const BAD_SCALE_BITS: &str = "PV: scale_bits not 8 or 16";
     /// `'PV: unsupported model layout'`.
     pub const BAD_MODEL_LAYOUT: &str = "PV: unsupported model layout";
-    /// `'PV: ood length not 42'`.
-    pub const BAD_OOD_LENGTH: &str = "PV: ood length not 42";
+    /// `'PV: ood length not 94'`.
+    pub const BAD_OOD_LENGTH: &str = "PV: ood length not 94";
     /// `'PV: bad fri_roots length'`.
     pub const BAD_FRI_ROOTS_LENGTH: &str = "PV: bad fri_roots length";
     /// `'PV: bad last_layer length'`.

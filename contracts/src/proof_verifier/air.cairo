@@ -1,4 +1,4 @@
-//! The MLP AIR (`CIRO_MLP_AIR_V1`) at the out-of-domain point: PROOF_FORMAT.md §4.4 and §6.
+//! The MLP AIR (`CIRO_MLP_AIR_V2`) at the out-of-domain point: PROOF_FORMAT.md §4.4 and §6.
 
 use array::{ArrayTrait, SpanTrait};
 use option::OptionTrait;
@@ -7,12 +7,14 @@ use traits::Into;
 
 use super::field::div;
 
-/// 'CIRO_MLP_AIR_V1'.
-const MLP_AIR_TAG: felt252 = 'CIRO_MLP_AIR_V1';
+/// 'CIRO_MLP_AIR_V2'.
+const MLP_AIR_TAG: felt252 = 'CIRO_MLP_AIR_V2';
 /// Number of trace columns (preprocessed, main, interaction).
-const N_COLUMNS: u32 = 20;
+const N_COLUMNS: u32 = 46;
 /// Number of out-of-domain values: the columns at `z`, `h0(z)`, `h1(z)`, the columns at `z·g`.
-const N_OOD: u32 = 42;
+const N_OOD: u32 = 94;
+/// Neurons per block: each input is read once per block of the first layer.
+const BLOCK_NEURONS: u32 = 8;
 
 /// `Hmany([MLP_AIR_TAG, log_n, scale_bits, n_inputs, n_outputs, m1, NT, preprocessed_root])`.
 fn model_commitment(
@@ -73,18 +75,17 @@ fn public_logup_sum(
     inputs: Span<felt252>,
     outputs: Span<felt252>
 ) -> Option<felt252> {
-    let inputs_sum = logup_terms(beta, gamma, 2, inputs)?;
-    let one_term = div(1, beta - 1 - gamma)?;
+    let inputs_sum = logup_terms(beta, gamma, 1, inputs)?;
     let n_in: felt252 = inputs.len().into();
     let n_out: felt252 = outputs.len().into();
     let nt_felt: felt252 = nt.into();
-    let a_out = 2 + n_in + nt_felt - n_out;
+    let a_out = 1 + n_in + nt_felt - n_out;
     let outputs_sum = logup_terms(beta, gamma, a_out, outputs)?;
-    let m1_felt: felt252 = m1.into();
-    Option::Some(m1_felt * inputs_sum + nt_felt * one_term - outputs_sum)
+    let readers: felt252 = ((m1 + BLOCK_NEURONS - 1) / BLOCK_NEURONS).into();
+    Option::Some(readers * inputs_sum - outputs_sum)
 }
 
-/// `(U, Y)` of §6.3 from the limbs `l0..l4` at `ood[10..15]`: all limbs, and the limbs above
+/// `(U, Y)` of §6.3 from the limbs `l0..l4` at `ood[35..40]`: all limbs, and the limbs above
 /// `scale_limbs`.
 fn magnitudes(ood: Span<felt252>, scale_limbs: u32) -> (felt252, felt252) {
     let mut u = 0;
@@ -95,13 +96,42 @@ fn magnitudes(ood: Span<felt252>, scale_limbs: u32) -> (felt252, felt252) {
             break;
         }
         k = k - 1;
-        let limb = *ood.at(10 + k);
+        let limb = *ood.at(35 + k);
         u = u * 256 + limb;
         if k >= scale_limbs {
             y = y * 256 + limb;
         };
     };
     (u, y)
+}
+
+/// The accumulator constraints 0..8 of §6.3, appended to `constraints`. Column `c` at `z` is
+/// `ood[c]`, at `z·g` it is `ood[next + c]`.
+fn append_accumulator_constraints(ref constraints: Array<felt252>, ood: Span<felt252>, next: u32) {
+    let keep_next = *ood.at(next + 20);
+    let shift_next = (*ood.at(next + 21) + *ood.at(next + 22)) * (1 - keep_next);
+    let xa_next = *ood.at(next + 24);
+    let xb_next = *ood.at(next + 25);
+    let mut k: u32 = 0;
+    loop {
+        if k == BLOCK_NEURONS {
+            break;
+        }
+        let below = if k + 1 == BLOCK_NEURONS {
+            0
+        } else {
+            *ood.at(27 + k)
+        };
+        constraints
+            .append(
+                *ood.at(next + 26 + k)
+                    - keep_next * *ood.at(26 + k)
+                    - shift_next * below
+                    - *ood.at(next + 2 * k) * xa_next
+                    - *ood.at(next + 2 * k + 1) * xb_next
+            );
+        k = k + 1;
+    };
 }
 
 /// §6.4: `Σ α^i·C_i == (h0(z) + z^n·h1(z))·(z^n − 1)`, with `T·n^-1` given as `t_over_n`.
@@ -114,58 +144,69 @@ fn composition_matches(
     scale_bits: u32,
     z_pow_n: felt252
 ) -> bool {
+    let next = N_COLUMNS + 2;
+    let mut constraints: Array<felt252> = ArrayTrait::new();
+    append_accumulator_constraints(ref constraints, ood, next);
+
     // Current row (at z).
-    let addr = *ood.at(1);
-    let mult = *ood.at(2);
-    let relu = *ood.at(4);
-    let lin = *ood.at(5);
-    let table = *ood.at(6);
-    let v = *ood.at(7);
-    let acc = *ood.at(8);
-    let neg = *ood.at(9);
-    let rcm = *ood.at(15);
-    let i1 = *ood.at(16);
-    let i2 = *ood.at(17);
-    let i3 = *ood.at(18);
-    let s = *ood.at(19);
-    let h0 = *ood.at(20);
-    let h1 = *ood.at(21);
-    // Next row (at z·g): column c is ood[22 + c].
-    let w_next = *ood.at(22);
-    let keep_next = *ood.at(25);
-    let v_next = *ood.at(29);
-    let acc_next = *ood.at(30);
-    let l4_next = *ood.at(36);
-    let i1_next = *ood.at(38);
-    let i2_next = *ood.at(39);
-    let i3_next = *ood.at(40);
-    let s_next = *ood.at(41);
+    let bias = *ood.at(16);
+    let addr = *ood.at(17);
+    let m_a = *ood.at(18);
+    let m_b = *ood.at(19);
+    let relu = *ood.at(21);
+    let lin = *ood.at(22);
+    let table = *ood.at(23);
+    let x_a = *ood.at(24);
+    let x_b = *ood.at(25);
+    let acc = *ood.at(26);
+    let neg = *ood.at(34);
+    let rcm = *ood.at(40);
+    let i1 = *ood.at(41);
+    let i2 = *ood.at(42);
+    let i3 = *ood.at(43);
+    let i4 = *ood.at(44);
+    let s = *ood.at(45);
+    let h0 = *ood.at(46);
+    let h1 = *ood.at(47);
 
     let (u, y) = magnitudes(ood, scale_bits / 8);
     let sign = 1 - 2 * neg;
-    let c0 = acc_next - keep_next * acc - w_next * v_next;
-    let c1 = (relu + lin) * (acc - sign * u);
-    let c2 = relu * (v - (1 - neg) * y) + lin * (v - sign * y);
-    let c3 = neg * (1 - neg);
-    let d0 = beta - gamma * *ood.at(10);
-    let d1 = beta - gamma * *ood.at(11);
-    let d2 = beta - gamma * *ood.at(12);
-    let d3 = beta - gamma * *ood.at(13);
-    let c4 = i1 * d0 * d1 - (d0 + d1);
-    let c5 = i2 * d2 * d3 - (d2 + d3);
-    let dm = beta - addr - gamma * v;
+    constraints.append((relu + lin) * (acc + bias - sign * u));
+    constraints.append(relu * (x_a - (1 - neg) * y) + lin * (x_a - sign * y));
+    constraints.append(neg * (1 - neg));
+    let d0 = beta - gamma * *ood.at(35);
+    let d1 = beta - gamma * *ood.at(36);
+    let d2 = beta - gamma * *ood.at(37);
+    let d3 = beta - gamma * *ood.at(38);
+    let d4 = beta - gamma * *ood.at(39);
+    constraints.append(i1 * d0 * d1 - (d0 + d1));
+    constraints.append(i2 * d2 * d3 - (d2 + d3));
+    let da = beta - addr - gamma * x_a;
+    let db = beta - addr - 1 - gamma * x_b;
+    constraints.append(i3 * da * db - m_a * db - m_b * da);
     let dt = beta - gamma * table;
-    let c6 = i3 * dm * dt - mult * dt + rcm * dm;
-    let d4_next = beta - gamma * l4_next;
-    let c7 = (s_next - s - i1_next - i2_next - i3_next + t_over_n) * d4_next - 1;
+    constraints.append(i4 * d4 * dt - dt + rcm * d4);
+    constraints
+        .append(
+            *ood.at(next + 45)
+                - s
+                - *ood.at(next + 41)
+                - *ood.at(next + 42)
+                - *ood.at(next + 43)
+                - *ood.at(next + 44)
+                + t_over_n
+        );
 
-    let combined = c0
-        + alpha
-            * (c1
-                + alpha
-                    * (c2
-                        + alpha
-                            * (c3
-                                + alpha * (c4 + alpha * (c5 + alpha * (c6 + alpha * c7))))));
+    // Σ α^i·C_i by Horner's rule from the last constraint.
+    let constraints = constraints.span();
+    let mut combined = 0;
+    let mut i = constraints.len();
+    loop {
+        if i == 0 {
+            break;
+        }
+        i = i - 1;
+        combined = combined * alpha + *constraints.at(i);
+    };
     combined == (h0 + z_pow_n * h1) * (z_pow_n - 1)
 }

@@ -1,4 +1,4 @@
-//! Parsing and verification of a `CIRO_STARK_V1` proof (PROOF_FORMAT.md §3–§8).
+//! Parsing and verification of a `CIRO_STARK_V2` proof (PROOF_FORMAT.md §3–§8).
 //!
 //! `verify_proof` reverts with a `PV: ...` message when the calldata is malformed or its
 //! parameters are unsupported (§3, §4.1–4.3), and returns false when any other check fails: the
@@ -18,21 +18,22 @@ use super::fri::{sorted_unique, verify_fri};
 use super::interface::InferenceStatement;
 use super::merkle::verify_multiproof;
 
-/// 'CIRO_STARK_V1'.
-const PROTOCOL_TAG: felt252 = 'CIRO_STARK_V1';
+/// 'CIRO_STARK_V2'.
+const PROTOCOL_TAG: felt252 = 'CIRO_STARK_V2';
 /// 'CIRO_POW'.
 const POW_TAG: felt252 = 'CIRO_POW';
 /// Security policy (§4.2).
 const MIN_QUERIES: u32 = 27;
 const MAX_QUERIES: u32 = 128;
-const MIN_GRINDING_BITS: u32 = 20;
+/// Conjectured security `n_queries · log_blowup + grinding_bits` of every accepted proof.
+const MIN_SECURITY_BITS: u32 = 100;
 const MAX_GRINDING_BITS: u32 = 64;
 const MIN_LOG_TRACE_ROWS: u32 = 8;
 const MAX_LOG_TRACE_ROWS: u32 = 24;
 /// Trace-tree widths: preprocessed, main, interaction, composition.
-const WIDTH_PREPROCESSED: u32 = 7;
-const WIDTH_MAIN: u32 = 9;
-const WIDTH_INTERACTION: u32 = 4;
+const WIDTH_PREPROCESSED: u32 = 24;
+const WIDTH_MAIN: u32 = 17;
+const WIDTH_INTERACTION: u32 = 5;
 const WIDTH_COMPOSITION: u32 = 2;
 /// `2^40`: the bound on the magnitude of an input.
 const INPUT_BOUND: u128 = 0x10000000000;
@@ -134,8 +135,8 @@ fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
     assert(log_fold == 3, errors::BAD_LOG_FOLD);
     assert(n_queries >= MIN_QUERIES, errors::TOO_FEW_QUERIES);
     assert(n_queries <= MAX_QUERIES, errors::TOO_MANY_QUERIES);
-    assert(grinding_bits >= MIN_GRINDING_BITS, errors::TOO_FEW_GRINDING_BITS);
     assert(grinding_bits <= MAX_GRINDING_BITS, errors::TOO_MANY_GRINDING_BITS);
+    assert(3 * n_queries + grinding_bits >= MIN_SECURITY_BITS, errors::BELOW_SECURITY_BITS);
     assert(log_n >= MIN_LOG_TRACE_ROWS, errors::BAD_LOG_TRACE_ROWS);
     assert(log_n <= MAX_LOG_TRACE_ROWS, errors::BAD_LOG_TRACE_ROWS);
     assert(scale_bits == 8 || scale_bits == 16, errors::BAD_SCALE_BITS);
@@ -195,8 +196,8 @@ fn tree_opens(
     verify_multiproof(root, depth, queries, row_hashes(values, width).span(), siblings)
 }
 
-/// `Σ_k ρ^k·(c_k − ood[k])` over the 22 opened values `c` of query `qi` and
-/// `Σ_k ρ^(22+k)·(c_k − ood[22+k])` over its 20 trace values (§7 DEEP).
+/// `Σ_k ρ^k·(c_k − ood[k])` over the `N_COLUMNS + 2` opened values `c` of query `qi` and
+/// `Σ_k ρ^(N_COLUMNS+2+k)·(c_k − ood[N_COLUMNS+2+k])` over its `N_COLUMNS` trace values (§7 DEEP).
 fn deep_sums(
     qi: u32,
     pre: Span<felt252>,
@@ -222,7 +223,7 @@ fn deep_sums(
         let c = *row.at(k);
         at_z = at_z + *rho_powers.at(k) * (c - *ood.at(k));
         if k < N_COLUMNS {
-            at_zg = at_zg + *rho_powers.at(22 + k) * (c - *ood.at(22 + k));
+            at_zg = at_zg + *rho_powers.at(N_COLUMNS + 2 + k) * (c - *ood.at(N_COLUMNS + 2 + k));
         }
         k = k + 1;
     };

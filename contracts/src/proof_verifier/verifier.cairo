@@ -1,4 +1,4 @@
-/// ProofVerifier: verifies STARK proofs of MLP inference (`CIRO_STARK_V1`, AIR `CIRO_MLP_AIR_V1`,
+/// ProofVerifier: verifies STARK proofs of MLP inference (`CIRO_STARK_V2`, AIR `CIRO_MLP_AIR_V2`,
 /// prover/PROOF_FORMAT.md) on-chain and records the verified statements.
 ///
 /// `proof` is the full calldata of PROOF_FORMAT.md §3 (its first four felts are the proof's public
@@ -7,7 +7,7 @@
 /// Failures: `verify_inference` reverts with a `PV: ...` message (errors.cairo) when `proof` is
 /// malformed (too short, trailing felts, a field out of its range, a length prefix that differs
 /// from what the parameters imply) or has unsupported or too weak parameters (blowup and fold
-/// other than 8, fewer than 27 queries, fewer than 20 grinding bits, ...). It returns false, and
+/// other than 8, fewer than 27 queries, below 100 bits of conjectured security, ...). It returns false, and
 /// records nothing, when a well-formed proof fails any check: another statement, a commitment, an
 /// input range, the AIR at the out-of-domain point, the proof of work, a Merkle multiproof, a FRI
 /// layer or the last layer. JobManager treats false as 'JM: invalid proof'.

@@ -284,7 +284,7 @@ fn verify(path: &std::path::Path, as_json: bool) -> anyhow::Result<String> {
         return json(&facts);
     }
     Ok(format!(
-        "proof valid (checked locally with the production policy: ≥27 queries, ≥20 grinding bits)\n\
+        "proof valid (checked locally with the production policy: ≥27 queries, ≥100 bits)\n\
          job id            {:#x}\nmodel commitment  {:#x}\ninput commitment  {:#x}\noutput commitment {:#x}\n\
          trace rows        2^{}\ncalldata          {} felts\n",
         decoded.statement.job_id,

@@ -1,66 +1,76 @@
-//! The AIR for fixed-point MLP inference.
+//! The AIR for fixed-point MLP inference (`CIRO_MLP_AIR_V2`).
 //!
-//! ## Trace layout (one row per multiply-accumulate)
-//! For layer `l` (inputs `n_l`, neurons `m_l`) and neuron `j`, in order: one **bias row**
-//! (reads the constant 1, weight = bias), `n_l` **MAC rows** (read input activation `i`,
-//! weight `W[j][i]`), one **output row** (rescale, ReLU, writes the neuron's output). Layers
-//! follow each other; the trace is padded with all-zero rows to `n = 2^log_n` rows,
-//! `log_n = max(8, ceil(log2(Σ_l m_l·(n_l + 2))))`.
+//! ## Trace layout (one row per two inputs of a block of eight neurons)
+//! Layer `l` (inputs `n_l`, neurons `m_l`) is cut into **blocks** of up to `K = 8` consecutive
+//! neurons. A block spends `ceil(n_l / 2)` **MAC rows**, row `r` reading the two activations
+//! `2r` and `2r + 1` and multiplying them by the weights of all eight neurons at once, then one
+//! **output row** per neuron of the block (add the bias, rescale, ReLU, write the output).
+//! Blocks and layers follow each other; the trace is padded with all-zero rows to
+//! `n = 2^log_n` rows, `log_n = max(8, ceil(log2(Σ_l ceil(m_l/8)·ceil(n_l/2) + m_l)))`.
 //!
 //! Activations live in a read-only memory checked with LogUp: address 0 is the 8-bit range
-//! table, 1 holds the constant 1, `2..2+n_in` the inputs, then every layer's outputs in order
-//! (the last layer's outputs start at `2 + n_in + total_neurons - n_out`).
+//! table, `1..1+n_in` the inputs, then every layer's outputs in order (the last layer's outputs
+//! start at `1 + n_in + total_neurons - n_out`). Every block of layer `l + 1` reads all of
+//! layer `l`'s outputs, so an output is written with multiplicity `−ceil(m_{l+1}/8)`.
 //!
 //! | # | preprocessed | meaning |
 //! |---|---|---|
-//! | 0 | `w` | weight (MAC row), bias (bias row), 0 otherwise |
-//! | 1 | `addr` | memory address read (bias/MAC row) or written (output row) |
-//! | 2 | `mult` | LogUp multiplicity: +1 for a read, −(readers) for a write, 0 for padding |
-//! | 3 | `keep` | 1 if the accumulator carries over from the previous row (MAC and output rows) |
-//! | 4 | `relu` | 1 on output rows of ReLU layers |
-//! | 5 | `lin` | 1 on output rows of layers without ReLU |
-//! | 6 | `table` | `row mod 256`, the range table |
+//! | 0..16 | `w_{k,a}, w_{k,b}` (`k < 8`, at `2k`, `2k+1`) | neuron `k`'s weights of the two activations (MAC rows) |
+//! | 16 | `bias` | the neuron's bias (output rows) |
+//! | 17 | `addr` | address of activation `a` (MAC rows; `b` is at `addr + 1`) or of the output written (output rows) |
+//! | 18 | `m_a` | LogUp multiplicity of `a`: +1 for a read, −(readers) for a write, 0 for padding |
+//! | 19 | `m_b` | LogUp multiplicity of `b`: +1 for a read, 0 otherwise |
+//! | 20 | `keep` | 1 if the accumulators carry over (MAC rows but a block's first, a block's first output row) |
+//! | 21 | `relu` | 1 on output rows of ReLU layers |
+//! | 22 | `lin` | 1 on output rows of layers without ReLU |
+//! | 23 | `table` | `row mod 256`, the range table |
 //!
 //! | # | main | meaning |
 //! |---|---|---|
-//! | 7 | `v` | value read (bias/MAC row) or written (output row) |
-//! | 8 | `acc` | accumulator |
-//! | 9 | `neg` | sign bit of the accumulator (output rows) |
-//! | 10..14 | `l0..l4` | 8-bit limbs of `U = |acc|` (output rows; 0 elsewhere) |
-//! | 15 | `rcm` | multiplicity of `table` among all limbs |
+//! | 24 | `x_a` | activation `a` read (MAC rows) or the output written (output rows) |
+//! | 25 | `x_b` | activation `b` read (MAC rows), 0 otherwise |
+//! | 26..34 | `acc_0..acc_7` | accumulators: neuron `k`'s dot product so far; on output row `i` of a block, `acc_0` is neuron `i`'s |
+//! | 34 | `neg` | sign bit of `acc_0 + bias` (output rows) |
+//! | 35..40 | `l0..l4` | 8-bit limbs of `U = |acc_0 + bias|` (output rows; 0 elsewhere) |
+//! | 40 | `rcm` | multiplicity of `table` among all limbs |
 //!
 //! | # | interaction | meaning |
 //! |---|---|---|
-//! | 16 | `i1` | `1/d0 + 1/d1` |
-//! | 17 | `i2` | `1/d2 + 1/d3` |
-//! | 18 | `i3` | `mult/dm − rcm/dt` |
-//! | 19 | `s` | running sum |
+//! | 41 | `i1` | `1/d0 + 1/d1` |
+//! | 42 | `i2` | `1/d2 + 1/d3` |
+//! | 43 | `i3` | `m_a/da + m_b/db` |
+//! | 44 | `i4` | `1/d4 − rcm/dt` |
+//! | 45 | `s` | running sum |
 //!
-//! with challenges `β, γ`, `d_k = β − γ·l_k`, `dm = β − addr − γ·v`, `dt = β − γ·table`.
+//! with challenges `β, γ`, `d_k = β − γ·l_k`, `da = β − addr − γ·x_a`,
+//! `db = β − (addr + 1) − γ·x_b`, `dt = β − γ·table`.
 //!
 //! ## Constraints (every row; `X'` is `X` on the next row; `s_k = scale_bits / 8`)
-//! `U = Σ_k 2^(8k)·l_k`, `Y = Σ_{k ≥ s_k} 2^(8(k − s_k))·l_k` (`|y| = |acc| >> scale_bits`).
-//! 0. `acc' − keep'·acc − w'·v' = 0`
-//! 1. `(relu + lin)·(acc − (1 − 2·neg)·U) = 0`
-//! 2. `relu·(v − (1 − neg)·Y) + lin·(v − (1 − 2·neg)·Y) = 0`
-//! 3. `neg·(1 − neg) = 0`
-//! 4. `i1·d0·d1 − (d0 + d1) = 0`
-//! 5. `i2·d2·d3 − (d2 + d3) = 0`
-//! 6. `i3·dm·dt − mult·dt + rcm·dm = 0`
-//! 7. `(s' − s − i1' − i2' − i3' + T/n)·d4' − 1 = 0`
+//! `U = Σ_k 2^(8k)·l_k`, `Y = Σ_{k ≥ s_k} 2^(8(k − s_k))·l_k` (`|y| = |acc_0 + bias| >> scale_bits`).
+//! - 0..8. `acc_k' − keep'·acc_k − shift'·acc_{k+1} − w_{k,a}'·x_a' − w_{k,b}'·x_b' = 0`
+//!   with `acc_8 = 0` and `shift = (relu + lin)·(1 − keep)`: on a block's output rows after the
+//!   first, the accumulators move down by one neuron (no column of its own: it is 1 exactly on
+//!   output rows without `keep`)
+//! - 8. `(relu + lin)·(acc_0 + bias − (1 − 2·neg)·U) = 0`
+//! - 9. `relu·(x_a − (1 − neg)·Y) + lin·(x_a − (1 − 2·neg)·Y) = 0`
+//! - 10. `neg·(1 − neg) = 0`
+//! - 11. `i1·d0·d1 − (d0 + d1) = 0`
+//! - 12. `i2·d2·d3 − (d2 + d3) = 0`
+//! - 13. `i3·da·db − m_a·db − m_b·da = 0`
+//! - 14. `i4·d4·dt − dt + rcm·d4 = 0`
+//! - 15. `s' − s − i1' − i2' − i3' − i4' + T/n = 0`
 //!
 //! Maximal degree 3, so the composition quotient has 2 segments. `T` is the public LogUp sum:
-//! `T = m_1·Σ_k 1/(β − (2+k) − γ·x_k) + N/(β − 1 − γ) − Σ_j 1/(β − (A_out + j) − γ·y_j)`
-//! (inputs `x` written `m_1` times — once per first-layer neuron —, the constant 1 written once
-//! per neuron (`N` = total neurons), outputs `y` read once by the verifier).
+//! `T = ceil(m_1/8)·Σ_k 1/(β − (1+k) − γ·x_k) − Σ_j 1/(β − (A_out + j) − γ·y_j)`
+//! (inputs `x` written once per first-layer block, outputs `y` read once by the verifier).
 
 use super::{Air, AirError, ColumnCounts, Frame, TraceSource};
 use crate::field::{batch_inverse, felt_from_i64, felt_to_i128, inverse, Felt};
 use crate::model::quantize::{FixedPointRun, QuantizedModel, ACC_BOUND, PARAM_BOUND};
 use starknet_crypto::poseidon_hash_many;
 
-/// `'CIRO_MLP_AIR_V1'`: identifies this AIR in the model commitment.
-pub const MLP_AIR_TAG: Felt = Felt::from_hex_unchecked("0x4349524f5f4d4c505f4149525f5631");
+/// `'CIRO_MLP_AIR_V2'`: identifies this AIR in the model commitment.
+pub const MLP_AIR_TAG: Felt = Felt::from_hex_unchecked("0x4349524f5f4d4c505f4149525f5632");
 /// The smallest trace (the range table needs 256 rows).
 pub const MIN_LOG_TRACE_ROWS: u32 = 8;
 /// The largest trace this implementation proves.
@@ -69,50 +79,67 @@ pub const MAX_LOG_TRACE_ROWS: u32 = 24;
 pub const LIMB_BITS: u32 = 8;
 /// Limbs per accumulator magnitude (`|acc| < 2^40`).
 pub const LIMBS: usize = 5;
-/// Memory address of the constant 1.
-pub const ADDRESS_ONE: u64 = 1;
 /// Memory address of the first input.
-pub const ADDRESS_INPUTS: u64 = 2;
+pub const ADDRESS_INPUTS: u64 = 1;
+/// Neurons per block (`K`): a MAC row multiplies its activations by this many neurons' weights.
+pub const BLOCK_NEURONS: usize = 8;
+/// Activations read per MAC row.
+pub const ROW_INPUTS: usize = 2;
 
 /// Column indices in frame order.
 pub mod column {
-    /// Weight or bias.
+    /// Weight of activation `a` for neuron `k` of the block: `W + 2k` (`w_{k,b}` is `W + 2k + 1`).
     pub const W: usize = 0;
+    /// Bias.
+    pub const BIAS: usize = 16;
     /// Memory address.
-    pub const ADDR: usize = 1;
-    /// LogUp multiplicity of the memory access.
-    pub const MULT: usize = 2;
+    pub const ADDR: usize = 17;
+    /// LogUp multiplicity of activation `a`.
+    pub const MA: usize = 18;
+    /// LogUp multiplicity of activation `b`.
+    pub const MB: usize = 19;
     /// Accumulator carry selector.
-    pub const KEEP: usize = 3;
+    pub const KEEP: usize = 20;
     /// ReLU output-row selector.
-    pub const RELU: usize = 4;
+    pub const RELU: usize = 21;
     /// Linear output-row selector.
-    pub const LIN: usize = 5;
+    pub const LIN: usize = 22;
     /// Range table value.
-    pub const TABLE: usize = 6;
-    /// Memory value.
-    pub const V: usize = 7;
-    /// Accumulator.
-    pub const ACC: usize = 8;
+    pub const TABLE: usize = 23;
+    /// Activation `a` (or the output written).
+    pub const XA: usize = 24;
+    /// Activation `b`.
+    pub const XB: usize = 25;
+    /// First accumulator (accumulators are `ACC..ACC+8`).
+    pub const ACC: usize = 26;
     /// Sign bit.
-    pub const NEG: usize = 9;
+    pub const NEG: usize = 34;
     /// First limb (limbs are `L0..L0+5`).
-    pub const L0: usize = 10;
+    pub const L0: usize = 35;
     /// Range table multiplicity.
-    pub const RCM: usize = 15;
+    pub const RCM: usize = 40;
     /// `1/d0 + 1/d1`.
-    pub const I1: usize = 16;
+    pub const I1: usize = 41;
     /// `1/d2 + 1/d3`.
-    pub const I2: usize = 17;
-    /// `mult/dm − rcm/dt`.
-    pub const I3: usize = 18;
+    pub const I2: usize = 42;
+    /// `m_a/da + m_b/db`.
+    pub const I3: usize = 43;
+    /// `1/d4 − rcm/dt`.
+    pub const I4: usize = 44;
     /// Running sum.
-    pub const S: usize = 19;
+    pub const S: usize = 45;
 }
 
-const N_PREPROCESSED: usize = 7;
-const N_MAIN: usize = 9;
-const N_INTERACTION: usize = 4;
+/// Preprocessed columns.
+pub const N_PREPROCESSED: usize = 24;
+/// Main columns.
+pub const N_MAIN: usize = 17;
+/// Interaction columns.
+pub const N_INTERACTION: usize = 5;
+/// Composition columns (segments of the quotient).
+pub const N_COMPOSITION: usize = 2;
+/// Constraints.
+pub const N_CONSTRAINTS: usize = 16;
 
 /// The public shape of a model, fixed at registration; its hash is the model commitment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -153,6 +180,11 @@ impl ModelLayout {
         ]
     }
 
+    /// Blocks of the first layer: how many times each input is read.
+    pub fn input_readers(&self) -> u64 {
+        self.first_layer_neurons.div_ceil(BLOCK_NEURONS as u64)
+    }
+
     /// Address of the first model output.
     pub fn output_address(&self) -> u64 {
         ADDRESS_INPUTS + self.n_inputs + self.total_neurons - self.n_outputs
@@ -182,12 +214,13 @@ impl ModelLayout {
     }
 }
 
-/// Number of used trace rows for a model.
+/// Number of used trace rows for a model: per layer, `ceil(m/8)·ceil(n/2)` MAC rows and `m`
+/// output rows.
 pub fn used_rows(model: &QuantizedModel) -> usize {
     model
         .layers
         .iter()
-        .map(|l| l.outputs() * (l.inputs() + 2))
+        .map(|l| l.outputs().div_ceil(BLOCK_NEURONS) * l.inputs().div_ceil(ROW_INPUTS) + l.outputs())
         .sum()
 }
 
@@ -275,29 +308,37 @@ pub fn preprocessed_columns(model: &QuantizedModel) -> Result<Vec<Vec<Felt>>, Ai
         let readers = if l + 1 == n_layers {
             1
         } else {
-            model.layers[l + 1].outputs() as u64
+            model.layers[l + 1].outputs().div_ceil(BLOCK_NEURONS) as u64
         };
-        for (j, (weights, bias)) in layer.weights.iter().zip(&layer.bias).enumerate() {
-            cols[column::W][row] = felt_from_i64(*bias);
-            cols[column::ADDR][row] = Felt::from(ADDRESS_ONE);
-            cols[column::MULT][row] = Felt::ONE;
-            row += 1;
-            for (i, w) in weights.iter().enumerate() {
-                cols[column::W][row] = felt_from_i64(*w);
-                cols[column::ADDR][row] = Felt::from(in_base + i as u64);
-                cols[column::MULT][row] = Felt::ONE;
-                cols[column::KEEP][row] = Felt::ONE;
+        let n_in = layer.inputs();
+        for block_start in (0..layer.outputs()).step_by(BLOCK_NEURONS) {
+            let block_end = (block_start + BLOCK_NEURONS).min(layer.outputs());
+            for pair in 0..n_in.div_ceil(ROW_INPUTS) {
+                let (a, b) = (ROW_INPUTS * pair, ROW_INPUTS * pair + 1);
+                for (k, weights) in layer.weights[block_start..block_end].iter().enumerate() {
+                    cols[column::W + 2 * k][row] = felt_from_i64(weights[a]);
+                    if b < n_in {
+                        cols[column::W + 2 * k + 1][row] = felt_from_i64(weights[b]);
+                    }
+                }
+                cols[column::ADDR][row] = Felt::from(in_base + a as u64);
+                cols[column::MA][row] = Felt::ONE;
+                cols[column::MB][row] = Felt::from(b < n_in);
+                cols[column::KEEP][row] = Felt::from(pair > 0);
                 row += 1;
             }
-            cols[column::ADDR][row] = Felt::from(out_base + j as u64);
-            cols[column::MULT][row] = -Felt::from(readers);
-            cols[column::KEEP][row] = Felt::ONE;
-            cols[if layer.relu {
-                column::RELU
-            } else {
-                column::LIN
-            }][row] = Felt::ONE;
-            row += 1;
+            for j in block_start..block_end {
+                cols[column::BIAS][row] = felt_from_i64(layer.bias[j]);
+                cols[column::ADDR][row] = Felt::from(out_base + j as u64);
+                cols[column::MA][row] = -Felt::from(readers);
+                cols[column::KEEP][row] = Felt::from(j == block_start);
+                cols[if layer.relu {
+                    column::RELU
+                } else {
+                    column::LIN
+                }][row] = Felt::ONE;
+                row += 1;
+            }
         }
     }
     for (r, t) in cols[column::TABLE].iter_mut().enumerate() {
@@ -440,11 +481,11 @@ impl Air for MlpAir {
     }
 
     fn n_constraints(&self) -> usize {
-        8
+        N_CONSTRAINTS
     }
 
     fn composition_segments(&self) -> usize {
-        2
+        N_COMPOSITION
     }
 
     fn statement(&self) -> Vec<Felt> {
@@ -469,11 +510,10 @@ impl Air for MlpAir {
         };
         let layout = &self.statement.layout;
         let mut denominators =
-            Vec::with_capacity(self.statement.inputs.len() + self.statement.outputs.len() + 1);
+            Vec::with_capacity(self.statement.inputs.len() + self.statement.outputs.len());
         for (k, x) in self.statement.inputs.iter().enumerate() {
             denominators.push(*beta - Felt::from(ADDRESS_INPUTS + k as u64) - *gamma * *x);
         }
-        denominators.push(*beta - Felt::from(ADDRESS_ONE) - *gamma);
         let out_base = layout.output_address();
         for (j, y) in self.statement.outputs.iter().enumerate() {
             denominators.push(*beta - Felt::from(out_base + j as u64) - *gamma * *y);
@@ -481,10 +521,8 @@ impl Air for MlpAir {
         let inverses = batch_inverse(&denominators)?;
         let n_in = self.statement.inputs.len();
         let inputs_sum = inverses[..n_in].iter().fold(Felt::ZERO, |a, b| a + *b);
-        let outputs_sum = inverses[n_in + 1..].iter().fold(Felt::ZERO, |a, b| a + *b);
-        let total = Felt::from(layout.first_layer_neurons) * inputs_sum
-            + Felt::from(layout.total_neurons) * inverses[n_in]
-            - outputs_sum;
+        let outputs_sum = inverses[n_in..].iter().fold(Felt::ZERO, |a, b| a + *b);
+        let total = Felt::from(layout.input_readers()) * inputs_sum - outputs_sum;
         let n_inv = inverse(Felt::from(1u64 << layout.log_trace_rows))?;
         Ok(vec![total, n_inv])
     }
@@ -502,22 +540,36 @@ impl Air for MlpAir {
         let (total, n_inv) = (constants[0], constants[1]);
         let one = Felt::ONE;
         let two = Felt::TWO;
+        let shift_next = (x[RELU] + x[LIN]) * (one - x[KEEP]);
+        for k in 0..BLOCK_NEURONS {
+            let below = if k + 1 < BLOCK_NEURONS {
+                c[ACC + k + 1]
+            } else {
+                Felt::ZERO
+            };
+            out[k] = x[ACC + k]
+                - x[KEEP] * c[ACC + k]
+                - shift_next * below
+                - x[W + 2 * k] * x[XA]
+                - x[W + 2 * k + 1] * x[XB];
+        }
         let scale_limbs = (self.statement.layout.scale_bits / LIMB_BITS) as usize;
         let (u, y) = magnitudes(&c[L0..L0 + LIMBS], scale_limbs);
         let neg = c[NEG];
-        out[0] = x[ACC] - x[KEEP] * c[ACC] - x[W] * x[V];
-        out[1] = (c[RELU] + c[LIN]) * (c[ACC] - (one - two * neg) * u);
-        out[2] = c[RELU] * (c[V] - (one - neg) * y) + c[LIN] * (c[V] - (one - two * neg) * y);
-        out[3] = neg * (one - neg);
+        let sign = one - two * neg;
+        out[8] = (c[RELU] + c[LIN]) * (c[ACC] + c[BIAS] - sign * u);
+        out[9] = c[RELU] * (c[XA] - (one - neg) * y) + c[LIN] * (c[XA] - sign * y);
+        out[10] = neg * (one - neg);
         let d = |k: usize| beta - gamma * c[L0 + k];
-        let (d0, d1, d2, d3) = (d(0), d(1), d(2), d(3));
-        out[4] = c[I1] * d0 * d1 - (d0 + d1);
-        out[5] = c[I2] * d2 * d3 - (d2 + d3);
-        let dm = beta - c[ADDR] - gamma * c[V];
+        let (d0, d1, d2, d3, d4) = (d(0), d(1), d(2), d(3), d(4));
+        out[11] = c[I1] * d0 * d1 - (d0 + d1);
+        out[12] = c[I2] * d2 * d3 - (d2 + d3);
+        let da = beta - c[ADDR] - gamma * c[XA];
+        let db = beta - c[ADDR] - one - gamma * c[XB];
+        out[13] = c[I3] * da * db - c[MA] * db - c[MB] * da;
         let dt = beta - gamma * c[TABLE];
-        out[6] = c[I3] * dm * dt - c[MULT] * dt + c[RCM] * dm;
-        let d4_next = beta - gamma * x[L0 + 4];
-        out[7] = (x[S] - c[S] - x[I1] - x[I2] - x[I3] + total * n_inv) * d4_next - one;
+        out[14] = c[I4] * d4 * dt - dt + c[RCM] * d4;
+        out[15] = x[S] - c[S] - x[I1] - x[I2] - x[I3] - x[I4] + total * n_inv;
     }
 }
 
@@ -537,6 +589,7 @@ impl MlpWitness {
         let preprocessed = preprocessed_columns(model)?;
         let n = preprocessed[0].len();
         let mut main = vec![vec![Felt::ZERO; n]; N_MAIN];
+        let main_index = |c: usize| c - N_PREPROCESSED;
         let mut limb_counts = [0u64; 256];
         let mut row = 0;
         let scale_bits = model.scale_bits;
@@ -552,47 +605,61 @@ impl MlpWitness {
                     activations.len()
                 )));
             }
-            for (j, (weights, bias)) in layer.weights.iter().zip(&layer.bias).enumerate() {
-                let mut acc = *bias as i128;
-                main[column::V - N_PREPROCESSED][row] = Felt::ONE;
-                main[column::ACC - N_PREPROCESSED][row] = Felt::from(acc);
-                limb_counts[0] += LIMBS as u64;
-                row += 1;
-                for (w, a) in weights.iter().zip(activations) {
-                    acc += *w as i128 * *a as i128;
-                    main[column::V - N_PREPROCESSED][row] = felt_from_i64(*a);
-                    main[column::ACC - N_PREPROCESSED][row] = Felt::from(acc);
+            for block_start in (0..layer.outputs()).step_by(BLOCK_NEURONS) {
+                let block_end = (block_start + BLOCK_NEURONS).min(layer.outputs());
+                let block = &layer.weights[block_start..block_end];
+                let mut sums = [0i128; BLOCK_NEURONS];
+                for (pair_index, pair) in activations.chunks(ROW_INPUTS).enumerate() {
+                    let i = ROW_INPUTS * pair_index;
+                    for (k, weights) in block.iter().enumerate() {
+                        sums[k] += weights[i] as i128 * pair[0] as i128;
+                        if let Some(b) = pair.get(1) {
+                            sums[k] += weights[i + 1] as i128 * *b as i128;
+                        }
+                    }
+                    main[main_index(column::XA)][row] = felt_from_i64(pair[0]);
+                    main[main_index(column::XB)][row] = felt_from_i64(pair.get(1).copied().unwrap_or(0));
+                    for (k, sum) in sums.iter().enumerate() {
+                        main[main_index(column::ACC + k)][row] = Felt::from(*sum);
+                    }
                     limb_counts[0] += LIMBS as u64;
                     row += 1;
                 }
-                if acc.abs() >= ACC_BOUND {
-                    return Err(AirError::Unsupported(format!(
-                        "layer {l} neuron {j}: |accumulator| ≥ 2^40"
-                    )));
+                for j in block_start..block_end {
+                    let first = j - block_start;
+                    for k in 0..BLOCK_NEURONS {
+                        let sum = sums.get(first + k).copied().unwrap_or(0);
+                        main[main_index(column::ACC + k)][row] = Felt::from(sum);
+                    }
+                    let acc = sums[first] + layer.bias[j] as i128;
+                    if acc.abs() >= ACC_BOUND {
+                        return Err(AirError::Unsupported(format!(
+                            "layer {l} neuron {j}: |accumulator| ≥ 2^40"
+                        )));
+                    }
+                    let magnitude = acc.unsigned_abs() as u64;
+                    let y = (magnitude >> scale_bits) as i64;
+                    let signed = if acc < 0 { -y } else { y };
+                    let value = if layer.relu { signed.max(0) } else { signed };
+                    if run.outputs.get(l).and_then(|o| o.get(j)) != Some(&value) {
+                        return Err(AirError::Shape(format!(
+                            "layer {l} neuron {j}: run output differs from the trace"
+                        )));
+                    }
+                    main[main_index(column::XA)][row] = felt_from_i64(value);
+                    main[main_index(column::NEG)][row] = Felt::from(acc < 0);
+                    for k in 0..LIMBS {
+                        let limb = (magnitude >> (LIMB_BITS as usize * k)) & 0xff;
+                        main[main_index(column::L0 + k)][row] = Felt::from(limb);
+                        limb_counts[limb as usize] += 1;
+                    }
+                    row += 1;
                 }
-                let magnitude = acc.unsigned_abs() as u64;
-                let y = (magnitude >> scale_bits) as i64;
-                let signed = if acc < 0 { -y } else { y };
-                let value = if layer.relu { signed.max(0) } else { signed };
-                if run.outputs.get(l).and_then(|o| o.get(j)) != Some(&value) {
-                    return Err(AirError::Shape(format!(
-                        "layer {l} neuron {j}: run output differs from the trace"
-                    )));
-                }
-                main[column::V - N_PREPROCESSED][row] = felt_from_i64(value);
-                main[column::ACC - N_PREPROCESSED][row] = Felt::from(acc);
-                main[column::NEG - N_PREPROCESSED][row] = Felt::from(acc < 0);
-                for k in 0..LIMBS {
-                    let limb = (magnitude >> (LIMB_BITS as usize * k)) & 0xff;
-                    main[column::L0 + k - N_PREPROCESSED][row] = Felt::from(limb);
-                    limb_counts[limb as usize] += 1;
-                }
-                row += 1;
             }
         }
         limb_counts[0] += ((n - row) * LIMBS) as u64;
         for (r, count) in limb_counts.iter().enumerate() {
-            main[column::RCM - N_PREPROCESSED][r] = Felt::from(*count);
+            main[main_index(column::RCM)][r] = Felt::from(*count);
         }
         Ok(Self { preprocessed, main })
     }
@@ -628,31 +695,34 @@ impl TraceSource for MlpWitness {
         let n = self.rows();
         let pre = &self.preprocessed;
         let main_col = |c: usize| &self.main[c - N_PREPROCESSED];
-        // Per row: d0..d4, dm, dt.
-        let mut denominators = Vec::with_capacity(7 * n);
+        // Per row: d0..d4, da, db, dt.
+        const PER_ROW: usize = LIMBS + 3;
+        let mut denominators = Vec::with_capacity(PER_ROW * n);
         for r in 0..n {
             for k in 0..LIMBS {
                 denominators.push(*beta - *gamma * main_col(column::L0 + k)[r]);
             }
-            denominators.push(*beta - pre[column::ADDR][r] - *gamma * main_col(column::V)[r]);
+            let addr = pre[column::ADDR][r];
+            denominators.push(*beta - addr - *gamma * main_col(column::XA)[r]);
+            denominators.push(*beta - addr - Felt::ONE - *gamma * main_col(column::XB)[r]);
             denominators.push(*beta - *gamma * pre[column::TABLE][r]);
         }
         let inv = batch_inverse(&denominators)?;
-        let mut i1 = vec![Felt::ZERO; n];
-        let mut i2 = vec![Felt::ZERO; n];
-        let mut i3 = vec![Felt::ZERO; n];
-        let mut s = vec![Felt::ZERO; n];
+        let mut columns = vec![vec![Felt::ZERO; n]; N_INTERACTION];
         let step = total * n_inv;
         let mut running = Felt::ZERO;
         for r in 0..n {
-            let d = &inv[7 * r..7 * r + 7];
-            i1[r] = d[0] + d[1];
-            i2[r] = d[2] + d[3];
-            i3[r] = pre[column::MULT][r] * d[5] - main_col(column::RCM)[r] * d[6];
-            running += i1[r] + i2[r] + i3[r] + d[4] - step;
-            s[r] = running;
+            let d = &inv[PER_ROW * r..PER_ROW * (r + 1)];
+            let i1 = d[0] + d[1];
+            let i2 = d[2] + d[3];
+            let i3 = pre[column::MA][r] * d[5] + pre[column::MB][r] * d[6];
+            let i4 = d[4] - main_col(column::RCM)[r] * d[7];
+            running += i1 + i2 + i3 + i4 - step;
+            for (c, value) in [i1, i2, i3, i4, running].into_iter().enumerate() {
+                columns[c][r] = value;
+            }
         }
-        Ok(vec![i1, i2, i3, s])
+        Ok(columns)
     }
 }
 
@@ -660,9 +730,87 @@ impl TraceSource for MlpWitness {
 mod tests {
     use super::*;
     use crate::field::short_string;
+    use crate::model::quantize::QuantizedLayer;
 
     #[test]
     fn tag_is_the_short_string() {
-        assert_eq!(MLP_AIR_TAG, short_string("CIRO_MLP_AIR_V1").unwrap());
+        assert_eq!(MLP_AIR_TAG, short_string("CIRO_MLP_AIR_V2").unwrap());
+    }
+
+    /// A model with an odd input count and a partial block in both layers.
+    fn odd_model() -> (QuantizedModel, FixedPointRun) {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut layer = |n_in: usize, n_out: usize, relu: bool| QuantizedLayer {
+            weights: (0..n_out)
+                .map(|_| (0..n_in).map(|_| rng.i64(-300..300)).collect())
+                .collect(),
+            bias: (0..n_out).map(|_| rng.i64(-70_000..70_000)).collect(),
+            relu,
+        };
+        let model = QuantizedModel {
+            scale_bits: 8,
+            layers: vec![layer(5, 11, true), layer(11, 3, false)],
+        };
+        let run = model.run(&[300, -200, 1000, 7, -512]).unwrap();
+        (model, run)
+    }
+
+    /// Checks every constraint of `witness` on every row (interaction recomputed from it).
+    fn check(model: &QuantizedModel, run: &FixedPointRun, witness: &MlpWitness) -> Result<(), AirError> {
+        let layout = layout_for(model, Felt::from(5u64));
+        let statement = MlpStatement {
+            job_id: Felt::ONE,
+            layout,
+            inputs: run.input.iter().map(|x| felt_from_i64(*x)).collect(),
+            outputs: run.output().iter().map(|x| felt_from_i64(*x)).collect(),
+        };
+        let air = MlpAir::new(statement)?;
+        let challenges = [Felt::from(0x1234_5678_9abc_u64), Felt::from(0xfeed_beef_u64)];
+        let constants = air.constants(&challenges)?;
+        let interaction = witness.interaction_columns(&challenges, &constants)?;
+        let columns: Vec<&Vec<Felt>> = witness
+            .preprocessed
+            .iter()
+            .chain(&witness.main)
+            .chain(&interaction)
+            .collect();
+        super::super::check_constraints_on_trace(&air, &columns, &challenges, &constants)
+    }
+
+    #[test]
+    fn honest_trace_satisfies_every_constraint_and_tampered_ones_do_not() {
+        let (model, run) = odd_model();
+        assert_eq!(used_rows(&model), 2 * 3 + 11 + 6 + 3);
+        let witness = MlpWitness::new(&model, &run).unwrap();
+        check(&model, &run, &witness).unwrap();
+        // Rows: layer 0 block 0 = MAC 0..3, outputs 3..11; block 1 = MAC 11..14, outputs 14..17;
+        // layer 1 = MAC 17..23, outputs 23..26.
+        let cases: [(&str, usize, usize); 8] = [
+            ("activation a of a MAC row", column::XA, 1),
+            ("activation b of a MAC row", column::XB, 12),
+            ("accumulator of a MAC row", column::ACC + 3, 2),
+            ("accumulator shifted into an output row", column::ACC + 1, 5),
+            ("output written", column::XA, 9),
+            ("sign bit", column::NEG, 24),
+            ("limb", column::L0 + 1, 15),
+            ("range-table multiplicity", column::RCM, 0),
+        ];
+        for (what, column, row) in cases {
+            let mut tampered = witness.clone();
+            tampered.main[column - N_PREPROCESSED][row] += Felt::ONE;
+            assert!(check(&model, &run, &tampered).is_err(), "{what} accepted");
+        }
+        let mut run_cheat = run.clone();
+        run_cheat.outputs[1][0] += 1;
+        assert!(MlpWitness::new(&model, &run_cheat).is_err());
+    }
+
+    #[test]
+    fn column_indices_follow_the_counts() {
+        assert_eq!(column::TABLE + 1, N_PREPROCESSED);
+        assert_eq!(column::RCM + 1, N_PREPROCESSED + N_MAIN);
+        assert_eq!(column::S + 1, N_PREPROCESSED + N_MAIN + N_INTERACTION);
+        assert_eq!(column::BIAS, column::W + ROW_INPUTS * BLOCK_NEURONS);
+        assert_eq!(column::NEG, column::ACC + BLOCK_NEURONS);
     }
 }

@@ -9,20 +9,15 @@ use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
 use ciro_prover::stark::{ProofParams, ProveOptions, SecurityPolicy};
 use std::path::PathBuf;
 
-/// Test parameters: production except 8 grinding bits (20 bits take minutes in debug builds).
+/// Test parameters: the production ones (10 grinding bits take milliseconds, even in debug
+/// builds).
 pub fn test_params() -> ProofParams {
-    ProofParams {
-        grinding_bits: 8,
-        ..ProofParams::default()
-    }
+    ProofParams::default()
 }
 
-/// The policy matching [`test_params`].
+/// The policy matching [`test_params`]: the production one.
 pub fn test_policy() -> SecurityPolicy {
-    SecurityPolicy {
-        min_grinding_bits: 8,
-        ..SecurityPolicy::default()
-    }
+    SecurityPolicy::default()
 }
 
 /// `prover/examples/models/<name>`.
