@@ -45,10 +45,9 @@ pub struct BenchRow {
 
 /// Trace rows the MLP AIR uses for an MLP of these widths (input first).
 pub fn rows_for_widths(widths: &[usize]) -> usize {
-    use crate::air::mlp::{BLOCK_NEURONS, ROW_INPUTS};
     widths
         .windows(2)
-        .map(|w| w[1].div_ceil(BLOCK_NEURONS) * w[0].div_ceil(ROW_INPUTS) + w[1])
+        .map(|w| crate::air::mlp::layer_rows(w[0], w[1]))
         .sum()
 }
 

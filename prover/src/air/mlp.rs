@@ -220,8 +220,13 @@ pub fn used_rows(model: &QuantizedModel) -> usize {
     model
         .layers
         .iter()
-        .map(|l| l.outputs().div_ceil(BLOCK_NEURONS) * l.inputs().div_ceil(ROW_INPUTS) + l.outputs())
+        .map(|l| layer_rows(l.inputs(), l.outputs()))
         .sum()
+}
+
+/// Trace rows of a dense layer of `inputs` inputs and `neurons` neurons.
+pub fn layer_rows(inputs: usize, neurons: usize) -> usize {
+    neurons.div_ceil(BLOCK_NEURONS) * inputs.div_ceil(ROW_INPUTS) + neurons
 }
 
 /// log2 of the trace rows for a model.
