@@ -108,7 +108,7 @@ impl<B: Backend> PreparedModel<B> {
 }
 
 /// The commitment to `input` quantized with `scale_bits`: the Poseidon hash of the fixed-point
-/// values, as a proof's statement carries them. It needs no model, so whoever stores inputs (the
+/// values packed six per felt, as a proof's statement carries them ([`crate::air::inputs`]). It needs no model, so whoever stores inputs (the
 /// coordinator) can check an upload against its commitment before any job names a model.
 ///
 /// # Errors
@@ -118,7 +118,7 @@ pub fn input_commitment(input: &[f64], scale_bits: u32) -> Result<Felt, Error> {
         .iter()
         .map(|x| felt_from_i64(*x))
         .collect::<Vec<_>>();
-    Ok(crate::air::mlp::input_commitment_of(&inputs))
+    Ok(crate::air::inputs::input_commitment_of(&inputs))
 }
 
 /// A proven inference.

@@ -5,8 +5,9 @@
 //! `[job_id, model_commitment, input_commitment, output_commitment,
 //!   log_blowup, log_fold, n_queries, grinding_bits,
 //!   log_trace_rows, scale_bits, n_inputs, n_outputs, first_layer_neurons, total_neurons,
-//!   preprocessed_root, inputs (n_inputs), outputs (n_outputs), STARK proof body]`.
+//!   preprocessed_root, packed inputs (ceil(n_inputs / 6)), outputs (n_outputs), STARK proof body]`.
 
+use crate::air::inputs::{pack_inputs, packed_len, unpack_inputs};
 use crate::air::mlp::{MlpAir, MlpStatement, ModelLayout};
 use crate::air::AirError;
 use crate::field::{felt_to_i128, parse_felt, to_hex, Felt};
@@ -72,7 +73,7 @@ pub struct PublicInputs {
     pub job_id: String,
     /// Model commitment (hash of the model layout, including the weights' Merkle root).
     pub model_commitment: String,
-    /// `poseidon_hash_many(inputs)`.
+    /// `poseidon_hash_many(packed inputs)` (six inputs per felt, see `air::inputs`).
     pub input_commitment: String,
     /// `poseidon_hash_many(outputs)`.
     pub output_commitment: String,
@@ -171,7 +172,7 @@ impl DecodedProof {
             Felt::from(l.total_neurons),
             l.preprocessed_root,
         ];
-        out.extend_from_slice(&self.statement.inputs);
+        out.extend(pack_inputs(&self.statement.inputs));
         out.extend_from_slice(&self.statement.outputs);
         self.proof.write_felts(&mut out);
         out
@@ -207,7 +208,8 @@ impl DecodedProof {
             total_neurons: r.small(u32::MAX as u64)?,
             preprocessed_root: r.felt()?,
         };
-        let inputs = r.take(layout.n_inputs as usize)?;
+        let n_inputs = layout.n_inputs as usize;
+        let inputs = unpack_inputs(&r.take(packed_len(n_inputs))?, n_inputs)?;
         let outputs = r.take(layout.n_outputs as usize)?;
         let proof = StarkProof::read_felts(&mut r)?;
         r.finish()?;

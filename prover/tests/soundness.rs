@@ -2,8 +2,9 @@
 
 mod common;
 
-use ciro_prover::field::Felt;
-use ciro_prover::proof_file::{DecodedProof, ProofFile, ProofFileError};
+use ciro_prover::air::inputs::input_commitment_of;
+use ciro_prover::field::{felt_to_i128, Felt};
+use ciro_prover::proof_file::{DecodedProof, ProofFile, ProofFileError, HEADER_FELTS};
 use ciro_prover::stark::VerifierError;
 use common::{input, prepare, prove, test_params, test_policy};
 use starknet_crypto::poseidon_hash_many;
@@ -52,7 +53,7 @@ fn mutations() -> Vec<(String, Mutation)> {
             "input value with a matching input commitment".into(),
             Box::new(|p| {
                 bump(&mut p.statement.inputs[1]);
-                p.input_commitment = poseidon_hash_many(&p.statement.inputs);
+                p.input_commitment = input_commitment_of(&p.statement.inputs);
             }),
         ),
         (
@@ -219,6 +220,36 @@ fn every_mutation_is_rejected() {
         }
     }
     assert!(accepted.is_empty(), "accepted mutated proofs: {accepted:?}");
+}
+
+/// The packed inputs are decoded strictly: a felt that is not the canonical packing of inputs
+/// below 2^40 is refused before the STARK, even with an input commitment that matches it.
+#[test]
+fn a_non_canonical_input_packing_is_rejected() {
+    let valid = valid();
+    let n_inputs = valid.statement.inputs.len();
+    assert!(n_inputs < 6, "the iris model's four inputs share one felt");
+    let two_128 = Felt::from(1u128 << 64) * Felt::from(1u128 << 64);
+    let tampers: [(&str, Felt); 3] = [
+        // The sixth position, past the last input, holds a chunk.
+        ("unused position", two_128 * Felt::from(1u128 << 82)),
+        // The first input's chunk 0 (an input of -2^40): subtract its chunk.
+        ("empty position", -Felt::from(
+            (felt_to_i128(valid.statement.inputs[0]).unwrap() + (1i128 << 40)) as u128,
+        )),
+        // The low half overflows into 2^123.
+        ("low half at 2^123", Felt::from(1u128 << 123)),
+    ];
+    for (name, delta) in tampers {
+        let mut calldata = valid.to_calldata();
+        calldata[HEADER_FELTS] += delta;
+        calldata[2] = poseidon_hash_many(&calldata[HEADER_FELTS..HEADER_FELTS + 1]);
+        let outcome = DecodedProof::from_calldata(&calldata);
+        assert!(
+            matches!(&outcome, Err(ProofFileError::Calldata(m)) if m.contains("packed input felt 0")),
+            "{name}: {outcome:?}"
+        );
+    }
 }
 
 #[test]

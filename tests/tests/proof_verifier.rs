@@ -128,8 +128,10 @@ impl Parts {
         let log_n = small(8)?;
         let (n_in, n_out) = (small(10)?, small(11)?);
         let mut at = 15;
-        parts.insert("inputs".into(), (at, n_in));
-        at += n_in;
+        // Six inputs per felt (PROOF_FORMAT.md §3.1).
+        let n_packed = n_in.div_ceil(6);
+        parts.insert("packed_inputs".into(), (at, n_packed));
+        at += n_packed;
         parts.insert("outputs".into(), (at, n_out));
         at += n_out;
         for name in ["main_root", "interaction_root", "composition_root"] {
@@ -331,13 +333,27 @@ async fn verify_inference_rejects_tampered_public_inputs() -> Result<()> {
     }
     // Another output (or input) with its commitment recomputed: the statement is self-consistent,
     // only the AIR (LogUp sum) can reject it.
-    for (values, commitment) in [("outputs", 3), ("inputs", 2)] {
+    for (values, commitment) in [("outputs", 3), ("packed_inputs", 2)] {
         let (start, len) = parts.get(values);
         for offset in [start, start + len - 1] {
             let mut proof = bumped(&golden, offset);
             proof[commitment] = hash_leaf(&proof[start..start + len]);
             cases.push((format!("{values}[{}] with its commitment", offset - start), proof));
         }
+    }
+    // Packings that are not canonical (PROOF_FORMAT.md §3.1), each with its commitment: the
+    // position past the last input holds a chunk, a half reaches 2^123.
+    let (start, len) = parts.get("packed_inputs");
+    let last = start + len - 1;
+    let two_128 = Felt::from(1u128 << 64) * Felt::from(1u128 << 64);
+    for (name, delta) in [
+        ("position past the last input", two_128 * Felt::from(1u128 << 82)),
+        ("low half at 2^123", Felt::from(1u128 << 123)),
+    ] {
+        let mut proof = golden.clone();
+        proof[last] += delta;
+        proof[2] = hash_leaf(&proof[start..start + len]);
+        cases.push((format!("packed inputs: {name} with its commitment"), proof));
     }
     let outcomes = assert_all_rejected(cases).await?;
     for (name, outcome) in &outcomes {

@@ -35,8 +35,13 @@ const WIDTH_PREPROCESSED: u32 = 24;
 const WIDTH_MAIN: u32 = 17;
 const WIDTH_INTERACTION: u32 = 5;
 const WIDTH_COMPOSITION: u32 = 2;
-/// `2^40`: the bound on the magnitude of an input.
-const INPUT_BOUND: u128 = 0x10000000000;
+/// Packed inputs (§3.1): `2^40` is added to each input, giving a 41-bit chunk; three chunks per
+/// 128-bit half, six per felt.
+const INPUT_OFFSET: felt252 = 0x10000000000;
+const INPUT_CHUNK: u128 = 0x20000000000;
+const INPUT_HALF_BOUND: u128 = 0x8000000000000000000000000000000;
+const INPUTS_PER_HALF: u32 = 3;
+const INPUTS_PER_FELT: u32 = 6;
 
 /// The next felt.
 fn take(ref data: Span<felt252>) -> felt252 {
@@ -73,27 +78,56 @@ fn take_array_of(ref data: Span<felt252>, expected: u32, error: felt252) -> Span
     take_span(ref data, len)
 }
 
-/// Whether the felt is a signed integer of magnitude below 2^40.
-fn is_small_signed(x: felt252) -> bool {
-    let v: u256 = x.into();
-    if v.high == 0 && v.low < INPUT_BOUND {
-        return true;
+/// Unpacks one 128-bit half of a packed input felt (§3.1): three 41-bit chunks, each `x + 2^40`,
+/// appended as `x` to `inputs` while fewer than `n_inputs` are there. None when the half is at or
+/// above `2^123`, a used chunk is 0 (an input of `-2^40`) or an unused chunk is not 0.
+fn unpack_half(half: u128, n_inputs: u32, ref inputs: Array<felt252>) -> Option<()> {
+    if half >= INPUT_HALF_BOUND {
+        return Option::None;
     }
-    let m: u256 = (0 - x).into();
-    m.high == 0 && m.low < INPUT_BOUND
+    let mut rest = half;
+    let mut k: u32 = 0;
+    loop {
+        if k == INPUTS_PER_HALF {
+            break Option::Some(());
+        }
+        let chunk = rest % INPUT_CHUNK;
+        rest = rest / INPUT_CHUNK;
+        if inputs.len() < n_inputs {
+            if chunk == 0 {
+                break Option::None;
+            }
+            let value: felt252 = chunk.into();
+            inputs.append(value - INPUT_OFFSET);
+        } else if chunk != 0 {
+            break Option::None;
+        }
+        k = k + 1;
+    }
 }
 
-/// Whether every felt of `values` is a signed integer of magnitude below 2^40.
-fn all_small_signed(values: Span<felt252>) -> bool {
+/// The `n_inputs` signed inputs of the packed felts (six per felt, §3.1), or None when the
+/// packing is not canonical: every input then has magnitude below 2^40.
+fn unpack_inputs(packed: Span<felt252>, n_inputs: u32) -> Option<Array<felt252>> {
+    let mut inputs: Array<felt252> = ArrayTrait::new();
     let mut i: u32 = 0;
-    loop {
-        if i == values.len() {
+    let canonical = loop {
+        if i == packed.len() {
             break true;
         }
-        if !is_small_signed(*values.at(i)) {
+        let v: u256 = (*packed.at(i)).into();
+        if unpack_half(v.low, n_inputs, ref inputs).is_none() {
+            break false;
+        }
+        if unpack_half(v.high, n_inputs, ref inputs).is_none() {
             break false;
         }
         i = i + 1;
+    };
+    if canonical {
+        Option::Some(inputs)
+    } else {
+        Option::None
     }
 }
 
@@ -247,7 +281,7 @@ fn append_row(ref row: Array<felt252>, values: Span<felt252>, qi: u32, width: u3
 fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
     let mut data = proof;
     let (header, n_inputs, n_outputs) = parse_header(ref data);
-    let inputs = take_span(ref data, n_inputs);
+    let packed_inputs = take_span(ref data, (n_inputs + INPUTS_PER_FELT - 1) / INPUTS_PER_FELT);
     let outputs = take_span(ref data, n_outputs);
     let main_root = take(ref data);
     let interaction_root = take(ref data);
@@ -294,15 +328,18 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
     ) {
         return false;
     }
-    if header.input_commitment != poseidon_hash_span(inputs) {
+    if header.input_commitment != poseidon_hash_span(packed_inputs) {
         return false;
     }
     if header.output_commitment != poseidon_hash_span(outputs) {
         return false;
     }
-    if !all_small_signed(inputs) {
-        return false;
-    }
+    let inputs = match unpack_inputs(packed_inputs, n_inputs) {
+        Option::Some(inputs) => inputs.span(),
+        Option::None => {
+            return false;
+        },
+    };
 
     // Channel replay, T1–T5.
     let mut seed: Array<felt252> = ArrayTrait::new();

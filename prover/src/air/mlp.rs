@@ -64,6 +64,7 @@
 //! `T = ceil(m_1/8)·Σ_k 1/(β − (1+k) − γ·x_k) − Σ_j 1/(β − (A_out + j) − γ·y_j)`
 //! (inputs `x` written once per first-layer block, outputs `y` read once by the verifier).
 
+use super::inputs::input_commitment_of;
 use super::{Air, AirError, ColumnCounts, Frame, TraceSource};
 use crate::field::{batch_inverse, felt_from_i64, felt_to_i128, inverse, Felt};
 use crate::model::quantize::{FixedPointRun, QuantizedModel, ACC_BOUND, PARAM_BOUND};
@@ -366,7 +367,7 @@ pub struct MlpStatement {
 }
 
 impl MlpStatement {
-    /// `poseidon_hash_many(inputs)`.
+    /// `poseidon_hash_many` of the packed inputs ([`super::inputs`]).
     pub fn input_commitment(&self) -> Felt {
         input_commitment_of(&self.inputs)
     }
@@ -380,11 +381,6 @@ impl MlpStatement {
     pub fn model_commitment(&self) -> Felt {
         self.layout.commitment()
     }
-}
-
-/// The input commitment of a statement whose quantized inputs are `inputs`.
-pub fn input_commitment_of(inputs: &[Felt]) -> Felt {
-    poseidon_hash_many(inputs)
 }
 
 /// The MLP AIR for one statement (verifier and prover side).

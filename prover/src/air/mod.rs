@@ -7,6 +7,7 @@
 //! `<g>` (`g = ω_n`) and may reference the current row `x` and the next row `g·x`; all of them are
 //! divided by the single vanishing polynomial `x^n - 1`.
 
+pub mod inputs;
 pub mod mlp;
 
 use crate::backend::ColumnOps;
