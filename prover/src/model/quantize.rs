@@ -40,12 +40,21 @@ pub enum QuantizeError {
         value: f64,
     },
     /// An accumulator beyond `2^40`.
-    #[error("fixed-point overflow in layer {layer}, neuron {neuron}: |accumulator| ≥ 2^40")]
+    #[error(
+        "fixed-point overflow in layer {layer}, neuron {neuron}: the accumulator is {real:.4e}, \
+         and at {scale_bits} scale bits an accumulator must stay below {:.4e}; {}",
+        accumulator_limit(*scale_bits),
+        overflow_advice(*scale_bits)
+    )]
     Overflow {
         /// Layer index.
         layer: usize,
         /// Neuron index.
         neuron: usize,
+        /// The model's scale.
+        scale_bits: u32,
+        /// The accumulator as a real number (`acc / 2^(2s)`).
+        real: f64,
     },
     /// Input of the wrong length.
     #[error("input has {got} values, the model takes {expected}")]
@@ -55,6 +64,26 @@ pub enum QuantizeError {
         /// Given.
         got: usize,
     },
+}
+
+/// The largest real accumulator (weights × activations + bias) that fits `|acc·2^(2s)| < 2^40`.
+pub fn accumulator_limit(scale_bits: u32) -> f64 {
+    (ACC_BOUND as f64) / (2.0 * scale_bits as f64).exp2()
+}
+
+/// What a user can do about an overflow at `scale_bits`.
+fn overflow_advice(scale_bits: u32) -> String {
+    if scale_bits > 8 {
+        format!(
+            "prepare the model with 8 scale bits (`--scale-bits 8`: {}x the range, at a coarser \
+             precision), or scale this layer's inputs down",
+            1u64 << (2 * (scale_bits - 8))
+        )
+    } else {
+        "scale this layer's inputs down (normalise the model's input, or divide the previous \
+         layer's weights and biases and multiply this layer's weights to match)"
+            .into()
+    }
 }
 
 /// A quantized dense layer.
@@ -252,6 +281,8 @@ impl QuantizedModel {
                     return Err(QuantizeError::Overflow {
                         layer: l,
                         neuron: j,
+                        scale_bits: self.scale_bits,
+                        real: acc as f64 / (2.0 * self.scale_bits as f64).exp2(),
                     });
                 }
                 let magnitude = (acc.unsigned_abs() >> self.scale_bits) as i64;
@@ -336,9 +367,17 @@ mod tests {
             model.run(&[1 << 12]),
             Err(QuantizeError::Overflow {
                 layer: 0,
-                neuron: 0
+                neuron: 0,
+                scale_bits: 16,
+                real: 1024.0,
             })
         );
+        let message = model.run(&[1 << 12]).unwrap_err().to_string();
+        assert!(message.contains("layer 0, neuron 0: the accumulator is 1.0240e3"), "{message}");
+        assert!(message.contains("below 2.5600e2; prepare the model with 8 scale bits"), "{message}");
+        let coarse = QuantizedModel { scale_bits: 8, ..model.clone() };
+        let message = coarse.run(&[1 << 20]).unwrap_err().to_string();
+        assert!(message.contains("below 1.6777e7; scale this layer's inputs down"), "{message}");
         let float = FloatMlp {
             layers: vec![DenseLayer {
                 weights: vec![vec![1e12]],
