@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ciro_bindings::job_manager::{self, Framework, JobPriority, JobSpec, JobType};
-use ciro_client::coordinator::{commitment_name, BlobKind};
+use ciro_client::coordinator::{commitment_name, BlobKind, Coordinator};
 use ciro_client::labels::ClassLabels;
 use ciro_client::outside_execution::{relay, RelayRequest, Request};
 use ciro_client::{format_ciro, Chain, ClientError, JobView, OperatorConfig};
@@ -101,7 +101,28 @@ pub async fn register_model(
             _ => None,
         })
         .ok_or_else(|| ClientError::Result(format!("transaction {:#x} registered no model", sent.transaction_hash)))?;
+    if let Some(coordinator) = &config.coordinator {
+        wait_until_served(coordinator, &commitment_name(commitment)).await?;
+    }
     Ok(RegisteredModel { model_id, commitment, labels, labels_commitment, uploaded_to, sent })
+}
+
+/// How long [`register_model`] waits for the coordinator to serve a model it was sent.
+const SERVED_WITHIN: Duration = Duration::from_secs(60);
+
+/// Waits until the coordinator serves the model `name`: it holds an upload back until it has read
+/// the `ModelRegistered` event, so a job submitted right after registering finds the model. Gives
+/// up quietly after [`SERVED_WITHIN`] (the model is registered; the coordinator serves it once it
+/// catches up with the chain).
+///
+/// # Errors
+/// The coordinator cannot be reached.
+async fn wait_until_served(coordinator: &Coordinator, name: &str) -> Result<(), ClientError> {
+    let started = Instant::now();
+    while coordinator.get(BlobKind::Model, name).await?.is_none() && started.elapsed() < SERVED_WITHIN {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
 }
 
 /// Registers the ONNX file at `path`, with the labels file at `labels` (one label per line).
