@@ -68,7 +68,12 @@ pub enum QuantizeError {
 
 /// The largest real accumulator (weights × activations + bias) that fits `|acc·2^(2s)| < 2^40`.
 pub fn accumulator_limit(scale_bits: u32) -> f64 {
-    (ACC_BOUND as f64) / (2.0 * scale_bits as f64).exp2()
+    accumulator_real(ACC_BOUND, scale_bits)
+}
+
+/// A fixed-point accumulator (a product of two `2^-s` values) as a real number: `acc / 2^(2s)`.
+fn accumulator_real(acc: i128, scale_bits: u32) -> f64 {
+    acc as f64 / (2.0 * scale_bits as f64).exp2()
 }
 
 /// What a user can do about an overflow at `scale_bits`.
@@ -282,7 +287,7 @@ impl QuantizedModel {
                         layer: l,
                         neuron: j,
                         scale_bits: self.scale_bits,
-                        real: acc as f64 / (2.0 * self.scale_bits as f64).exp2(),
+                        real: accumulator_real(acc, self.scale_bits),
                     });
                 }
                 let magnitude = (acc.unsigned_abs() >> self.scale_bits) as i64;
