@@ -243,6 +243,18 @@ impl Devnet {
             .map(drop)
     }
 
+    /// Creates an empty block at the wall clock's time. Devnet mines a block only when a
+    /// transaction arrives, and a transaction runs at the time of the last block mined: without
+    /// traffic its clock stands still, where a real chain's goes on (so a deadline never passes).
+    ///
+    /// # Errors
+    /// The request fails.
+    pub async fn create_block(&self) -> Result<(), DevnetError> {
+        rpc::call(&self.http, &self.url, "devnet_createBlock", "{}")
+            .await
+            .map(drop)
+    }
+
     /// The latest block's timestamp.
     ///
     /// # Errors

@@ -30,6 +30,19 @@ async fn time_moves_forward_and_can_be_set() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Devnet's clock stands still between blocks; an empty block brings it to the wall clock.
+#[tokio::test]
+async fn the_clock_moves_only_with_a_new_block() -> anyhow::Result<()> {
+    let devnet = Devnet::spawn(DevnetConfig::default()).await?;
+    let before = devnet.block_timestamp().await?;
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(devnet.block_timestamp().await?, before, "no block, no time");
+    devnet.create_block().await?;
+    let after = devnet.block_timestamp().await?;
+    assert!(after >= before + 2, "an empty block at the wall clock: {before} -> {after}");
+    Ok(())
+}
+
 #[tokio::test]
 async fn mint_credits_strk() -> anyhow::Result<()> {
     let devnet = Devnet::spawn(DevnetConfig::default()).await?;

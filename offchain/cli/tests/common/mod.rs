@@ -267,3 +267,18 @@ pub fn expect_failure(result: Result<String, ciro_demo::DemoError>, needle: &str
         Err(error) => assert!(error.to_string().contains(needle), "{needle:?} not in: {error}"),
     }
 }
+
+/// The last `lines` lines of each log in `dir`, headed by its name, for a failure message.
+pub fn log_tails(dir: &std::path::Path, logs: &[&str], lines: usize) -> String {
+    let mut out = String::new();
+    for name in logs {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| format!("(unreadable: {e})"));
+        let all: Vec<&str> = text.lines().collect();
+        out.push_str(&format!("--- {name}, last {} of {} lines ---\n", lines.min(all.len()), all.len()));
+        for line in &all[all.len().saturating_sub(lines)..] {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
