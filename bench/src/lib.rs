@@ -58,9 +58,9 @@ pub fn render(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| trace | widths | MACs | cells/MAC | queries+grinding | threads | prove s | proof felts (calldata) | Rust verify ms | on-chain L2 gas (whole invoke) | Cairo steps (verify_inference) |"
+        "| trace | widths | MACs | cells/MAC | queries+grinding | threads | prove s | Poseidon floor s (permutations) | prove / floor | proof felts (calldata) | Rust verify ms | on-chain L2 gas (whole invoke) | Cairo steps (verify_inference) |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for row in rows {
         let p = &row.prover;
         let gas = row.onchain.map_or_else(|| "-".to_owned(), |c| c.l2_gas.to_string());
@@ -68,7 +68,7 @@ pub fn render(rows: &[Row]) -> String {
         let widths = p.widths.iter().map(ToString::to_string).collect::<Vec<_>>().join("-");
         let _ = writeln!(
             out,
-            "| 2^{} | {widths} | {} | {:.2} | {}+{} | {} | {:.1} | {} | {:.0} | {gas} | {steps} |",
+            "| 2^{} | {widths} | {} | {:.2} | {}+{} | {} | {:.1} | {:.2} ({}) | {:.1} | {} | {:.0} | {gas} | {steps} |",
             p.log_rows,
             p.macs,
             ciro_prover::bench::cells_per_mac(p),
@@ -76,6 +76,9 @@ pub fn render(rows: &[Row]) -> String {
             p.params.grinding_bits,
             p.threads,
             p.prove.as_secs_f64(),
+            p.poseidon_floor.as_secs_f64(),
+            ciro_prover::bench::permutations(&ciro_prover::bench::committed_trees(p.log_rows, &p.params)),
+            ciro_prover::bench::floor_multiple(p),
             p.calldata.len(),
             p.verify.as_secs_f64() * 1e3
         );

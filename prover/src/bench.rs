@@ -35,6 +35,9 @@ pub struct BenchRow {
     pub setup: Duration,
     /// Proving.
     pub prove: Duration,
+    /// The Poseidon floor: hashing the trees this proof commits to, and nothing else
+    /// ([`poseidon_floor`]), on the same backend and threads.
+    pub poseidon_floor: Duration,
     /// Calldata felts.
     pub proof_felts: usize,
     /// Rust verification of the proof file.
@@ -134,6 +137,8 @@ where
         &ProveOptions::default(),
     )?;
     let prove = start.elapsed();
+    let poseidon_floor = poseidon_floor::<B>(&committed_trees(model.layout.log_trace_rows, params))
+        .map_err(crate::stark::ProverError::from)?;
     let policy = SecurityPolicy {
         min_queries: params.n_queries,
         min_security_bits: params.conjectured_security_bits(),
@@ -156,10 +161,77 @@ where
         threads: rayon::current_num_threads(),
         setup,
         prove,
+        poseidon_floor,
         proof_felts: SizeBreakdown::of(&proven.decoded).total,
         verify,
         calldata: proven.decoded.to_calldata(),
     })
+}
+
+/// One Merkle tree a proof commits to: its leaves and the values hashed into each leaf.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TreeShape {
+    /// Which commitment.
+    pub name: &'static str,
+    /// Leaves (a power of two).
+    pub leaves: usize,
+    /// Values per leaf.
+    pub width: usize,
+}
+
+/// The trees proving commits to for a trace of `2^log_rows` rows, after the model's setup (the
+/// preprocessed tree is the model's, committed once): the main and interaction traces and the
+/// composition segments over the LDE domain, then one tree per FRI layer (each leaf the
+/// `2^log_fold` values folded together).
+pub fn committed_trees(log_rows: u32, params: &ProofParams) -> Vec<TreeShape> {
+    use crate::air::mlp::{N_COMPOSITION, N_INTERACTION, N_MAIN};
+    let lde = 1usize << (log_rows + params.log_blowup);
+    let mut trees = vec![
+        TreeShape { name: "main", leaves: lde, width: N_MAIN },
+        TreeShape { name: "interaction", leaves: lde, width: N_INTERACTION },
+        TreeShape { name: "composition", leaves: lde, width: N_COMPOSITION },
+    ];
+    let fold = 1usize << params.log_fold;
+    let mut evals = lde;
+    for _ in 0..crate::fri::FriConfig::new(log_rows, params.log_fold).n_folds {
+        trees.push(TreeShape { name: "fri", leaves: evals / fold, width: fold });
+        evals /= fold;
+    }
+    trees
+}
+
+/// Poseidon permutations hashing `trees` takes: a leaf of `k` values absorbs `k` felts and a
+/// padding felt two at a time (`ceil((k + 1) / 2)`), an inner node is one permutation.
+pub fn permutations(trees: &[TreeShape]) -> u64 {
+    trees
+        .iter()
+        .map(|t| (t.leaves as u64) * ((t.width as u64 + 2) / 2) + (t.leaves as u64 - 1))
+        .sum()
+}
+
+/// The Poseidon floor of a proof: the time backend `B` takes to commit to `trees` (leaf hashes
+/// and inner nodes, nothing else) on columns of arbitrary values built beforehand. Proving can
+/// not take less, since it commits to these trees; prove time over this floor is what the rest
+/// (interpolation, evaluation, constraints, FRI folding, grinding) costs.
+///
+/// # Errors
+/// [`MerkleError`] for a shape that is not a power of two.
+pub fn poseidon_floor<B: crate::merkle::MerkleOps>(trees: &[TreeShape]) -> Result<Duration, crate::merkle::MerkleError> {
+    let mut total = Duration::ZERO;
+    for (t, tree) in trees.iter().enumerate() {
+        let columns: Vec<B::Column> = (0..tree.width)
+            .map(|c| {
+                let seed = (t * 1_000 + c) as u64 * (tree.leaves as u64) + 1;
+                B::column_from_vec((0..tree.leaves as u64).map(|i| Felt::from(seed + i)).collect())
+            })
+            .collect();
+        let refs: Vec<&B::Column> = columns.iter().collect();
+        let start = Instant::now();
+        let committed = crate::merkle::MerkleTree::<B>::commit(&refs)?;
+        total += start.elapsed();
+        std::hint::black_box(committed.root());
+    }
+    Ok(total)
 }
 
 /// Widths written `784-128-10` (input first, at least two, each ≥ 1).
@@ -185,18 +257,23 @@ pub fn cells_per_mac(row: &BenchRow) -> f64 {
     (row.used_rows * row.columns) as f64 / row.macs.max(1) as f64
 }
 
+/// Prove time as a multiple of the Poseidon floor.
+pub fn floor_multiple(row: &BenchRow) -> f64 {
+    row.prove.as_secs_f64() / row.poseidon_floor.as_secs_f64().max(1e-9)
+}
+
 /// The table header.
 pub fn table_header() -> String {
     format!(
-        "| {:>5} | {:>9} | {:>16} | {:>9} | {:>9} | {:>7} | {:>7} | {:>9} | {:>9} | {:>11} | {:>9} |\n|---|---|---|---|---|---|---|---|---|---|---|",
-        "rows", "used", "widths", "MACs", "cells/MAC", "queries", "threads", "setup s", "prove s", "proof felts", "verify ms"
+        "| {:>5} | {:>9} | {:>16} | {:>9} | {:>9} | {:>7} | {:>7} | {:>9} | {:>9} | {:>7} | {:>7} | {:>11} | {:>9} |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "rows", "used", "widths", "MACs", "cells/MAC", "queries", "threads", "setup s", "prove s", "floor s", "× floor", "proof felts", "verify ms"
     )
 }
 
 /// One formatted table row.
 pub fn table_row(row: &BenchRow) -> String {
     format!(
-        "| 2^{:<3} | {:>9} | {:>16} | {:>9} | {:>9.2} | {:>7} | {:>7} | {:>9.2} | {:>9.2} | {:>11} | {:>9.1} |",
+        "| 2^{:<3} | {:>9} | {:>16} | {:>9} | {:>9.2} | {:>7} | {:>7} | {:>9.2} | {:>9.2} | {:>7.2} | {:>7.1} | {:>11} | {:>9.1} |",
         row.log_rows,
         row.used_rows,
         format!("{:?}", row.widths).replace(' ', ""),
@@ -206,6 +283,8 @@ pub fn table_row(row: &BenchRow) -> String {
         row.threads,
         row.setup.as_secs_f64(),
         row.prove.as_secs_f64(),
+        row.poseidon_floor.as_secs_f64(),
+        floor_multiple(row),
         row.proof_felts,
         row.verify.as_secs_f64() * 1e3
     )
@@ -223,6 +302,22 @@ mod tests {
             let wider = rows_for_widths(&[w[0] + 1, w[0] + 1, w[0] + 1]);
             assert!(used <= 1 << log && wider > 1 << log, "log {log}: {used}");
         }
+    }
+
+    /// The floor's trees are the proof's (one FRI tree per layer root, the LDE's leaves), its time
+    /// is below the proof's, and the permutation count is the leaf and node arithmetic.
+    #[test]
+    fn the_floor_hashes_the_trees_the_proof_commits_to() {
+        let params = ProofParams::default();
+        let row = bench_model(&[5, 11, 3], &params).unwrap();
+        let proof = crate::proof_file::DecodedProof::from_calldata(&row.calldata).unwrap();
+        let trees = committed_trees(row.log_rows, &params);
+        let fri: Vec<_> = trees.iter().filter(|t| t.name == "fri").collect();
+        assert_eq!(fri.len(), proof.proof.fri.layer_roots.len());
+        assert_eq!(trees[0].leaves, 1 << (row.log_rows + params.log_blowup));
+        assert!(row.poseidon_floor > Duration::ZERO && row.poseidon_floor < row.prove, "{row:?}");
+        // 2^8 rows at blowup 8: 3 trees of 2048 leaves (17, 5, 2 values), FRI 256 then 32 leaves of 8.
+        assert_eq!(permutations(&committed_trees(8, &params)), 2048 * (9 + 3 + 2) + 3 * 2047 + 256 * 5 + 255 + 32 * 5 + 31);
     }
 
     #[test]
