@@ -30,6 +30,10 @@ struct Cli {
     /// Prove the models with the compact parameters (27 queries, 19 grinding bits).
     #[arg(long)]
     compact: bool,
+    /// Write where each on-chain row's Cairo steps go (by function and by call stack, down to
+    /// 0.5% of the total) to this file; needs `--features cairo-steps`.
+    #[arg(long)]
+    profile: Option<PathBuf>,
     /// Where `ciro-cairo build` wrote the artifacts.
     #[arg(long, default_value = "target/dev")]
     artifacts: PathBuf,
@@ -42,8 +46,14 @@ async fn main() -> anyhow::Result<()> {
     let devnet = if onchain.is_empty() && cli.models.is_empty() { None } else { Some(VerifierOnDevnet::start(&cli.artifacts).await?) };
     #[cfg(feature = "cairo-steps")]
     let counter = ciro_bench::steps::StepCounter::new(&cli.artifacts)?;
+    #[cfg(feature = "cairo-steps")]
+    let profiler = cli.profile.as_ref().map(|_| ciro_bench::steps::StepCounter::profiling(&cli.artifacts)).transpose()?;
     #[cfg(not(feature = "cairo-steps"))]
-    eprintln!("(Cairo steps not counted: build with --features cairo-steps)");
+    {
+        eprintln!("(Cairo steps not counted: build with --features cairo-steps)");
+        anyhow::ensure!(cli.profile.is_none(), "--profile counts Cairo steps: build with --features cairo-steps");
+    }
+    let mut profiles = String::new();
 
     let mut rows = Vec::new();
     for log_rows in cli.min_log_rows..=cli.max_log_rows {
@@ -57,6 +67,11 @@ async fn main() -> anyhow::Result<()> {
             #[cfg(feature = "cairo-steps")]
             {
                 row.steps = Some(counter.count(&row.prover.calldata)?.steps);
+                if let Some(profiler) = &profiler {
+                    let p = &row.prover;
+                    let name = p.widths.iter().map(ToString::to_string).collect::<Vec<_>>().join("-");
+                    profiles.push_str(&format!("## {name} (2^{} rows, {}+{})\n\n{}\n", p.log_rows, p.params.n_queries, p.params.grinding_bits, profiler.profile(&p.calldata, 0.005)?));
+                }
             }
         }
         eprint!("{}", render(std::slice::from_ref(&row)).lines().last().map(|l| format!("{l}\n")).unwrap_or_default());
@@ -75,11 +90,19 @@ async fn main() -> anyhow::Result<()> {
             #[cfg(feature = "cairo-steps")]
             {
                 row.steps = Some(counter.count(&row.prover.calldata)?.steps);
+                if let Some(profiler) = &profiler {
+                    let p = &row.prover;
+                    let name = p.widths.iter().map(ToString::to_string).collect::<Vec<_>>().join("-");
+                    profiles.push_str(&format!("## {name} (2^{} rows, {}+{})\n\n{}\n", p.log_rows, p.params.n_queries, p.params.grinding_bits, profiler.profile(&p.calldata, 0.005)?));
+                }
             }
         }
         eprint!("{}", render(std::slice::from_ref(&row)).lines().last().map(|l| format!("{l}\n")).unwrap_or_default());
         rows.push(row);
     }
     println!("{}", render(&rows));
+    if let Some(path) = &cli.profile {
+        std::fs::write(path, profiles).with_context(|| format!("writing the profile to {}", path.display()))?;
+    }
     Ok(())
 }

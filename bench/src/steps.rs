@@ -7,7 +7,8 @@
 
 use std::path::Path;
 
-use cairo_lang_runner::{Arg, SierraCasmRunner, StarknetState};
+use cairo_lang_runner::profiling::{ProfilingInfoProcessor, ProfilingInfoProcessorParams};
+use cairo_lang_runner::{Arg, ProfilingInfoCollectionConfig, RunResultStarknet, SierraCasmRunner, StarknetState};
 use cairo_lang_sierra::program::GenericArg;
 use cairo_lang_sierra_to_casm::metadata::MetadataComputationConfig;
 use cairo_lang_starknet_classes::contract_class::ContractClass;
@@ -35,6 +36,7 @@ pub struct StepCount {
 /// ProofVerifier's Sierra, compiled once for the VM.
 pub struct StepCounter {
     runner: SierraCasmRunner,
+    program: cairo_lang_sierra::program::Program,
 }
 
 fn runner_error(error: impl std::fmt::Display) -> BenchError {
@@ -47,6 +49,19 @@ impl StepCounter {
     /// # Errors
     /// The class is missing or does not compile.
     pub fn new(artifacts_dir: &Path) -> Result<Self, BenchError> {
+        Self::load(artifacts_dir, None)
+    }
+
+    /// As [`StepCounter::new`], collecting where the steps go ([`StepCounter::profile`]); the
+    /// runs are slower.
+    ///
+    /// # Errors
+    /// The class is missing or does not compile.
+    pub fn profiling(artifacts_dir: &Path) -> Result<Self, BenchError> {
+        Self::load(artifacts_dir, Some(ProfilingInfoCollectionConfig::default()))
+    }
+
+    fn load(artifacts_dir: &Path, profiling: Option<ProfilingInfoCollectionConfig>) -> Result<Self, BenchError> {
         let sierra = ContractArtifacts::load(artifacts_dir, "ciro")?.sierra_json("ProofVerifier")?;
         let class: ContractClass = serde_json::from_str(&sierra).map_err(runner_error)?;
         let mut program = class.extract_sierra_program(true).map_err(runner_error)?.program;
@@ -60,9 +75,9 @@ impl StepCounter {
                 }
             }
         }
-        let runner = SierraCasmRunner::new(program, Some(MetadataComputationConfig::default()), OrderedHashMap::default(), None)
+        let runner = SierraCasmRunner::new(program.clone(), Some(MetadataComputationConfig::default()), OrderedHashMap::default(), profiling)
             .map_err(runner_error)?;
-        Ok(StepCounter { runner })
+        Ok(StepCounter { runner, program })
     }
 
     /// Runs `verify_inference(statement, proof)` for `calldata` and counts its steps.
@@ -70,6 +85,46 @@ impl StepCounter {
     /// # Errors
     /// The run fails or panics (a rejected proof returns `false`, which is an error here too).
     pub fn count(&self, calldata: &[Felt]) -> Result<StepCount, BenchError> {
+        let result = self.run(calldata)?;
+        let resources = &result.used_resources.basic_resources;
+        let builtin = |name: &str| {
+            resources
+                .builtin_instance_counter
+                .iter()
+                .find(|(builtin, _)| builtin.to_str().trim_end_matches("_builtin") == name)
+                .map_or(0, |(_, count)| *count)
+        };
+        Ok(StepCount { steps: resources.n_steps, poseidon: builtin("poseidon"), range_checks: builtin("range_check") })
+    }
+
+    /// Where `verify_inference`'s steps go for `calldata`: the steps spent in each Cairo function's
+    /// own body (callees excluded), then by call stack (callees included), each down to
+    /// `min_share` of the total. Needs a counter made with [`StepCounter::profiling`].
+    ///
+    /// # Errors
+    /// As [`StepCounter::count`]; or this counter does not profile.
+    pub fn profile(&self, calldata: &[Felt], min_share: f64) -> Result<String, BenchError> {
+        let result = self.run(calldata)?;
+        let total = result.used_resources.basic_resources.n_steps;
+        let info = result.profiling_info.ok_or_else(|| BenchError::Steps("this step counter does not profile".into()))?;
+        let params = ProfilingInfoProcessorParams {
+            min_weight: ((total as f64) * min_share).ceil() as usize,
+            process_by_statement: false,
+            process_by_concrete_libfunc: true,
+            process_by_generic_libfunc: false,
+            process_by_user_function: true,
+            process_by_original_user_function: false,
+            process_by_cairo_function: false,
+            process_by_stack_trace: true,
+            process_by_cairo_stack_trace: false,
+            process_by_scoped_statement: false,
+        };
+        let processed = ProfilingInfoProcessor::new(None, &self.program, Default::default()).process(&info, &params);
+        Ok(format!("{total} steps in all\n{processed}"))
+    }
+
+    /// Runs the entry point on `calldata`; a panic or any answer but `true` is an error.
+    fn run(&self, calldata: &[Felt]) -> Result<RunResultStarknet, BenchError> {
         let statement = statement_of(calldata);
         let mut arguments: Vec<Arg> = vec![
             Arg::Value(statement.model_commitment),
@@ -105,15 +160,7 @@ impl StepCounter {
         if output != [Some(Felt::ONE)] {
             return Err(BenchError::Rejected(format!("verify_inference in the VM returned {output:?}, not true")));
         }
-        let resources = &result.used_resources.basic_resources;
-        let builtin = |name: &str| {
-            resources
-                .builtin_instance_counter
-                .iter()
-                .find(|(builtin, _)| builtin.to_str().trim_end_matches("_builtin") == name)
-                .map_or(0, |(_, count)| *count)
-        };
-        Ok(StepCount { steps: resources.n_steps, poseidon: builtin("poseidon"), range_checks: builtin("range_check") })
+        Ok(result)
     }
 }
 

@@ -12,35 +12,52 @@ use super::field::{
 };
 use super::merkle::verify_multiproof;
 
-/// The sorted distinct values of `values`.
+/// The sorted distinct values of `values`: a merge sort, `n·log n` comparisons (a selection
+/// sort spent ~270k Cairo steps on the queries and FRI leaves of one proof).
 fn sorted_unique(values: Span<u32>) -> Array<u32> {
+    let n = values.len();
+    if n <= 1 {
+        let mut out: Array<u32> = ArrayTrait::new();
+        if n == 1 {
+            out.append(*values.at(0));
+        }
+        return out;
+    }
+    let half = n / 2;
+    let left = sorted_unique(values.slice(0, half));
+    let right = sorted_unique(values.slice(half, n - half));
+    merge_unique(left.span(), right.span())
+}
+
+/// The sorted distinct values of `a` and `b`, each sorted and distinct.
+fn merge_unique(a: Span<u32>, b: Span<u32>) -> Array<u32> {
     let mut out: Array<u32> = ArrayTrait::new();
-    let mut last: u32 = 0;
-    let mut first = true;
+    let mut i: u32 = 0;
+    let mut j: u32 = 0;
     loop {
-        // The smallest value above `last` (any value on the first pass).
-        let mut found = false;
-        let mut best: u32 = 0;
-        let mut i: u32 = 0;
-        loop {
-            if i == values.len() {
+        if i == a.len() {
+            if j == b.len() {
                 break;
             }
-            let v = *values.at(i);
-            if first || v > last {
-                if !found || v < best {
-                    best = v;
-                    found = true;
-                }
-            }
+            out.append(*b.at(j));
+            j = j + 1;
+        } else if j == b.len() {
+            out.append(*a.at(i));
             i = i + 1;
+        } else {
+            let (x, y) = (*a.at(i), *b.at(j));
+            if x < y {
+                out.append(x);
+                i = i + 1;
+            } else if y < x {
+                out.append(y);
+                j = j + 1;
+            } else {
+                out.append(x);
+                i = i + 1;
+                j = j + 1;
+            }
         };
-        if !found {
-            break;
-        }
-        out.append(best);
-        last = best;
-        first = false;
     };
     out
 }

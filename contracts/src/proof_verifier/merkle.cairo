@@ -1,7 +1,10 @@
 //! The batched Merkle multiproof of PROOF_FORMAT.md §8.
 
 use array::{ArrayTrait, SpanTrait};
+use option::OptionTrait;
 use poseidon::hades_permutation;
+use traits::{DivRem, TryInto};
+use zeroable::NonZero;
 
 /// `H2(a, b)`.
 fn hash_pair(a: felt252, b: felt252) -> felt252 {
@@ -17,6 +20,7 @@ fn verify_multiproof(
     let mut level_indices = indices;
     let mut level_hashes = hashes;
     let mut remaining = siblings;
+    let two: NonZero<u32> = 2_u32.try_into().unwrap();
     let mut level: u32 = 0;
     let complete = loop {
         if level == depth {
@@ -24,26 +28,37 @@ fn verify_multiproof(
         }
         let mut next_indices: Array<u32> = ArrayTrait::new();
         let mut next_hashes: Array<felt252> = ArrayTrait::new();
-        let count = level_indices.len();
-        let mut i: u32 = 0;
+        let mut indices_left = level_indices;
+        let mut hashes_left = level_hashes;
         let level_ok = loop {
-            if i >= count {
-                break true;
-            }
-            let index = *level_indices.at(i);
-            let hash = *level_hashes.at(i);
-            let is_even = index % 2 == 0;
+            let index = match indices_left.pop_front() {
+                Option::Some(index) => *index,
+                Option::None => {
+                    break true;
+                },
+            };
+            let hash = match hashes_left.pop_front() {
+                Option::Some(hash) => *hash,
+                Option::None => {
+                    break false;
+                },
+            };
+            let (half, bit) = DivRem::div_rem(index, two);
+            let is_even = bit == 0;
+            // An even node whose odd sibling is also known is merged with it.
             let mut merged = false;
-            if is_even {
-                if i + 1 < count {
-                    if *level_indices.at(i + 1) == index + 1 {
-                        merged = true;
-                    }
-                }
+            if is_even && indices_left.len() != 0 {
+                merged = *indices_left.at(0) == index + 1;
             }
             if merged {
-                next_hashes.append(hash_pair(hash, *level_hashes.at(i + 1)));
-                i = i + 2;
+                indices_left.pop_front();
+                let right = match hashes_left.pop_front() {
+                    Option::Some(right) => *right,
+                    Option::None => {
+                        break false;
+                    },
+                };
+                next_hashes.append(hash_pair(hash, right));
             } else {
                 let sibling = match remaining.pop_front() {
                     Option::Some(s) => *s,
@@ -56,9 +71,8 @@ fn verify_multiproof(
                 } else {
                     next_hashes.append(hash_pair(sibling, hash));
                 }
-                i = i + 1;
             }
-            next_indices.append(index / 2);
+            next_indices.append(half);
         };
         if !level_ok {
             break false;

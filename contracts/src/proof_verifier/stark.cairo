@@ -8,7 +8,8 @@
 use array::{ArrayTrait, SpanTrait};
 use option::OptionTrait;
 use poseidon::{hades_permutation, poseidon_hash_span};
-use traits::{Into, TryInto};
+use traits::{DivRem, Into, TryInto};
+use zeroable::NonZero;
 
 use super::air::{N_COLUMNS, N_OOD, composition_matches, model_commitment, public_logup_sum};
 use super::channel::{Channel, draw, mix, mix_one, new_channel};
@@ -81,7 +82,7 @@ fn take_array_of(ref data: Span<felt252>, expected: u32, error: felt252) -> Span
 /// Unpacks one 128-bit half of a packed input felt (§3.1): three 41-bit chunks, each `x + 2^40`,
 /// appended as `x` to `inputs` while fewer than `n_inputs` are there. None when the half is at or
 /// above `2^123`, a used chunk is 0 (an input of `-2^40`) or an unused chunk is not 0.
-fn unpack_half(half: u128, n_inputs: u32, ref inputs: Array<felt252>) -> Option<()> {
+fn unpack_half(half: u128, n_inputs: u32, chunk: NonZero<u128>, ref inputs: Array<felt252>) -> Option<()> {
     if half >= INPUT_HALF_BOUND {
         return Option::None;
     }
@@ -91,15 +92,15 @@ fn unpack_half(half: u128, n_inputs: u32, ref inputs: Array<felt252>) -> Option<
         if k == INPUTS_PER_HALF {
             break Option::Some(());
         }
-        let chunk = rest % INPUT_CHUNK;
-        rest = rest / INPUT_CHUNK;
+        let (quotient, value) = DivRem::div_rem(rest, chunk);
+        rest = quotient;
         if inputs.len() < n_inputs {
-            if chunk == 0 {
+            if value == 0 {
                 break Option::None;
             }
-            let value: felt252 = chunk.into();
+            let value: felt252 = value.into();
             inputs.append(value - INPUT_OFFSET);
-        } else if chunk != 0 {
+        } else if value != 0 {
             break Option::None;
         }
         k = k + 1;
@@ -110,16 +111,17 @@ fn unpack_half(half: u128, n_inputs: u32, ref inputs: Array<felt252>) -> Option<
 /// packing is not canonical: every input then has magnitude below 2^40.
 fn unpack_inputs(packed: Span<felt252>, n_inputs: u32) -> Option<Array<felt252>> {
     let mut inputs: Array<felt252> = ArrayTrait::new();
+    let chunk: NonZero<u128> = INPUT_CHUNK.try_into().unwrap();
     let mut i: u32 = 0;
     let canonical = loop {
         if i == packed.len() {
             break true;
         }
         let v: u256 = (*packed.at(i)).into();
-        if unpack_half(v.low, n_inputs, ref inputs).is_none() {
+        if unpack_half(v.low, n_inputs, chunk, ref inputs).is_none() {
             break false;
         }
-        if unpack_half(v.high, n_inputs, ref inputs).is_none() {
+        if unpack_half(v.high, n_inputs, chunk, ref inputs).is_none() {
             break false;
         }
         i = i + 1;
@@ -231,49 +233,53 @@ fn tree_opens(
 }
 
 /// `Σ_k ρ^k·(c_k − ood[k])` over the `N_COLUMNS + 2` opened values `c` of query `qi` and
-/// `Σ_k ρ^(N_COLUMNS+2+k)·(c_k − ood[N_COLUMNS+2+k])` over its `N_COLUMNS` trace values (§7 DEEP).
+/// `Σ_k ρ^(N_COLUMNS+2+k)·(c_k − ood[N_COLUMNS+2+k])` over its `N_COLUMNS` trace values (§7 DEEP),
+/// written `Σ_k ρ^k·c_k − Σ_k ρ^k·ood[k]`: the second sums, the same for every query, are
+/// `ood_sums` ([`ood_sums`]), and the next-row sum's opened part is `ρ^(N_COLUMNS+2)` times the
+/// first's trace part.
 fn deep_sums(
     qi: u32,
     pre: Span<felt252>,
     main: Span<felt252>,
     inter: Span<felt252>,
     comp: Span<felt252>,
-    ood: Span<felt252>,
-    rho_powers: Span<felt252>
+    rho_powers: Span<felt252>,
+    ood_sums: (felt252, felt252)
 ) -> (felt252, felt252) {
-    let mut row: Array<felt252> = ArrayTrait::new();
-    append_row(ref row, pre, qi, WIDTH_PREPROCESSED);
-    append_row(ref row, main, qi, WIDTH_MAIN);
-    append_row(ref row, inter, qi, WIDTH_INTERACTION);
-    append_row(ref row, comp, qi, WIDTH_COMPOSITION);
-    let row = row.span();
-    let mut at_z = 0;
-    let mut at_zg = 0;
-    let mut k: u32 = 0;
-    loop {
-        if k == N_COLUMNS + 2 {
-            break;
-        }
-        let c = *row.at(k);
-        at_z = at_z + *rho_powers.at(k) * (c - *ood.at(k));
-        if k < N_COLUMNS {
-            at_zg = at_zg + *rho_powers.at(N_COLUMNS + 2 + k) * (c - *ood.at(N_COLUMNS + 2 + k));
-        }
-        k = k + 1;
-    };
+    let mut rho = rho_powers.slice(0, N_COLUMNS + 2);
+    let trace_sum = weighted_sum(pre.slice(qi * WIDTH_PREPROCESSED, WIDTH_PREPROCESSED), ref rho)
+        + weighted_sum(main.slice(qi * WIDTH_MAIN, WIDTH_MAIN), ref rho)
+        + weighted_sum(inter.slice(qi * WIDTH_INTERACTION, WIDTH_INTERACTION), ref rho);
+    let composition_sum = weighted_sum(comp.slice(qi * WIDTH_COMPOSITION, WIDTH_COMPOSITION), ref rho);
+    let (ood_z, ood_zg) = ood_sums;
+    (trace_sum + composition_sum - ood_z, *rho_powers.at(N_COLUMNS + 2) * trace_sum - ood_zg)
+}
+
+/// `Σ_k ρ^k·ood[k]` over the `N_COLUMNS + 2` values at z, and `Σ_k ρ^(N_COLUMNS+2+k)·ood[N_COLUMNS+2+k]`
+/// over the `N_COLUMNS` values at zg.
+fn ood_sums(ood: Span<felt252>, rho_powers: Span<felt252>) -> (felt252, felt252) {
+    let mut rho_z = rho_powers.slice(0, N_COLUMNS + 2);
+    let mut rho_zg = rho_powers.slice(N_COLUMNS + 2, N_COLUMNS);
+    let at_z = weighted_sum(ood.slice(0, N_COLUMNS + 2), ref rho_z);
+    let at_zg = weighted_sum(ood.slice(N_COLUMNS + 2, N_COLUMNS), ref rho_zg);
     (at_z, at_zg)
 }
 
-/// Appends row `qi` (`width` felts) of `values`.
-fn append_row(ref row: Array<felt252>, values: Span<felt252>, qi: u32, width: u32) {
-    let mut c: u32 = 0;
+/// `Σ_k w_k·v_k` over `values`, taking the weights `w` from the front of `weights`.
+fn weighted_sum(values: Span<felt252>, ref weights: Span<felt252>) -> felt252 {
+    let mut values = values;
+    let mut sum = 0;
     loop {
-        if c == width {
-            break;
-        }
-        row.append(*values.at(qi * width + c));
-        c = c + 1;
+        match values.pop_front() {
+            Option::Some(v) => {
+                sum = sum + *weights.pop_front().unwrap() * *v;
+            },
+            Option::None => {
+                break;
+            },
+        };
     };
+    sum
 }
 
 /// Verifies `proof` (the full calldata of §3) for `statement`. See the module doc for what
@@ -458,6 +464,7 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
         k = k + 1;
     };
     let rho_powers = rho_powers.span();
+    let ood_at = ood_sums(ood, rho_powers);
     let zg = z * g;
     let omega = root_of_unity(log_domain);
     let mut deep: Array<felt252> = ArrayTrait::new();
@@ -468,7 +475,7 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
         }
         let x = COSET_SHIFT * pow(omega, (*queries.at(qi)).into());
         let (at_z, at_zg) = deep_sums(
-            qi, pre_values, main_values, inter_values, comp_values, ood, rho_powers
+            qi, pre_values, main_values, inter_values, comp_values, rho_powers, ood_at
         );
         let first = match div(at_z, x - z) {
             Option::Some(v) => v,
