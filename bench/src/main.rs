@@ -27,23 +27,46 @@ struct Cli {
     /// each verified on-chain.
     #[arg(long, value_delimiter = ',')]
     models: Vec<String>,
-    /// Prove the models with the compact parameters (27 queries, 19 grinding bits).
+    /// Prove the models with the compact parameters (16 queries, 20 grinding bits).
     #[arg(long)]
     compact: bool,
+    /// Prove each model with each of these parameter sets instead, written
+    /// `log_blowup/queries/grinding_bits` (`3/30/10,5/17/15`: blowup 8 with 30 queries beside
+    /// blowup 32 with 17), for a comparison within one run.
+    #[arg(long, value_delimiter = ',', value_parser = parse_params)]
+    params: Vec<ProofParams>,
     /// Write where each on-chain row's Cairo steps go (by function and by call stack, down to
     /// 0.5% of the total) to this file; needs `--features cairo-steps`.
     #[arg(long)]
     profile: Option<PathBuf>,
+    /// Do not start devnet: no L2 gas column (the Cairo steps and the profile are still counted
+    /// with `--features cairo-steps`).
+    #[arg(long)]
+    no_devnet: bool,
     /// Where `ciro-cairo build` wrote the artifacts.
     #[arg(long, default_value = "target/dev")]
     artifacts: PathBuf,
+}
+
+/// `log_blowup/queries/grinding_bits`.
+fn parse_params(text: &str) -> Result<ProofParams, String> {
+    let parts: Vec<u32> = text
+        .split('/')
+        .map(|p| p.trim().parse::<u32>().map_err(|_| format!("{text:?}: expected log_blowup/queries/grinding_bits")))
+        .collect::<Result<_, _>>()?;
+    let [log_blowup, n_queries, grinding_bits] = parts[..] else {
+        return Err(format!("{text:?}: expected log_blowup/queries/grinding_bits"));
+    };
+    let params = ProofParams { log_blowup, n_queries, grinding_bits, ..ProofParams::default() };
+    params.validate().map_err(|e| e.to_string())?;
+    Ok(params)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let onchain: BTreeSet<u32> = cli.onchain.iter().copied().collect();
-    let devnet = if onchain.is_empty() && cli.models.is_empty() { None } else { Some(VerifierOnDevnet::start(&cli.artifacts).await?) };
+    let devnet = if cli.no_devnet || (onchain.is_empty() && cli.models.is_empty()) { None } else { Some(VerifierOnDevnet::start(&cli.artifacts).await?) };
     #[cfg(feature = "cairo-steps")]
     let counter = ciro_bench::steps::StepCounter::new(&cli.artifacts)?;
     #[cfg(feature = "cairo-steps")]
@@ -77,16 +100,25 @@ async fn main() -> anyhow::Result<()> {
         eprint!("{}", render(std::slice::from_ref(&row)).lines().last().map(|l| format!("{l}\n")).unwrap_or_default());
         rows.push(row);
     }
-    let params = if cli.compact { ProofParams::COMPACT } else { ProofParams::default() };
-    for model in &cli.models {
+    let param_sets = if !cli.params.is_empty() {
+        cli.params.clone()
+    } else if cli.compact {
+        vec![ProofParams::COMPACT]
+    } else {
+        vec![ProofParams::default()]
+    };
+    let runs: Vec<(&String, ProofParams)> = cli.models.iter().flat_map(|m| param_sets.iter().map(move |p| (m, *p))).collect();
+    for (model, params) in runs {
         let widths = parse_widths(model).map_err(anyhow::Error::msg)?;
-        eprintln!("proving a {model} MLP...");
+        eprintln!("proving a {model} MLP (blowup {}, {} queries, {} grinding bits)...", 1u32 << params.log_blowup, params.n_queries, params.grinding_bits);
         let prover = tokio::task::spawn_blocking(move || bench_model(&widths, &params))
             .await
             .context("the prover thread")??;
         let mut row = Row { prover, onchain: None, steps: None };
         if let Some(devnet) = &devnet {
             row.onchain = Some(devnet.verify(&row.prover.calldata).await?);
+        }
+        {
             #[cfg(feature = "cairo-steps")]
             {
                 row.steps = Some(counter.count(&row.prover.calldata)?.steps);

@@ -43,7 +43,7 @@ fn random_mlp(rng: &mut SplitMix64, widths: &[usize]) -> FloatMlp {
             }
         })
         .collect();
-    FloatMlp { layers }
+    FloatMlp { layers, weight_bits: None }
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {

@@ -8,7 +8,7 @@ use crate::backend::Backend;
 use crate::field::{felt_from_i64, Felt};
 use crate::model::input::InputError;
 use crate::model::onnx::load_onnx;
-use crate::model::quantize::{error_bound, QuantizeError, QuantizedModel};
+use crate::model::quantize::{calibrate, error_bound, QuantizeError, QuantizedModel};
 use crate::model::{FloatMlp, ModelError};
 use crate::proof_file::{DecodedProof, ProofFile, ProofFileError};
 use crate::stark::{
@@ -104,6 +104,31 @@ impl<B: Backend> PreparedModel<B> {
             return Err(InputError::Shape { expected: self.quantized.input_len(), got: input.len() }.into());
         }
         input_commitment(input, self.quantized.scale_bits)
+    }
+}
+
+/// The float model at `path` as [`PreparedModel::from_onnx_file`] would quantize it, or, when
+/// it carries no calibration and overflows on `input` at `scale_bits`, calibrated on `input`
+/// ([`crate::model::quantize::calibrate`]): a model with large activations proves without
+/// flags. The second value is the precision chosen, when it calibrated.
+///
+/// # Errors
+/// [`Error`] when the file is unreadable or unsupported, the input has the wrong shape, or no
+/// precision fits the input (the error names the layer).
+pub fn load_onnx_for_input(path: &Path, scale_bits: u32, input: &[f64]) -> Result<(FloatMlp, Option<Vec<u32>>), Error> {
+    let float = load_onnx(path)?;
+    float.validate()?;
+    if float.weight_bits.is_some() {
+        return Ok((float, None));
+    }
+    let quantized = QuantizedModel::from_float(&float, scale_bits)?;
+    match quantized.run(&quantized.quantize_input(input)?) {
+        Err(QuantizeError::Overflow { .. }) => {
+            let bits = calibrate(&float, scale_bits, &[input.to_vec()])?;
+            Ok((FloatMlp { weight_bits: Some(bits.clone()), ..float }, Some(bits)))
+        }
+        Err(other) => Err(other.into()),
+        Ok(_) => Ok((float, None)),
     }
 }
 

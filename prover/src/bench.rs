@@ -83,7 +83,7 @@ fn synthetic_mlp(widths: &[usize]) -> FloatMlp {
             relu: l + 2 < widths.len(),
         })
         .collect();
-    FloatMlp { layers }
+    FloatMlp { layers, weight_bits: None }
 }
 
 /// Runs one benchmark row on the CPU backend.
@@ -140,7 +140,7 @@ where
     let poseidon_floor = poseidon_floor::<B>(&committed_trees(model.layout.log_trace_rows, params))
         .map_err(crate::stark::ProverError::from)?;
     let policy = SecurityPolicy {
-        min_queries: params.n_queries,
+        min_query_bits: params.query_security_bits(),
         min_security_bits: params.conjectured_security_bits(),
     };
     let start = Instant::now();
@@ -317,7 +317,10 @@ mod tests {
         assert_eq!(trees[0].leaves, 1 << (row.log_rows + params.log_blowup));
         assert!(row.poseidon_floor > Duration::ZERO && row.poseidon_floor < row.prove, "{row:?}");
         // 2^8 rows at blowup 8: 3 trees of 2048 leaves (17, 5, 2 values), FRI 256 then 32 leaves of 8.
-        assert_eq!(permutations(&committed_trees(8, &params)), 2048 * (9 + 3 + 2) + 3 * 2047 + 256 * 5 + 255 + 32 * 5 + 31);
+        let blowup_8 = ProofParams { log_blowup: 3, ..params };
+        assert_eq!(permutations(&committed_trees(8, &blowup_8)), 2048 * (9 + 3 + 2) + 3 * 2047 + 256 * 5 + 255 + 32 * 5 + 31);
+        // At blowup 32, four times the leaves in every tree.
+        assert_eq!(permutations(&committed_trees(8, &params)), 8192 * (9 + 3 + 2) + 3 * 8191 + 1024 * 5 + 1023 + 128 * 5 + 127);
     }
 
     #[test]

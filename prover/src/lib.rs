@@ -5,8 +5,8 @@
 //!
 //! - Field and hash: `p = 2^251 + 17·2^192 + 1` ([`field`]), Starknet Poseidon for Merkle trees
 //!   ([`merkle`]) and the Fiat–Shamir [`channel`].
-//! - Protocol ([`stark`]): blowup 8, FRI folding by 8 with a small last layer ([`fri`]), 27
-//!   queries, 20 bits of grinding ([`proof_of_work`]); the parameters are part of the statement.
+//! - Protocol ([`stark`]): blowup 32, FRI folding by 8 with a small last layer ([`fri`]), 17
+//!   queries, 15 bits of grinding ([`proof_of_work`]); the parameters are part of the statement.
 //! - Backends ([`backend`]): a `Backend` trait composed of per-stage operation traits, with the
 //!   multithreaded CPU backend as the specification.
 //! - AIR ([`air::mlp`]): dense layers, bias, rescale with range-checked limbs, ReLU, with LogUp

@@ -2,12 +2,13 @@
 //! library; errors are printed with their cause chain and exit with status 1.
 
 use anyhow::Context;
-use ciro_prover::api::{verify_proof_file, PreparedModel};
+use ciro_prover::api::{load_onnx_for_input, verify_proof_file, PreparedModel};
 use ciro_prover::backend::cpu::CpuBackend;
 use ciro_prover::backend::select::{select, BackendChoice};
 use ciro_prover::field::{parse_felt, to_hex};
 use ciro_prover::model::input::InputFile;
-use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
+use ciro_prover::model::onnx::{load_onnx, with_weight_bits};
+use ciro_prover::model::quantize::{calibrate, QuantizedModel, DEFAULT_SCALE_BITS};
 use ciro_prover::proof_file::ProofFile;
 use ciro_prover::report::{BarProgress, InspectReport};
 use ciro_prover::stark::{ProofParams, ProveOptions, SecurityPolicy};
@@ -42,6 +43,9 @@ enum Command {
         /// Fixed-point scale bits (8 or 16).
         #[arg(long, default_value_t = DEFAULT_SCALE_BITS)]
         scale_bits: u32,
+        /// log2 of the blowup factor (2..=6).
+        #[arg(long, default_value_t = ProofParams::default().log_blowup)]
+        log_blowup: u32,
         /// FRI queries.
         #[arg(long, default_value_t = ProofParams::default().n_queries)]
         queries: u32,
@@ -60,11 +64,11 @@ enum Command {
     Verify {
         /// The proof file.
         proof: PathBuf,
-        /// Minimum queries accepted.
-        #[arg(long, default_value_t = 27)]
-        min_queries: u32,
-        /// Minimum conjectured security accepted: queries · 3 + grinding bits.
-        #[arg(long, default_value_t = 100)]
+        /// Minimum security accepted from the queries alone: queries · log2(blowup).
+        #[arg(long, default_value_t = SecurityPolicy::default().min_query_bits)]
+        min_query_bits: u32,
+        /// Minimum conjectured security accepted: queries · log2(blowup) + grinding bits.
+        #[arg(long, default_value_t = SecurityPolicy::default().min_security_bits)]
         min_security_bits: u32,
     },
     /// Print a proof's parameters, public inputs and calldata size.
@@ -74,6 +78,24 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Choose each layer's weight precision from calibration inputs (what the model will be
+    /// asked about) and write the model with it, ready to register: a model whose activations
+    /// overflow the fixed-point range at full precision then proves.
+    Calibrate {
+        /// ONNX model.
+        #[arg(long)]
+        model: PathBuf,
+        /// Calibration input files ({"input": [numbers]}), one or more.
+        #[arg(long, required = true, num_args = 1..)]
+        inputs: Vec<PathBuf>,
+        /// Where to write the calibrated model (the same ONNX, with the precision in its
+        /// metadata).
+        #[arg(long)]
+        out: PathBuf,
+        /// Fixed-point scale bits (8 or 16).
+        #[arg(long, default_value_t = DEFAULT_SCALE_BITS)]
+        scale_bits: u32,
     },
     /// Print the commitment to register for a model.
     CommitModel {
@@ -96,7 +118,7 @@ enum Command {
         /// Synthetic MLPs to prove instead, as widths, input first: `784-128-10,8-1024-968-4`.
         #[arg(long, value_delimiter = ',')]
         models: Vec<String>,
-        /// Use the compact parameters (27 queries, 19 grinding bits) instead of the default.
+        /// Use the compact parameters (16 queries, 20 grinding bits) instead of the default.
         #[arg(long)]
         compact: bool,
     },
@@ -110,6 +132,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             job_id,
             out,
             scale_bits,
+            log_blowup,
             queries,
             grinding_bits,
             quiet,
@@ -123,15 +146,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::msg)
                 .context("invalid --job-id")?;
             let params = ProofParams {
+                log_blowup,
                 n_queries: queries,
                 grinding_bits,
                 ..ProofParams::default()
             };
             let input = InputFile::read(&input)?;
+            let (float, calibrated) = load_onnx_for_input(&model, scale_bits, &input.input)
+                .with_context(|| format!("preparing {}", model.display()))?;
+            if let Some(bits) = calibrated {
+                eprintln!(
+                    "the model overflows the fixed-point range at {scale_bits} weight bits on this input: calibrated on \
+                     it, weight bits per layer {bits:?} (to register it for jobs, calibrate it once with \
+                     `ciro-prover calibrate` on inputs like the ones it will see)"
+                );
+            }
             let bar = BarProgress::new(!quiet);
             let proven = selection
                 .backend
-                .prove_onnx_file(&model, scale_bits, params, &input.input, job_id, &ProveOptions { grinding_start: 0, progress: &bar })
+                .prove_float(float, scale_bits, params, &input.input, job_id, &ProveOptions { grinding_start: 0, progress: &bar })
                 .with_context(|| format!("preparing and proving {}", model.display()))?;
             bar.finish();
             proven.file.write(&out)?;
@@ -147,12 +180,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Verify {
             proof,
-            min_queries,
+            min_query_bits,
             min_security_bits,
         } => {
             let file = ProofFile::read(&proof)?;
             let policy = SecurityPolicy {
-                min_queries,
+                min_query_bits,
                 min_security_bits,
             };
             verify_proof_file(&file, &policy)
@@ -172,6 +205,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("{report}");
             }
+        }
+        Command::Calibrate { model, inputs, out, scale_bits } => {
+            let float = load_onnx(&model)?;
+            let samples = inputs
+                .iter()
+                .map(|path| InputFile::read(path).map(|file| file.input))
+                .collect::<Result<Vec<_>, _>>()?;
+            let bits = calibrate(&float, scale_bits, &samples)
+                .with_context(|| format!("calibrating {} on {} inputs", model.display(), samples.len()))?;
+            let bytes = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+            std::fs::write(&out, with_weight_bits(&bytes, &bits)).with_context(|| format!("writing {}", out.display()))?;
+            let quantized = QuantizedModel::with_weight_bits(&float, scale_bits, &bits)?;
+            println!("weight bits per layer {bits:?}; outputs at {} fractional bits", quantized.output_scale_bits());
+            println!("wrote {}", out.display());
         }
         Command::CommitModel { model, scale_bits } => {
             let prepared = PreparedModel::<CpuBackend>::from_onnx_file(

@@ -4,7 +4,7 @@
 //! Calldata layout (all felts; see `PROOF_FORMAT.md`):
 //! `[job_id, model_commitment, input_commitment, output_commitment,
 //!   log_blowup, log_fold, n_queries, grinding_bits,
-//!   log_trace_rows, scale_bits, n_inputs, n_outputs, first_layer_neurons, total_neurons,
+//!   log_trace_rows, scale_bits, output_scale_bits, n_inputs, n_outputs, first_layer_neurons, total_neurons,
 //!   preprocessed_root, packed inputs (ceil(n_inputs / 6)), outputs (n_outputs), STARK proof body]`.
 
 use crate::air::inputs::{pack_inputs, packed_len, unpack_inputs};
@@ -20,7 +20,7 @@ use std::path::Path;
 /// The `format` field of proof files.
 pub const PROOF_FILE_FORMAT: &str = "ciro-mlp-stark-v2";
 /// Number of felts before the inputs in the calldata.
-pub const HEADER_FELTS: usize = 15;
+pub const HEADER_FELTS: usize = 16;
 
 /// Errors of proof files and calldata verification.
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +95,7 @@ pub struct ProofFile {
     pub inputs: Vec<i64>,
     /// Quantized outputs.
     pub outputs: Vec<i64>,
-    /// Outputs as reals (`outputs / 2^scale_bits`), informational.
+    /// Outputs as reals (`outputs / 2^output_scale_bits`), informational.
     pub outputs_real: Vec<f64>,
     /// The calldata, hex felts.
     pub calldata: Vec<String>,
@@ -108,6 +108,8 @@ pub struct LayoutJson {
     pub log_trace_rows: u32,
     /// Scale bits.
     pub scale_bits: u32,
+    /// The outputs' fractional bits.
+    pub output_scale_bits: u32,
     /// Inputs.
     pub n_inputs: u64,
     /// Outputs.
@@ -125,6 +127,7 @@ impl From<&ModelLayout> for LayoutJson {
         Self {
             log_trace_rows: l.log_trace_rows,
             scale_bits: l.scale_bits,
+            output_scale_bits: l.output_scale_bits,
             n_inputs: l.n_inputs,
             n_outputs: l.n_outputs,
             first_layer_neurons: l.first_layer_neurons,
@@ -166,6 +169,7 @@ impl DecodedProof {
             Felt::from(self.params.grinding_bits),
             Felt::from(l.log_trace_rows),
             Felt::from(l.scale_bits),
+            Felt::from(l.output_scale_bits),
             Felt::from(l.n_inputs),
             Felt::from(l.n_outputs),
             Felt::from(l.first_layer_neurons),
@@ -202,6 +206,7 @@ impl DecodedProof {
         let layout = ModelLayout {
             log_trace_rows: small32(&mut r)?,
             scale_bits: small32(&mut r)?,
+            output_scale_bits: small32(&mut r)?,
             n_inputs: r.small(u32::MAX as u64)?,
             n_outputs: r.small(u32::MAX as u64)?,
             first_layer_neurons: r.small(u32::MAX as u64)?,
@@ -267,7 +272,7 @@ impl DecodedProof {
                 .collect::<Vec<_>>()
         };
         let outputs = ints(&self.statement.outputs);
-        let scale = (self.statement.layout.scale_bits as f64).exp2();
+        let scale = (self.statement.layout.output_scale_bits as f64).exp2();
         ProofFile {
             format: PROOF_FILE_FORMAT.to_string(),
             public_inputs: self.public_inputs(),

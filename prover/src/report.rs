@@ -90,9 +90,10 @@ impl SizeBreakdown {
 ///
 /// With `n = 2^log_n`, `q` queries, `F` FRI folds and `2^c` last-layer coefficients:
 /// ```text
-/// 15 + ceil(n_in/6) + n_out + 3 + (1 + 2·46 + 2) + (1 + F) + (1 + 2^c) + 1
-///    + Σ_{4 trace trees} (2 + q·width + q·(log_n + 3)) + Σ_{k<F} (2 + 8q + q·(log_n − 3k))
+/// 16 + ceil(n_in/6) + n_out + 3 + (1 + 2·46 + 2) + (1 + F) + (1 + 2^c) + 1
+///    + Σ_{4 trace trees} (2 + q·width + q·(log_n + b)) + Σ_{k<F} (2 + 8q + q·(log_n + b − 3(k+1)))
 /// ```
+/// (`b` = `log_blowup`)
 /// where the trace-tree widths are 24, 17, 5 and 2 (the MLP AIR's column counts) and the inputs
 /// are packed six per felt (`air::inputs`).
 pub fn calldata_upper_bound(
@@ -266,10 +267,10 @@ mod tests {
     #[test]
     fn calldata_bound_matches_the_documented_numbers() {
         let params = ProofParams::default();
-        assert_eq!(calldata_upper_bound(16, 0, 0, &params), 6212);
-        assert_eq!(calldata_upper_bound(16, 180, 180, &params), 6212 + 30 + 180);
-        assert_eq!(calldata_upper_bound(12, 44, 44, &params), 4999 - 44 + 8);
-        assert_eq!(calldata_upper_bound(10, 16, 4, &params), 4156 - 16 + 3);
-        assert_eq!(calldata_upper_bound(16, 0, 0, &ProofParams::COMPACT), 5606);
+        assert_eq!(calldata_upper_bound(16, 0, 0, &params), 3859);
+        assert_eq!(calldata_upper_bound(16, 180, 180, &params), 3859 + 30 + 180);
+        assert_eq!(calldata_upper_bound(12, 44, 44, &params), 3135);
+        assert_eq!(calldata_upper_bound(10, 16, 4, &params), 2619);
+        assert_eq!(calldata_upper_bound(16, 0, 0, &ProofParams::COMPACT), 3641);
     }
 }

@@ -50,10 +50,10 @@ fn prove_verify_inspect() {
         "--quiet",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(&["verify", text(&proof), "--min-security-bits", "98"]);
+    let out = run(&["verify", text(&proof), "--min-security-bits", "93"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("valid proof: job 0x2a"));
-    // The default policy wants 100 bits: 30 queries · 3 + 8 grinding bits are 98.
+    // The default policy wants 100 bits: 17 queries · 5 + 8 grinding bits are 93.
     let out = run(&["verify", text(&proof)]);
     assert!(!out.status.success());
     assert!(
@@ -65,7 +65,7 @@ fn prove_verify_inspect() {
     assert!(out.status.success(), "{}", stderr(&out));
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
-        report.contains("calldata") && report.contains("30 queries"),
+        report.contains("calldata") && report.contains("17 queries"),
         "{report}"
     );
     let out = run(&["inspect", text(&proof), "--json"]);
@@ -76,7 +76,7 @@ fn prove_verify_inspect() {
         serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
     file["calldata"][20] = serde_json::Value::String("0x1234".into());
     std::fs::write(&proof, serde_json::to_string(&file).unwrap()).unwrap();
-    let out = run(&["verify", text(&proof), "--min-security-bits", "98"]);
+    let out = run(&["verify", text(&proof), "--min-security-bits", "93"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("caused by"), "{}", stderr(&out));
     std::fs::remove_dir_all(dir).ok();
@@ -179,5 +179,71 @@ fn clear_errors_for_bad_models_and_inputs() {
         assert!(!proof.exists());
     }
     assert!(!proof.exists() || out.status.success());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// A regression MLP whose hidden activations reach ~5,000 and outputs ~26,000 on inputs up to
+/// 100: at full precision its first layer overflows the fixed-point range.
+fn large_activations_model(dir: &Path) -> PathBuf {
+    use ciro_prover::model::onnx::{encode_onnx, DenseStyle};
+    use ciro_prover::model::{DenseLayer, FloatMlp};
+    let mlp = FloatMlp {
+        layers: vec![
+            DenseLayer { weights: vec![vec![25.0, 25.0], vec![-12.5, 30.0]], bias: vec![3.25, -1.5], relu: true },
+            DenseLayer { weights: vec![vec![4.0, 3.5]], bias: vec![10.125], relu: false },
+        ],
+        weight_bits: None,
+    };
+    let path = dir.join("regression.onnx");
+    std::fs::write(&path, encode_onnx(&mlp, DenseStyle::Gemm, "test")).unwrap();
+    path
+}
+
+#[test]
+fn large_activations_prove_without_flags_and_calibrate_for_registration() {
+    let dir = temp_dir("calibrate");
+    let model = large_activations_model(&dir);
+    let input = dir.join("input.json");
+    std::fs::write(&input, r#"{"input": [100, 100]}"#).unwrap();
+    let proof = dir.join("proof.json");
+    let prove = |model: &Path| {
+        run(&["prove", "--model", text(model), "--input", text(&input), "--job-id", "3", "--out", text(&proof), "--quiet"])
+    };
+
+    // No flag: the model is calibrated on the input it proves, and says so.
+    let out = prove(&model);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("calibrated on it, weight bits per layer [10, 14]"), "{}", stderr(&out));
+    let out = run(&["verify", text(&proof)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    assert_eq!(file["layout"]["output_scale_bits"], 8);
+    let output = file["outputs_real"][0].as_f64().unwrap();
+    assert!((output - 26142.875).abs() < 2.0, "{output}");
+
+    // Calibrated once for registration: the precision travels in the model file.
+    let other = dir.join("other.json");
+    std::fs::write(&other, r#"{"input": [-3, 80]}"#).unwrap();
+    let calibrated = dir.join("calibrated.onnx");
+    let out = run(&["calibrate", "--model", text(&model), "--inputs", text(&input), text(&other), "--out", text(&calibrated)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("weight bits per layer [10, 14]; outputs at 8 fractional bits"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = prove(&calibrated);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("calibrated on it"), "{}", stderr(&out));
+    let out = run(&["commit-model", "--model", text(&calibrated)]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"output_scale_bits\": 8"), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // An input no precision fits: refused, naming the layer and what to do.
+    let huge = dir.join("huge.json");
+    std::fs::write(&huge, r#"{"input": [1e9, 1e9]}"#).unwrap();
+    let out = run(&["calibrate", "--model", text(&model), "--inputs", text(&huge), "--out", text(&calibrated)]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("fixed-point overflow in layer 0"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("prepare the model with 8 scale bits"), "{}", stderr(&out));
     std::fs::remove_dir_all(dir).ok();
 }

@@ -86,6 +86,25 @@ fn mutations() -> Vec<(String, Mutation)> {
             }),
         ),
         (
+            "layout: output scale".into(),
+            Box::new(|p| p.statement.layout.output_scale_bits -= 1),
+        ),
+        (
+            "layout: output scale with a matching model commitment (outputs read at another scale)".into(),
+            Box::new(|p| {
+                p.statement.layout.output_scale_bits -= 1;
+                p.model_commitment = p.statement.layout.commitment();
+            }),
+        ),
+        (
+            "params: a larger blowup".into(),
+            Box::new(|p| p.params.log_blowup += 1),
+        ),
+        (
+            "params: a smaller blowup".into(),
+            Box::new(|p| p.params.log_blowup -= 1),
+        ),
+        (
             "params: one more query".into(),
             Box::new(|p| p.params.n_queries += 1),
         ),

@@ -118,16 +118,16 @@ impl Parts {
         };
         let mut parts = HashMap::new();
         for (i, name) in ["job_id", "model_commitment", "input_commitment", "output_commitment", "log_blowup", "log_fold",
-            "n_queries", "grinding_bits", "log_trace_rows", "scale_bits", "n_inputs", "n_outputs", "first_layer_neurons",
-            "total_neurons", "preprocessed_root"]
+            "n_queries", "grinding_bits", "log_trace_rows", "scale_bits", "output_scale_bits", "n_inputs", "n_outputs",
+            "first_layer_neurons", "total_neurons", "preprocessed_root"]
             .iter()
             .enumerate()
         {
             parts.insert((*name).to_owned(), (i, 1));
         }
         let log_n = small(8)?;
-        let (n_in, n_out) = (small(10)?, small(11)?);
-        let mut at = 15;
+        let (n_in, n_out) = (small(11)?, small(12)?);
+        let mut at = 16;
         // Six inputs per felt (PROOF_FORMAT.md §3.1).
         let n_packed = n_in.div_ceil(6);
         parts.insert("packed_inputs".into(), (at, n_packed));
@@ -244,7 +244,7 @@ async fn verify_inference_accepts_the_golden_proof() -> Result<()> {
     assert_eq!(events[0].data, [golden[1], golden[2], golden[3]]);
     assert_eq!(chain.call(verifier, "is_verified", vec![fact]).await?, vec![Felt::ONE]);
 
-    println!("golden 2^10 proof ({} felts): {}", golden.len(), cost(&receipt)?);
+    println!("golden 2^8 proof ({} felts): {}", golden.len(), cost(&receipt)?);
     Ok(())
 }
 
@@ -263,7 +263,7 @@ fn synthetic_proof(log_rows: u32) -> Result<Vec<Felt>> {
         bias: (0..d).map(|o| ((o % 5) as f64 - 2.0) / 20.0).collect(),
         relu,
     };
-    let float = FloatMlp { layers: vec![layer(0, true), layer(1, false)] };
+    let float = FloatMlp { layers: vec![layer(0, true), layer(1, false)], weight_bits: None };
     let model = PreparedModel::<CpuBackend>::new(float, DEFAULT_SCALE_BITS, ProofParams::default())?;
     let input: Vec<f64> = (0..d).map(|i| ((i % 7) as f64 - 3.0) / 4.0).collect();
     let proven = prove_inference(&model, &input, Felt::from(0xabcu64 + log_rows as u64), &ProveOptions::default())?;
@@ -328,7 +328,7 @@ async fn verify_inference_rejects_tampered_public_inputs() -> Result<()> {
     for name in ["job_id", "model_commitment", "input_commitment", "output_commitment", "preprocessed_root"] {
         cases.push((name.to_owned(), bumped(&golden, parts.get(name).0)));
     }
-    for name in ["first_layer_neurons", "total_neurons"] {
+    for name in ["first_layer_neurons", "total_neurons", "output_scale_bits"] {
         cases.push((name.to_owned(), bumped(&golden, parts.get(name).0)));
     }
     // Another output (or input) with its commitment recomputed: the statement is self-consistent,
@@ -439,22 +439,28 @@ async fn verify_inference_rejects_weak_or_unsupported_parameters() -> Result<()>
     let parts = Parts::of(&golden)?;
     let at = |name: &str| parts.get(name).0;
     let expected_reverts = [
-        ("log_blowup 4", with(&golden, at("log_blowup"), 4), errors::proof_verifier::BAD_LOG_BLOWUP),
-        ("log_blowup 2", with(&golden, at("log_blowup"), 2), errors::proof_verifier::BAD_LOG_BLOWUP),
+        ("log_blowup 7", with(&golden, at("log_blowup"), 7), errors::proof_verifier::BAD_LOG_BLOWUP),
+        ("log_blowup 1", with(&golden, at("log_blowup"), 1), errors::proof_verifier::BAD_LOG_BLOWUP),
+        // 17 queries at blowup 16 give 68 bits: too few from the queries, whatever the grinding.
+        ("log_blowup 4", with(&golden, at("log_blowup"), 4), errors::proof_verifier::TOO_FEW_QUERIES),
         ("log_fold 2", with(&golden, at("log_fold"), 2), errors::proof_verifier::BAD_LOG_FOLD),
-        ("n_queries 26", with(&golden, at("n_queries"), 26), errors::proof_verifier::TOO_FEW_QUERIES),
+        ("n_queries 15", with(&golden, at("n_queries"), 15), errors::proof_verifier::TOO_FEW_QUERIES),
         ("n_queries 129", with(&golden, at("n_queries"), 129), errors::proof_verifier::TOO_MANY_QUERIES),
-        ("n_queries 29", with(&golden, at("n_queries"), 29), errors::proof_verifier::BELOW_SECURITY_BITS),
-        ("grinding_bits 9", with(&golden, at("grinding_bits"), 9), errors::proof_verifier::BELOW_SECURITY_BITS),
+        ("n_queries 16", with(&golden, at("n_queries"), 16), errors::proof_verifier::BELOW_SECURITY_BITS),
+        ("grinding_bits 14", with(&golden, at("grinding_bits"), 14), errors::proof_verifier::BELOW_SECURITY_BITS),
         ("grinding_bits 65", with(&golden, at("grinding_bits"), 65), errors::proof_verifier::TOO_MANY_GRINDING_BITS),
         ("log_trace_rows 7", with(&golden, at("log_trace_rows"), 7), errors::proof_verifier::BAD_LOG_TRACE_ROWS),
+        ("log_trace_rows 23", with(&golden, at("log_trace_rows"), 23), errors::proof_verifier::DOMAIN_TOO_LARGE),
         ("scale_bits 12", with(&golden, at("scale_bits"), 12), errors::proof_verifier::BAD_SCALE_BITS),
+        ("output_scale_bits 17", with(&golden, at("output_scale_bits"), 17), errors::proof_verifier::BAD_OUTPUT_SCALE_BITS),
     ];
     let mut cases: Vec<(String, Vec<Felt>)> =
         expected_reverts.iter().map(|(name, proof, _)| (name.to_string(), proof.clone())).collect();
     // Stronger parameters than the proof was made with: the transcript differs.
-    cases.push(("n_queries 31".into(), with(&golden, at("n_queries"), 31)));
+    cases.push(("n_queries 18".into(), with(&golden, at("n_queries"), 18)));
     cases.push(("grinding_bits 21".into(), with(&golden, at("grinding_bits"), 21)));
+    cases.push(("log_blowup 6".into(), with(&golden, at("log_blowup"), 6)));
+    cases.push(("output_scale_bits 15".into(), with(&golden, at("output_scale_bits"), 15)));
     cases.push(("log_trace_rows 11".into(), with(&golden, at("log_trace_rows"), 11)));
     cases.push(("scale_bits 8".into(), with(&golden, at("scale_bits"), 8)));
     let outcomes = assert_all_rejected(cases).await?;

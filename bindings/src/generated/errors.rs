@@ -335,12 +335,12 @@ pub mod proof_verifier {
     pub const VALUE_NOT_SMALL: &str = "PV: value not small";
     /// `'PV: pow nonce not u64'`.
     pub const POW_NONCE_NOT_U64: &str = "PV: pow nonce not u64";
-    /// `'PV: log_blowup must be 3'`.
-    pub const BAD_LOG_BLOWUP: &str = "PV: log_blowup must be 3";
+    /// `'PV: log_blowup not 2..=6'`.
+    pub const BAD_LOG_BLOWUP: &str = "PV: log_blowup not 2..=6";
     /// `'PV: log_fold must be 3'`.
     pub const BAD_LOG_FOLD: &str = "PV: log_fold must be 3";
-    /// `'PV: fewer than 27 queries'`.
-    pub const TOO_FEW_QUERIES: &str = "PV: fewer than 27 queries";
+    /// `'PV: queries*log_blowup < 80'`.
+    pub const TOO_FEW_QUERIES: &str = "PV: queries*log_blowup < 80";
     /// `'PV: more than 128 queries'`.
     pub const TOO_MANY_QUERIES: &str = "PV: more than 128 queries";
     /// `'PV: below 100 security bits'`.
@@ -349,8 +349,12 @@ pub mod proof_verifier {
     pub const TOO_MANY_GRINDING_BITS: &str = "PV: more than 64 grinding bits";
     /// `'PV: log_trace_rows not 8..=24'`.
     pub const BAD_LOG_TRACE_ROWS: &str = "PV: log_trace_rows not 8..=24";
+    /// `'PV: log_rows+log_blowup > 27'`.
+    pub const DOMAIN_TOO_LARGE: &str = "PV: log_rows+log_blowup > 27";
     /// `'PV: scale_bits not 8 or 16'`.
     pub const BAD_SCALE_BITS: &str = "PV: scale_bits not 8 or 16";
+    /// `'PV: output scale above scale'`.
+    pub const BAD_OUTPUT_SCALE_BITS: &str = "PV: output scale above scale";
     /// `'PV: unsupported model layout'`.
     pub const BAD_MODEL_LAYOUT: &str = "PV: unsupported model layout";
     /// `'PV: ood length not 94'`.

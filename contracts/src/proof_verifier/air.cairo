@@ -16,10 +16,12 @@ const N_OOD: u32 = 94;
 /// Neurons per block: each input is read once per block of the first layer.
 const BLOCK_NEURONS: u32 = 8;
 
-/// `Hmany([MLP_AIR_TAG, log_n, scale_bits, n_inputs, n_outputs, m1, NT, preprocessed_root])`.
+/// `Hmany([MLP_AIR_TAG, log_n, scale_bits, output_scale_bits, n_inputs, n_outputs, m1, NT,
+/// preprocessed_root])`.
 fn model_commitment(
     log_n: u32,
     scale_bits: u32,
+    output_scale_bits: u32,
     n_inputs: u32,
     n_outputs: u32,
     m1: u32,
@@ -30,6 +32,7 @@ fn model_commitment(
     items.append(MLP_AIR_TAG);
     items.append(log_n.into());
     items.append(scale_bits.into());
+    items.append(output_scale_bits.into());
     items.append(n_inputs.into());
     items.append(n_outputs.into());
     items.append(m1.into());
@@ -38,51 +41,66 @@ fn model_commitment(
     poseidon_hash_span(items.span())
 }
 
-/// `Σ_k 1/(β − (base + k) − γ·values[k])`, or None when a denominator is zero.
-fn logup_terms(beta: felt252, gamma: felt252, base: felt252, values: Span<felt252>) -> Option<felt252> {
-    let mut sum = 0;
-    let mut k: u32 = 0;
-    let mut ok = true;
-    loop {
-        if k == values.len() {
-            break;
-        }
-        let address: felt252 = base + k.into();
-        match div(1, beta - address - gamma * *values.at(k)) {
-            Option::Some(inv) => {
-                sum = sum + inv;
-            },
-            Option::None => {
-                ok = false;
-                break;
-            },
-        };
-        k = k + 1;
-    };
-    if ok {
-        Option::Some(sum)
-    } else {
-        Option::None
-    }
+/// A sum of inverses `Σ 1/d_k` kept as one fraction `numerator / denominator`: adding a term
+/// costs three multiplications, and the sum one inverse at the end instead of one per term.
+#[derive(Copy, Drop)]
+struct InverseSum {
+    numerator: felt252,
+    denominator: felt252,
 }
 
-/// The public LogUp sum `T` of §6.2, or None when a denominator is zero.
+/// The empty sum.
+fn inverse_sum_new() -> InverseSum {
+    InverseSum { numerator: 0, denominator: 1 }
+}
+
+/// `sum + 1/d`. A zero `d` makes the denominator zero for good, so [`inverse_sum_value`] is None.
+fn add_inverse(sum: InverseSum, d: felt252) -> InverseSum {
+    InverseSum { numerator: sum.numerator * d + sum.denominator, denominator: sum.denominator * d }
+}
+
+/// The sum's value, or None when one of its terms had a zero denominator.
+fn inverse_sum_value(sum: InverseSum) -> Option<felt252> {
+    div(sum.numerator, sum.denominator)
+}
+
+/// The input part of §6.2's `T`, one input at a time: `Σ_k 1/(β − (1+k) − γ·x_k)`.
+fn add_input_term(sum: InverseSum, beta: felt252, gamma: felt252, address: felt252, value: felt252) -> InverseSum {
+    add_inverse(sum, beta - address - gamma * value)
+}
+
+/// The public LogUp sum `T` of §6.2 from the inputs' part `inputs_sum` (see [`add_input_term`]),
+/// or None when a denominator is zero.
 fn public_logup_sum(
     beta: felt252,
     gamma: felt252,
     m1: u32,
     nt: u32,
-    inputs: Span<felt252>,
+    n_inputs: u32,
+    inputs_sum: InverseSum,
     outputs: Span<felt252>
 ) -> Option<felt252> {
-    let inputs_sum = logup_terms(beta, gamma, 1, inputs)?;
-    let n_in: felt252 = inputs.len().into();
+    let n_in: felt252 = n_inputs.into();
     let n_out: felt252 = outputs.len().into();
     let nt_felt: felt252 = nt.into();
-    let a_out = 1 + n_in + nt_felt - n_out;
-    let outputs_sum = logup_terms(beta, gamma, a_out, outputs)?;
+    let mut address = 1 + n_in + nt_felt - n_out;
+    let mut outputs_sum = inverse_sum_new();
+    let mut rest = outputs;
+    loop {
+        match rest.pop_front() {
+            Option::Some(y) => {
+                outputs_sum = add_inverse(outputs_sum, beta - address - gamma * *y);
+                address = address + 1;
+            },
+            Option::None => {
+                break;
+            },
+        };
+    };
+    let inputs_value = inverse_sum_value(inputs_sum)?;
+    let outputs_value = inverse_sum_value(outputs_sum)?;
     let readers: felt252 = ((m1 + BLOCK_NEURONS - 1) / BLOCK_NEURONS).into();
-    Option::Some(readers * inputs_sum - outputs_sum)
+    Option::Some(readers * inputs_value - outputs_value)
 }
 
 /// `(U, Y)` of §6.3 from the limbs `l0..l4` at `ood[35..40]`: all limbs, and the limbs above

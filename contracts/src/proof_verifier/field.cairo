@@ -1,21 +1,17 @@
 //! Field helpers: powers, inverses and the domain constants of PROOF_FORMAT.md §2.
 
 use option::OptionTrait;
-use traits::{Into, TryInto};
+use traits::{DivRem, Into, TryInto};
 use zeroable::NonZero;
 
 /// ω_(2^27) = 3^((p−1)/2^27); squaring it `27 − k` times gives ω_(2^k).
 const OMEGA_2_27: felt252 = 0x1f05206a93b28f3ce0bc0d9fee282e4102e16b264c12e72eac5be9eea5f81cf;
-/// ω_(2^27)^-1.
-const OMEGA_2_27_INV: felt252 = 0x23e7f6820d69181e0c1be1356d7f20c5852dbc598b804ef4eb142519ed81498;
 /// ω_8^-1.
 const OMEGA_8_INV: felt252 = 0x446ed3ce295dda2b5ea677394813e6eab8bfbc55397aacac8e6df6f4bc9ca34;
 /// ω_4^-1 (= ω_8^-2).
 const OMEGA_4_INV: felt252 = 0x1dafdc6d65d66b5accedf99bcd607383ad971a9537cdf25d59e99d90becc81e;
 /// The LDE coset shift.
 const COSET_SHIFT: felt252 = 3;
-/// 3^-1.
-const COSET_SHIFT_INV: felt252 = 0x2aaaaaaaaaaaab0555555555555555555555555555555555555555555555556;
 /// log2 of the largest domain the constants reach.
 const MAX_LOG_DOMAIN: u32 = 27;
 
@@ -33,22 +29,23 @@ fn square_times(x: felt252, times: u32) -> felt252 {
     value
 }
 
-/// `base^exponent`, square and multiply.
-fn pow(base: felt252, exponent: u128) -> felt252 {
+/// `base^exponent`, square and multiply on the exponent's bits.
+fn pow_u32(base: felt252, exponent: u32) -> felt252 {
+    let two: NonZero<u32> = 2_u32.try_into().unwrap();
     let mut result: felt252 = 1;
     let mut b = base;
     let mut e = exponent;
     loop {
         if e == 0 {
-            break;
+            break result;
         }
-        if e % 2 == 1 {
+        let (half, bit) = DivRem::div_rem(e, two);
+        if bit == 1 {
             result = result * b;
         }
         b = b * b;
-        e = e / 2;
-    };
-    result
+        e = half;
+    }
 }
 
 /// ω_(2^log_size); requires `log_size ≤ 27`.
@@ -56,10 +53,6 @@ fn root_of_unity(log_size: u32) -> felt252 {
     square_times(OMEGA_2_27, MAX_LOG_DOMAIN - log_size)
 }
 
-/// ω_(2^log_size)^-1; requires `log_size ≤ 27`.
-fn root_of_unity_inv(log_size: u32) -> felt252 {
-    square_times(OMEGA_2_27_INV, MAX_LOG_DOMAIN - log_size)
-}
 
 /// `a / b`, or None when `b` is zero.
 fn div(a: felt252, b: felt252) -> Option<felt252> {

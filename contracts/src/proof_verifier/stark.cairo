@@ -8,13 +8,19 @@
 use array::{ArrayTrait, SpanTrait};
 use option::OptionTrait;
 use poseidon::{hades_permutation, poseidon_hash_span};
-use traits::{DivRem, Into, TryInto};
+use integer::u128_safe_divmod;
+use traits::{Into, TryInto};
 use zeroable::NonZero;
 
-use super::air::{N_COLUMNS, N_OOD, composition_matches, model_commitment, public_logup_sum};
+use super::air::{
+    InverseSum, N_COLUMNS, N_OOD, add_input_term, composition_matches, inverse_sum_new,
+    model_commitment, public_logup_sum
+};
 use super::channel::{Channel, draw, mix, mix_one, new_channel};
 use super::errors;
-use super::field::{COSET_SHIFT, div, low128, pow, pow2, root_of_unity, square_times};
+use super::field::{
+    COSET_SHIFT, MAX_LOG_DOMAIN, div, low128, pow2, pow_u32, root_of_unity, square_times
+};
 use super::fri::{sorted_unique, verify_fri};
 use super::interface::InferenceStatement;
 use super::merkle::verify_multiproof;
@@ -24,8 +30,12 @@ const PROTOCOL_TAG: felt252 = 'CIRO_STARK_V2';
 /// 'CIRO_POW'.
 const POW_TAG: felt252 = 'CIRO_POW';
 /// Security policy (§4.2).
-const MIN_QUERIES: u32 = 27;
+const MIN_LOG_BLOWUP: u32 = 2;
+const MAX_LOG_BLOWUP: u32 = 6;
 const MAX_QUERIES: u32 = 128;
+/// Security the queries alone must give, `n_queries · log_blowup`: at most
+/// `MIN_SECURITY_BITS − MIN_QUERY_BITS` bits may come from grinding.
+const MIN_QUERY_BITS: u32 = 80;
 /// Conjectured security `n_queries · log_blowup + grinding_bits` of every accepted proof.
 const MIN_SECURITY_BITS: u32 = 100;
 const MAX_GRINDING_BITS: u32 = 64;
@@ -41,7 +51,6 @@ const WIDTH_COMPOSITION: u32 = 2;
 const INPUT_OFFSET: felt252 = 0x10000000000;
 const INPUT_CHUNK: u128 = 0x20000000000;
 const INPUT_HALF_BOUND: u128 = 0x8000000000000000000000000000000;
-const INPUTS_PER_HALF: u32 = 3;
 const INPUTS_PER_FELT: u32 = 6;
 
 /// The next felt.
@@ -79,57 +88,80 @@ fn take_array_of(ref data: Span<felt252>, expected: u32, error: felt252) -> Span
     take_span(ref data, len)
 }
 
-/// Unpacks one 128-bit half of a packed input felt (§3.1): three 41-bit chunks, each `x + 2^40`,
-/// appended as `x` to `inputs` while fewer than `n_inputs` are there. None when the half is at or
-/// above `2^123`, a used chunk is 0 (an input of `-2^40`) or an unused chunk is not 0.
-fn unpack_half(half: u128, n_inputs: u32, chunk: NonZero<u128>, ref inputs: Array<felt252>) -> Option<()> {
+/// Where the unpacking of the inputs is: the next input's address and how many inputs are
+/// left, with the inputs' LogUp sum so far (§6.2).
+#[derive(Copy, Drop)]
+struct InputCursor {
+    address: felt252,
+    left: felt252,
+    sum: InverseSum,
+}
+
+/// One 41-bit chunk `c` of a packed felt (§3.1): while inputs are left it must be non-zero and
+/// its input `c − 2^40` joins the LogUp sum; past the last input it must be 0.
+fn take_chunk(chunk: u128, beta: felt252, gamma: felt252, cursor: InputCursor) -> Option<InputCursor> {
+    if cursor.left == 0 {
+        return if chunk == 0 {
+            Option::Some(cursor)
+        } else {
+            Option::None
+        };
+    }
+    if chunk == 0 {
+        return Option::None;
+    }
+    let value: felt252 = chunk.into();
+    Option::Some(
+        InputCursor {
+            address: cursor.address + 1,
+            left: cursor.left - 1,
+            sum: add_input_term(cursor.sum, beta, gamma, cursor.address, value - INPUT_OFFSET),
+        }
+    )
+}
+
+/// Unpacks one 128-bit half of a packed input felt (§3.1): three 41-bit chunks, each taken by
+/// [`take_chunk`]. None when the half is at or above `2^123` or a chunk is refused.
+fn unpack_half(
+    half: u128, chunk: NonZero<u128>, beta: felt252, gamma: felt252, cursor: InputCursor
+) -> Option<InputCursor> {
     if half >= INPUT_HALF_BOUND {
         return Option::None;
     }
-    let mut rest = half;
-    let mut k: u32 = 0;
-    loop {
-        if k == INPUTS_PER_HALF {
-            break Option::Some(());
-        }
-        let (quotient, value) = DivRem::div_rem(rest, chunk);
-        rest = quotient;
-        if inputs.len() < n_inputs {
-            if value == 0 {
-                break Option::None;
-            }
-            let value: felt252 = value.into();
-            inputs.append(value - INPUT_OFFSET);
-        } else if value != 0 {
-            break Option::None;
-        }
-        k = k + 1;
-    }
+    let (rest, c0) = u128_safe_divmod(half, chunk);
+    let (c2, c1) = u128_safe_divmod(rest, chunk);
+    let cursor = take_chunk(c0, beta, gamma, cursor)?;
+    let cursor = take_chunk(c1, beta, gamma, cursor)?;
+    take_chunk(c2, beta, gamma, cursor)
 }
 
-/// The `n_inputs` signed inputs of the packed felts (six per felt, §3.1), or None when the
-/// packing is not canonical: every input then has magnitude below 2^40.
-fn unpack_inputs(packed: Span<felt252>, n_inputs: u32) -> Option<Array<felt252>> {
-    let mut inputs: Array<felt252> = ArrayTrait::new();
+/// The inputs' part of §6.2's LogUp sum, `Σ_k 1/(β − (1+k) − γ·x_k)` over the `n_inputs` inputs
+/// of the packed felts (six per felt, §3.1), or None when the packing is not canonical: every
+/// input then has magnitude below 2^40.
+fn input_logup_sum(packed: Span<felt252>, n_inputs: u32, beta: felt252, gamma: felt252) -> Option<InverseSum> {
     let chunk: NonZero<u128> = INPUT_CHUNK.try_into().unwrap();
-    let mut i: u32 = 0;
-    let canonical = loop {
-        if i == packed.len() {
-            break true;
-        }
-        let v: u256 = (*packed.at(i)).into();
-        if unpack_half(v.low, n_inputs, chunk, ref inputs).is_none() {
-            break false;
-        }
-        if unpack_half(v.high, n_inputs, chunk, ref inputs).is_none() {
-            break false;
-        }
-        i = i + 1;
-    };
-    if canonical {
-        Option::Some(inputs)
-    } else {
-        Option::None
+    let mut cursor = InputCursor { address: 1, left: n_inputs.into(), sum: inverse_sum_new() };
+    let mut rest = packed;
+    loop {
+        let felt = match rest.pop_front() {
+            Option::Some(felt) => *felt,
+            Option::None => {
+                break Option::Some(cursor.sum);
+            },
+        };
+        let v: u256 = felt.into();
+        cursor = match unpack_half(v.low, chunk, beta, gamma, cursor) {
+            Option::Some(next) => next,
+            Option::None => {
+                break Option::None;
+            },
+        };
+        cursor = match unpack_half(v.high, chunk, beta, gamma, cursor) {
+            Option::Some(next) => next,
+            Option::None => {
+                break Option::None;
+            },
+        };
     }
 }
 
@@ -140,16 +172,18 @@ struct Header {
     model_commitment: felt252,
     input_commitment: felt252,
     output_commitment: felt252,
+    log_blowup: u32,
     n_queries: u32,
     grinding_bits: u32,
     log_n: u32,
     scale_bits: u32,
+    output_scale_bits: u32,
     m1: u32,
     nt: u32,
     preprocessed_root: felt252,
 }
 
-/// Parses and checks §3 offsets 0..=14 (policy §4.2, layout §4.3); reverts on a violation.
+/// Parses and checks §3 offsets 0..=15 (policy §4.2, layout §4.3); reverts on a violation.
 fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
     let job_id = take(ref data);
     let model_commitment = take(ref data);
@@ -161,21 +195,25 @@ fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
     let grinding_bits = take_small(ref data);
     let log_n = take_small(ref data);
     let scale_bits = take_small(ref data);
+    let output_scale_bits = take_small(ref data);
     let n_inputs = take_small(ref data);
     let n_outputs = take_small(ref data);
     let m1 = take_small(ref data);
     let nt = take_small(ref data);
     let preprocessed_root = take(ref data);
 
-    assert(log_blowup == 3, errors::BAD_LOG_BLOWUP);
+    assert(log_blowup >= MIN_LOG_BLOWUP, errors::BAD_LOG_BLOWUP);
+    assert(log_blowup <= MAX_LOG_BLOWUP, errors::BAD_LOG_BLOWUP);
     assert(log_fold == 3, errors::BAD_LOG_FOLD);
-    assert(n_queries >= MIN_QUERIES, errors::TOO_FEW_QUERIES);
+    assert(n_queries * log_blowup >= MIN_QUERY_BITS, errors::TOO_FEW_QUERIES);
     assert(n_queries <= MAX_QUERIES, errors::TOO_MANY_QUERIES);
     assert(grinding_bits <= MAX_GRINDING_BITS, errors::TOO_MANY_GRINDING_BITS);
-    assert(3 * n_queries + grinding_bits >= MIN_SECURITY_BITS, errors::BELOW_SECURITY_BITS);
+    assert(n_queries * log_blowup + grinding_bits >= MIN_SECURITY_BITS, errors::BELOW_SECURITY_BITS);
     assert(log_n >= MIN_LOG_TRACE_ROWS, errors::BAD_LOG_TRACE_ROWS);
     assert(log_n <= MAX_LOG_TRACE_ROWS, errors::BAD_LOG_TRACE_ROWS);
+    assert(log_n + log_blowup <= MAX_LOG_DOMAIN, errors::DOMAIN_TOO_LARGE);
     assert(scale_bits == 8 || scale_bits == 16, errors::BAD_SCALE_BITS);
+    assert(output_scale_bits <= scale_bits, errors::BAD_OUTPUT_SCALE_BITS);
     assert(n_inputs >= 1, errors::BAD_MODEL_LAYOUT);
     assert(n_outputs >= 1, errors::BAD_MODEL_LAYOUT);
     assert(m1 >= 1, errors::BAD_MODEL_LAYOUT);
@@ -187,10 +225,12 @@ fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
             model_commitment,
             input_commitment,
             output_commitment,
+            log_blowup,
             n_queries,
             grinding_bits,
             log_n,
             scale_bits,
+            output_scale_bits,
             m1,
             nt,
             preprocessed_root,
@@ -205,81 +245,77 @@ fn fri_layer_count(log_n: u32) -> u32 {
     (log_n - 4 + 2) / 3
 }
 
-/// Leaf hashes `Hmany(row)` of the rows of `values` (`width` felts per row).
-fn row_hashes(values: Span<felt252>, width: u32) -> Array<felt252> {
-    let mut hashes: Array<felt252> = ArrayTrait::new();
-    let mut offset: u32 = 0;
-    loop {
-        if offset == values.len() {
-            break;
-        }
-        hashes.append(poseidon_hash_span(values.slice(offset, width)));
-        offset = offset + width;
-    };
-    hashes
-}
-
 /// Checks one trace tree (§7.1–7.2): `Q·width` values, reverting otherwise, and the multiproof.
 fn tree_opens(
     root: felt252,
-    depth: u32,
+    first_leaf: u32,
     queries: Span<u32>,
     values: Span<felt252>,
     siblings: Span<felt252>,
     width: u32
 ) -> bool {
     assert(values.len() == queries.len() * width, errors::BAD_TREE_VALUES_LENGTH);
-    verify_multiproof(root, depth, queries, row_hashes(values, width).span(), siblings)
+    verify_multiproof(root, first_leaf, queries, values, width, siblings)
 }
 
-/// `Σ_k ρ^k·(c_k − ood[k])` over the `N_COLUMNS + 2` opened values `c` of query `qi` and
+/// `Σ_k ρ^k·v_k` over the values of `spans` in order (`v_0` the first value of the first
+/// span) plus `ρ^len·acc`, by Horner's rule from the last value.
+fn horner(spans: Span<Span<felt252>>, rho: felt252, acc: felt252) -> felt252 {
+    let mut value = acc;
+    let mut rest = spans;
+    loop {
+        let mut span = match rest.pop_back() {
+            Option::Some(span) => *span,
+            Option::None => {
+                break value;
+            },
+        };
+        loop {
+            match span.pop_back() {
+                Option::Some(v) => {
+                    value = value * rho + *v;
+                },
+                Option::None => {
+                    break;
+                },
+            };
+        };
+    }
+}
+
+/// `Σ_k ρ^k·(c_k − ood[k])` over the `N_COLUMNS + 2` opened values `c` of one query and
 /// `Σ_k ρ^(N_COLUMNS+2+k)·(c_k − ood[N_COLUMNS+2+k])` over its `N_COLUMNS` trace values (§7 DEEP),
 /// written `Σ_k ρ^k·c_k − Σ_k ρ^k·ood[k]`: the second sums, the same for every query, are
 /// `ood_sums` ([`ood_sums`]), and the next-row sum's opened part is `ρ^(N_COLUMNS+2)` times the
-/// first's trace part.
+/// first's trace part. `rho_46` and `rho_48` are `ρ^N_COLUMNS` and `ρ^(N_COLUMNS+2)`.
 fn deep_sums(
-    qi: u32,
     pre: Span<felt252>,
     main: Span<felt252>,
     inter: Span<felt252>,
     comp: Span<felt252>,
-    rho_powers: Span<felt252>,
+    rho: felt252,
+    rho_46: felt252,
+    rho_48: felt252,
     ood_sums: (felt252, felt252)
 ) -> (felt252, felt252) {
-    let mut rho = rho_powers.slice(0, N_COLUMNS + 2);
-    let trace_sum = weighted_sum(pre.slice(qi * WIDTH_PREPROCESSED, WIDTH_PREPROCESSED), ref rho)
-        + weighted_sum(main.slice(qi * WIDTH_MAIN, WIDTH_MAIN), ref rho)
-        + weighted_sum(inter.slice(qi * WIDTH_INTERACTION, WIDTH_INTERACTION), ref rho);
-    let composition_sum = weighted_sum(comp.slice(qi * WIDTH_COMPOSITION, WIDTH_COMPOSITION), ref rho);
+    let mut rows: Array<Span<felt252>> = ArrayTrait::new();
+    rows.append(pre);
+    rows.append(main);
+    rows.append(inter);
+    let trace_sum = horner(rows.span(), rho, 0);
+    let composition_sum = *comp[0] + rho * *comp[1];
     let (ood_z, ood_zg) = ood_sums;
-    (trace_sum + composition_sum - ood_z, *rho_powers.at(N_COLUMNS + 2) * trace_sum - ood_zg)
+    (trace_sum + rho_46 * composition_sum - ood_z, rho_48 * trace_sum - ood_zg)
 }
 
 /// `Σ_k ρ^k·ood[k]` over the `N_COLUMNS + 2` values at z, and `Σ_k ρ^(N_COLUMNS+2+k)·ood[N_COLUMNS+2+k]`
 /// over the `N_COLUMNS` values at zg.
-fn ood_sums(ood: Span<felt252>, rho_powers: Span<felt252>) -> (felt252, felt252) {
-    let mut rho_z = rho_powers.slice(0, N_COLUMNS + 2);
-    let mut rho_zg = rho_powers.slice(N_COLUMNS + 2, N_COLUMNS);
-    let at_z = weighted_sum(ood.slice(0, N_COLUMNS + 2), ref rho_z);
-    let at_zg = weighted_sum(ood.slice(N_COLUMNS + 2, N_COLUMNS), ref rho_zg);
-    (at_z, at_zg)
-}
-
-/// `Σ_k w_k·v_k` over `values`, taking the weights `w` from the front of `weights`.
-fn weighted_sum(values: Span<felt252>, ref weights: Span<felt252>) -> felt252 {
-    let mut values = values;
-    let mut sum = 0;
-    loop {
-        match values.pop_front() {
-            Option::Some(v) => {
-                sum = sum + *weights.pop_front().unwrap() * *v;
-            },
-            Option::None => {
-                break;
-            },
-        };
-    };
-    sum
+fn ood_sums(ood: Span<felt252>, rho: felt252, rho_48: felt252) -> (felt252, felt252) {
+    let mut at_z: Array<Span<felt252>> = ArrayTrait::new();
+    at_z.append(ood.slice(0, N_COLUMNS + 2));
+    let mut at_zg: Array<Span<felt252>> = ArrayTrait::new();
+    at_zg.append(ood.slice(N_COLUMNS + 2, N_COLUMNS));
+    (horner(at_z.span(), rho, 0), rho_48 * horner(at_zg.span(), rho, 0))
 }
 
 /// Verifies `proof` (the full calldata of §3) for `statement`. See the module doc for what
@@ -330,7 +366,14 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
         return false;
     }
     if header.model_commitment != model_commitment(
-        header.log_n, header.scale_bits, n_inputs, n_outputs, header.m1, header.nt, header.preprocessed_root
+        header.log_n,
+        header.scale_bits,
+        header.output_scale_bits,
+        n_inputs,
+        n_outputs,
+        header.m1,
+        header.nt,
+        header.preprocessed_root
     ) {
         return false;
     }
@@ -340,17 +383,11 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
     if header.output_commitment != poseidon_hash_span(outputs) {
         return false;
     }
-    let inputs = match unpack_inputs(packed_inputs, n_inputs) {
-        Option::Some(inputs) => inputs.span(),
-        Option::None => {
-            return false;
-        },
-    };
 
     // Channel replay, T1–T5.
     let mut seed: Array<felt252> = ArrayTrait::new();
     seed.append(PROTOCOL_TAG);
-    seed.append(3);
+    seed.append(header.log_blowup.into());
     seed.append(3);
     seed.append(header.n_queries.into());
     seed.append(header.grinding_bits.into());
@@ -370,16 +407,22 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
     let (channel, z) = draw(channel);
 
     // Out-of-domain check (§6).
-    let log_domain = header.log_n + 3;
+    let log_domain = header.log_n + header.log_blowup;
     let g = root_of_unity(header.log_n);
     let z_pow_n = square_times(z, header.log_n);
-    let z_pow_domain = square_times(z_pow_n, 3);
+    let z_pow_domain = square_times(z_pow_n, header.log_blowup);
     let shift_pow_domain = square_times(COSET_SHIFT, log_domain);
     let zg_pow_domain = square_times(z * g, log_domain);
     if z_pow_n == 1 || z_pow_domain == shift_pow_domain || zg_pow_domain == shift_pow_domain {
         return false;
     }
-    let t = match public_logup_sum(beta, gamma, header.m1, header.nt, inputs, outputs) {
+    let inputs_sum = match input_logup_sum(packed_inputs, n_inputs, beta, gamma) {
+        Option::Some(sum) => sum,
+        Option::None => {
+            return false;
+        },
+    };
+    let t = match public_logup_sum(beta, gamma, header.m1, header.nt, n_inputs, inputs_sum, outputs) {
         Option::Some(t) => t,
         Option::None => {
             return false;
@@ -438,44 +481,51 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
     let queries = sorted_unique(drawn.span()).span();
 
     // Trace trees (§7.1–7.2).
-    if !tree_opens(header.preprocessed_root, log_domain, queries, pre_values, pre_siblings, WIDTH_PREPROCESSED) {
+    let first_leaf: u32 = pow2(log_domain).try_into().unwrap();
+    if !tree_opens(header.preprocessed_root, first_leaf, queries, pre_values, pre_siblings, WIDTH_PREPROCESSED) {
         return false;
     }
-    if !tree_opens(main_root, log_domain, queries, main_values, main_siblings, WIDTH_MAIN) {
+    if !tree_opens(main_root, first_leaf, queries, main_values, main_siblings, WIDTH_MAIN) {
         return false;
     }
-    if !tree_opens(interaction_root, log_domain, queries, inter_values, inter_siblings, WIDTH_INTERACTION) {
+    if !tree_opens(interaction_root, first_leaf, queries, inter_values, inter_siblings, WIDTH_INTERACTION) {
         return false;
     }
-    if !tree_opens(composition_root, log_domain, queries, comp_values, comp_siblings, WIDTH_COMPOSITION) {
+    if !tree_opens(composition_root, first_leaf, queries, comp_values, comp_siblings, WIDTH_COMPOSITION) {
         return false;
     }
 
-    // DEEP values (§7).
-    let mut rho_powers: Array<felt252> = ArrayTrait::new();
-    let mut power: felt252 = 1;
-    let mut k: u32 = 0;
-    loop {
-        if k == N_OOD {
-            break;
-        }
-        rho_powers.append(power);
-        power = power * rho;
-        k = k + 1;
-    };
-    let rho_powers = rho_powers.span();
-    let ood_at = ood_sums(ood, rho_powers);
+    // DEEP values (§7), with each query's point x = 3·ω^q and its inverse for FRI.
+    let rho_46 = pow_u32(rho, N_COLUMNS);
+    let rho_48 = rho_46 * rho * rho;
+    let ood_at = ood_sums(ood, rho, rho_48);
     let zg = z * g;
     let omega = root_of_unity(log_domain);
     let mut deep: Array<felt252> = ArrayTrait::new();
-    let mut qi: u32 = 0;
+    let mut points: Array<felt252> = ArrayTrait::new();
+    let mut point_invs: Array<felt252> = ArrayTrait::new();
+    let mut rest_queries = queries;
+    let mut pre = pre_values;
+    let mut main = main_values;
+    let mut inter = inter_values;
+    let mut comp = comp_values;
     let deep_ok = loop {
-        if qi == queries.len() {
-            break true;
-        }
-        let x = COSET_SHIFT * pow(omega, (*queries.at(qi)).into());
+        let q = match rest_queries.pop_front() {
+            Option::Some(q) => *q,
+            Option::None => {
+                break true;
+            },
+        };
+        let x = COSET_SHIFT * pow_u32(omega, q);
         let (at_z, at_zg) = deep_sums(
-            qi, pre_values, main_values, inter_values, comp_values, rho_powers, ood_at
+            take_span(ref pre, WIDTH_PREPROCESSED),
+            take_span(ref main, WIDTH_MAIN),
+            take_span(ref inter, WIDTH_INTERACTION),
+            take_span(ref comp, WIDTH_COMPOSITION),
+            rho,
+            rho_46,
+            rho_48,
+            ood_at
         );
         let first = match div(at_z, x - z) {
             Option::Some(v) => v,
@@ -490,7 +540,8 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
             },
         };
         deep.append(first + second);
-        qi = qi + 1;
+        points.append(x);
+        point_invs.append(div(1, x).unwrap());
     };
     if !deep_ok {
         return false;
@@ -501,6 +552,8 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
         log_domain,
         queries,
         deep.span(),
+        points.span(),
+        point_invs.span(),
         fri_roots,
         alphas.span(),
         fri_values.span(),

@@ -153,6 +153,12 @@ pub enum ModelsCommand {
         /// coordinator, so results show the top classes by name.
         #[arg(long, value_name = "FILE")]
         labels: Option<PathBuf>,
+        /// Input files ({"input": [numbers]}) like the ones the model will be asked about,
+        /// repeatable: the model is calibrated on them (each layer's weight precision chosen so
+        /// that its activations fit the fixed-point range) and the calibrated model is registered.
+        /// Needed for models whose activations reach the thousands.
+        #[arg(long, value_name = "FILE")]
+        calibration: Vec<PathBuf>,
     },
 }
 
@@ -284,7 +290,7 @@ fn verify(path: &std::path::Path, as_json: bool) -> anyhow::Result<String> {
         return json(&facts);
     }
     Ok(format!(
-        "proof valid (checked locally with the production policy: ≥27 queries, ≥100 bits)\n\
+        "proof valid (checked locally with the production policy: ≥100 bits, ≥80 from the queries)\n\
          job id            {:#x}\nmodel commitment  {:#x}\ninput commitment  {:#x}\noutput commitment {:#x}\n\
          trace rows        2^{}\ncalldata          {} felts\n",
         decoded.statement.job_id,
@@ -451,9 +457,19 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
             }
             Ok(render::models_table(&rows))
         }
-        ModelsCommand::Register { model, labels } => {
+        ModelsCommand::Register { model, labels, calibration } => {
             let chain = connect(config, true).await?;
-            let registered = jobs::register_model_file(&chain, config, &model, labels.as_deref()).await?;
+            let registered = jobs::register_model_file(&chain, config, &model, labels.as_deref(), &calibration).await?;
+            // Without a coordinator, workers need the calibrated file itself: it is written beside
+            // the original.
+            let calibrated_file = match (&registered.calibrated, &registered.uploaded_to) {
+                (Some((_, bytes)), None) => {
+                    let path = model.with_extension("calibrated.onnx");
+                    ciro_client::store::write_atomically(&path, bytes)?;
+                    Some(path)
+                }
+                _ => None,
+            };
             let (id, commitment, labels_commitment) = (registered.model_id, registered.commitment, registered.labels_commitment);
             let labels = &registered.labels;
             if as_json {
@@ -464,6 +480,8 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
                     "labels": labels.as_ref().map(ClassLabels::names),
                     "transaction_hash": format!("{:#x}", registered.sent.transaction_hash),
                     "uploaded_to": registered.uploaded_to,
+                    "weight_bits": registered.calibrated.as_ref().map(|(bits, _)| bits),
+                    "calibrated_file": calibrated_file,
                 }));
             }
             let upload = match &registered.uploaded_to {
@@ -474,7 +492,12 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
                 Some(labels) => format!("{} class labels ({}), commitment {labels_commitment:#x}, uploaded with it\n", labels.len(), labels.names().join(", ")),
                 None => String::new(),
             };
-            Ok(format!("registered model #{id} ({}) with commitment {commitment:#x}\n{upload}{labelled}{}", model.display(), sent_line("transaction", &registered.sent)))
+            let calibrated = match (&registered.calibrated, &calibrated_file) {
+                (Some((bits, _)), Some(file)) => format!("calibrated on {} inputs: weight bits per layer {bits:?}; the calibrated model is {}\n", calibration.len(), file.display()),
+                (Some((bits, _)), None) => format!("calibrated on {} inputs: weight bits per layer {bits:?}\n", calibration.len()),
+                _ => String::new(),
+            };
+            Ok(format!("registered model #{id} ({}) with commitment {commitment:#x}\n{calibrated}{upload}{labelled}{}", model.display(), sent_line("transaction", &registered.sent)))
         }
     }
 }

@@ -5,7 +5,7 @@
 //! Every check that can be made before a transaction is sent is made here, with an error that
 //! says what to do ([`ClientError::Rejected`]); nothing is sent or uploaded when one fails.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ciro_bindings::job_manager::{self, Framework, JobPriority, JobSpec, JobType};
@@ -16,9 +16,10 @@ use ciro_client::{format_ciro, Chain, ClientError, JobView, OperatorConfig};
 use starknet::core::types::Felt;
 
 use ciro_prover::api::{prove_inference, ProvenInference};
+use ciro_prover::model::input::InputFile;
 use ciro_prover::stark::ProveOptions;
 
-use crate::models::{input_text, load_model, prepare_model, prover_error, ModelStore};
+use crate::models::{calibrate_model, input_text, load_model, prepare_model, prover_error, ModelStore};
 
 fn rejected(message: String) -> ClientError {
     ClientError::Rejected(message)
@@ -38,6 +39,9 @@ pub struct RegisteredModel {
     /// Where the coordinator serves the model (`None`: no coordinator is configured, and workers
     /// need the ONNX file in their model directory).
     pub uploaded_to: Option<String>,
+    /// When it was calibrated: each layer's weight precision, and the calibrated ONNX bytes (the
+    /// model the commitment is of).
+    pub calibrated: Option<(Vec<u32>, Vec<u8>)>,
     /// The registering transaction.
     pub sent: ciro_client::Sent,
 }
@@ -45,6 +49,8 @@ pub struct RegisteredModel {
 /// Registers the ONNX model `bytes` (read from `source`, named in messages) with its class
 /// `labels`: uploads the model and the labels to the coordinator first (kept pending there until
 /// the registration lands, so a failed upload registers nothing), then calls `register_model`.
+/// With `calibration` inputs, the model is calibrated on them first ([`calibrate_model`]) and
+/// the calibrated model is what is committed to and uploaded.
 ///
 /// # Errors
 /// [`ClientError::Prover`] for a model the prover cannot take; [`ClientError::Rejected`] for
@@ -56,7 +62,15 @@ pub async fn register_model(
     source: &Path,
     bytes: Vec<u8>,
     labels: Option<ClassLabels>,
+    calibration: Option<Vec<Vec<f64>>>,
 ) -> Result<RegisteredModel, ClientError> {
+    let (bytes, calibrated) = match calibration {
+        Some(inputs) => {
+            let (bytes, bits) = calibrate_model(&bytes, &inputs).map_err(|e| ClientError::Prover(format!("model {}: {e}", source.display())))?;
+            (bytes.clone(), Some((bits, bytes)))
+        }
+        None => (bytes, None),
+    };
     let for_prover = bytes.clone();
     let prepared = tokio::task::spawn_blocking(move || prepare_model(&for_prover))
         .await
@@ -104,7 +118,7 @@ pub async fn register_model(
     if let Some(coordinator) = &config.coordinator {
         wait_until_served(coordinator, &commitment_name(commitment)).await?;
     }
-    Ok(RegisteredModel { model_id, commitment, labels, labels_commitment, uploaded_to, sent })
+    Ok(RegisteredModel { model_id, commitment, labels, labels_commitment, uploaded_to, calibrated, sent })
 }
 
 /// How long [`register_model`] waits for the coordinator to serve a model it was sent.
@@ -125,17 +139,33 @@ async fn wait_until_served(coordinator: &Coordinator, name: &str) -> Result<(), 
     Ok(())
 }
 
-/// Registers the ONNX file at `path`, with the labels file at `labels` (one label per line).
+/// Registers the ONNX file at `path`, with the labels file at `labels` (one label per line),
+/// calibrated on the input files `calibration` (none: not calibrated).
 ///
 /// # Errors
-/// As [`register_model`]; or a file cannot be read, or the labels file is malformed.
-pub async fn register_model_file(chain: &Chain, config: &OperatorConfig, path: &Path, labels: Option<&Path>) -> Result<RegisteredModel, ClientError> {
+/// As [`register_model`]; or a file cannot be read, or the labels or an input file is malformed.
+pub async fn register_model_file(
+    chain: &Chain,
+    config: &OperatorConfig,
+    path: &Path,
+    labels: Option<&Path>,
+    calibration: &[PathBuf],
+) -> Result<RegisteredModel, ClientError> {
     let read = |path: &Path| std::fs::read(path).map_err(|source| ClientError::Io { path: path.to_owned(), source });
     let labels = match labels {
         Some(file) => Some(ClassLabels::parse(&read(file)?).map_err(|e| rejected(format!("the labels {}: {e}", file.display())))?),
         None => None,
     };
-    register_model(chain, config, path, read(path)?, labels).await
+    let calibration = if calibration.is_empty() {
+        None
+    } else {
+        let inputs = calibration
+            .iter()
+            .map(|file| InputFile::read(file).map(|f| f.input).map_err(|e| rejected(format!("the calibration input {}: {e}", file.display()))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Some(inputs)
+    };
+    register_model(chain, config, path, read(path)?, labels, calibration).await
 }
 
 /// When a job must be done by.

@@ -10,8 +10,8 @@ use ciro_client::{ClientError, OperatorConfig};
 use ciro_prover::api::PreparedModel;
 use ciro_prover::backend::cpu::CpuBackend;
 use ciro_prover::model::input::InputFile;
-use ciro_prover::model::onnx::decode_onnx;
-use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
+use ciro_prover::model::onnx::{decode_onnx, with_weight_bits};
+use ciro_prover::model::quantize::{calibrate, DEFAULT_SCALE_BITS};
 use ciro_prover::stark::ProofParams;
 use starknet::core::types::Felt;
 
@@ -63,6 +63,21 @@ pub fn prepare_model(bytes: &[u8]) -> Result<Model, ClientError> {
         PreparedModel::new(float, DEFAULT_SCALE_BITS, ProofParams::default())
     };
     prepare().map_err(|e| ClientError::Prover(format!("not a model the prover supports: {}", ciro_client::error_chain(&e))))
+}
+
+/// `bytes` (an ONNX model) calibrated on `inputs` (what the model will be asked about,
+/// [`ciro_prover::model::quantize::calibrate`]): the same model, with each layer's weight
+/// precision recorded in its metadata, so that every party preparing it quantizes it alike.
+/// Returns the calibrated bytes and the precisions.
+///
+/// # Errors
+/// The bytes are not a model the prover supports, an input has the wrong length, or no
+/// precision fits the inputs (the message names the layer).
+pub fn calibrate_model(bytes: &[u8], inputs: &[Vec<f64>]) -> Result<(Vec<u8>, Vec<u32>), ClientError> {
+    let float = decode_onnx(bytes).map_err(|e| ClientError::Prover(format!("not a model the prover supports: {}", ciro_client::error_chain(&e))))?;
+    let bits = calibrate(&float, DEFAULT_SCALE_BITS, inputs)
+        .map_err(|e| ClientError::Prover(format!("calibrating on {} inputs: {}", inputs.len(), ciro_client::error_chain(&e))))?;
+    Ok((with_weight_bits(bytes, &bits), bits))
 }
 
 /// The commitment to `input` a job carries, for models prepared here (whatever the model: it

@@ -217,7 +217,7 @@ pub async fn verified_result(chain: &Chain, coordinator: Option<&Coordinator>, j
         .await
         .map_err(|e| ClientError::Prover(format!("the verifying task failed: {e}")))??;
     let verify_seconds = started.elapsed().as_secs_f64();
-    let scale_bits = decoded.statement.layout.scale_bits;
+    let scale_bits = decoded.statement.layout.output_scale_bits;
     let outputs_fixed: Vec<i64> = decoded
         .statement
         .outputs

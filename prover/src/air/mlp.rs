@@ -147,8 +147,11 @@ pub const N_CONSTRAINTS: usize = 16;
 pub struct ModelLayout {
     /// log2 of the trace rows.
     pub log_trace_rows: u32,
-    /// Fixed-point scale bits (8 or 16).
+    /// Fixed-point scale bits (8 or 16): the inputs' fractional bits, and every layer's rescale.
     pub scale_bits: u32,
+    /// The outputs' fractional bits (`a_L`, at most `scale_bits`; `scale_bits` unless the model
+    /// was calibrated with coarser weights, see [`crate::model::quantize`]).
+    pub output_scale_bits: u32,
     /// Model inputs.
     pub n_inputs: u64,
     /// Model outputs.
@@ -163,16 +166,18 @@ pub struct ModelLayout {
 
 impl ModelLayout {
     /// The model commitment: `poseidon_hash_many([MLP_AIR_TAG, log_trace_rows, scale_bits,
-    /// n_inputs, n_outputs, first_layer_neurons, total_neurons, preprocessed_root])`.
+    /// output_scale_bits, n_inputs, n_outputs, first_layer_neurons, total_neurons,
+    /// preprocessed_root])`.
     pub fn commitment(&self) -> Felt {
         poseidon_hash_many(&self.to_felts_with_tag())
     }
 
-    fn to_felts_with_tag(self) -> [Felt; 8] {
+    fn to_felts_with_tag(self) -> [Felt; 9] {
         [
             MLP_AIR_TAG,
             Felt::from(self.log_trace_rows),
             Felt::from(self.scale_bits),
+            Felt::from(self.output_scale_bits),
             Felt::from(self.n_inputs),
             Felt::from(self.n_outputs),
             Felt::from(self.first_layer_neurons),
@@ -198,6 +203,7 @@ impl ModelLayout {
     pub fn validate(&self) -> Result<(), AirError> {
         let ok = (MIN_LOG_TRACE_ROWS..=MAX_LOG_TRACE_ROWS).contains(&self.log_trace_rows)
             && (self.scale_bits == 8 || self.scale_bits == 16)
+            && self.output_scale_bits <= self.scale_bits
             && self.n_inputs >= 1
             && self.n_outputs >= 1
             && self.first_layer_neurons >= 1
@@ -243,6 +249,7 @@ pub fn layout_for(model: &QuantizedModel, preprocessed_root: Felt) -> ModelLayou
     ModelLayout {
         log_trace_rows: log_trace_rows(model),
         scale_bits: model.scale_bits,
+        output_scale_bits: model.output_scale_bits(),
         n_inputs: model.input_len() as u64,
         n_outputs: model.output_len() as u64,
         first_layer_neurons: model.layers.first().map_or(0, |l| l.outputs()) as u64,
@@ -747,6 +754,7 @@ mod tests {
                 .collect(),
             bias: (0..n_out).map(|_| rng.i64(-70_000..70_000)).collect(),
             relu,
+            weight_bits: 8,
         };
         let model = QuantizedModel {
             scale_bits: 8,

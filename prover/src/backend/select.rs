@@ -8,7 +8,7 @@ use crate::api::{prove_inference, Error, PreparedModel, ProvenInference};
 use crate::backend::cpu::CpuBackend;
 use crate::field::Felt;
 use crate::stark::{ProofParams, ProveOptions};
-use std::path::Path;
+use crate::model::FloatMlp;
 
 /// The backend asked for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -79,13 +79,13 @@ impl SelectedBackend {
         }
     }
 
-    /// Prepares the ONNX model at `path` and proves one inference on this backend.
+    /// Prepares `float` and proves one inference on this backend.
     ///
     /// # Errors
-    /// As [`PreparedModel::from_onnx_file`] and [`prove_inference`].
-    pub fn prove_onnx_file(
+    /// As [`PreparedModel::new`] and [`prove_inference`].
+    pub fn prove_float(
         self,
-        path: &Path,
+        float: FloatMlp,
         scale_bits: u32,
         params: ProofParams,
         input: &[f64],
@@ -93,11 +93,11 @@ impl SelectedBackend {
         options: &ProveOptions<'_>,
     ) -> Result<ProvenInference, Error> {
         match self {
-            SelectedBackend::Cpu => prove_inference(&PreparedModel::<CpuBackend>::from_onnx_file(path, scale_bits, params)?, input, job_id, options),
+            SelectedBackend::Cpu => prove_inference(&PreparedModel::<CpuBackend>::new(float, scale_bits, params)?, input, job_id, options),
             #[cfg(feature = "cuda")]
             SelectedBackend::Cuda => {
                 use crate::backend::cuda::CudaBackend;
-                prove_inference(&PreparedModel::<CudaBackend>::from_onnx_file(path, scale_bits, params)?, input, job_id, options)
+                prove_inference(&PreparedModel::<CudaBackend>::new(float, scale_bits, params)?, input, job_id, options)
             }
         }
     }

@@ -74,6 +74,10 @@ impl DenseLayer {
 pub struct FloatMlp {
     /// The layers, input first.
     pub layers: Vec<DenseLayer>,
+    /// The fixed-point precision of each layer's weights the model was calibrated for
+    /// ([`quantize::calibrate`]; carried in the ONNX file's metadata as
+    /// [`onnx::WEIGHT_BITS_KEY`]), or None: the scale's bits for every layer.
+    pub weight_bits: Option<Vec<u32>>,
 }
 
 impl FloatMlp {

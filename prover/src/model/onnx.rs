@@ -25,6 +25,59 @@ pub struct ModelProto {
     /// Operator sets.
     #[prost(message, repeated, tag = "8")]
     pub opset_import: Vec<OperatorSetIdProto>,
+    /// Named metadata (`metadata_props`); Ciro's calibration is [`WEIGHT_BITS_KEY`].
+    #[prost(message, repeated, tag = "14")]
+    pub metadata_props: Vec<StringStringEntryProto>,
+}
+
+/// `StringStringEntryProto`: one metadata entry.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct StringStringEntryProto {
+    /// Key.
+    #[prost(string, tag = "1")]
+    pub key: String,
+    /// Value.
+    #[prost(string, tag = "2")]
+    pub value: String,
+}
+
+/// The metadata key under which a calibrated model carries each layer's weight precision
+/// ([`crate::model::quantize::calibrate`]), comma-separated from the first layer:
+/// `ciro.weight_bits = "10,14"`.
+pub const WEIGHT_BITS_KEY: &str = "ciro.weight_bits";
+
+/// `bytes` (an ONNX model) with `weight_bits` recorded under [`WEIGHT_BITS_KEY`]. A serialized
+/// message followed by another is their merge, so the entry is appended without decoding and
+/// re-encoding the model: every byte of the original survives, and a later entry under the
+/// same key takes precedence over an earlier one.
+pub fn with_weight_bits(bytes: &[u8], weight_bits: &[u32]) -> Vec<u8> {
+    let value = weight_bits.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+    let entry = ModelProto {
+        metadata_props: vec![StringStringEntryProto { key: WEIGHT_BITS_KEY.into(), value }],
+        ..ModelProto::default()
+    };
+    let mut out = bytes.to_vec();
+    out.extend_from_slice(&entry.encode_to_vec());
+    out
+}
+
+/// The weight precisions recorded under [`WEIGHT_BITS_KEY`] (the last such entry), if any.
+fn recorded_weight_bits(model: &ModelProto) -> Result<Option<Vec<u32>>, ModelError> {
+    let Some(entry) = model.metadata_props.iter().rev().find(|e| e.key == WEIGHT_BITS_KEY) else {
+        return Ok(None);
+    };
+    entry
+        .value
+        .split(',')
+        .map(|v| v.trim().parse::<u32>())
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+        .map_err(|_| {
+            ModelError::Structure(format!(
+                "metadata {WEIGHT_BITS_KEY} = {:?} is not a comma-separated list of bit counts",
+                entry.value
+            ))
+        })
 }
 
 /// `OperatorSetIdProto`.
@@ -268,6 +321,7 @@ fn bias_vector(t: &Tensor, outputs: usize, node: &str) -> Result<Vec<f64>, Model
 /// [`ModelError`]: malformed protobuf, unsupported operator, shape mismatch, structure.
 pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
     let model = ModelProto::decode(bytes)?;
+    let weight_bits = recorded_weight_bits(&model)?;
     let graph = model
         .graph
         .ok_or_else(|| ModelError::Structure("model has no graph".into()))?;
@@ -434,7 +488,7 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
             ))
         }
     }
-    let mlp = FloatMlp { layers };
+    let mlp = FloatMlp { layers, weight_bits };
     mlp.validate()?;
     if let Some(declared) = declared_width(input) {
         if declared != mlp.input_len() {
@@ -606,8 +660,13 @@ pub fn encode_onnx(mlp: &FloatMlp, style: DenseStyle, producer: &str) -> Vec<u8>
             domain: String::new(),
             version: 13,
         }],
+        metadata_props: Vec::new(),
     };
-    model.encode_to_vec()
+    let bytes = model.encode_to_vec();
+    match &mlp.weight_bits {
+        Some(bits) => with_weight_bits(&bytes, bits),
+        None => bytes,
+    }
 }
 
 #[cfg(test)]
@@ -628,6 +687,7 @@ mod tests {
                     relu: false,
                 },
             ],
+            weight_bits: None,
         }
     }
 
@@ -677,5 +737,23 @@ mod tests {
             Err(ModelError::Decode(_))
         ));
         assert!(matches!(decode_onnx(&[]), Err(ModelError::Structure(_))));
+    }
+
+    #[test]
+    fn weight_bits_travel_in_the_metadata_without_touching_the_model() {
+        let plain = encode_onnx(&small(), DenseStyle::Gemm, "test");
+        let calibrated = with_weight_bits(&plain, &[12, 16]);
+        assert_eq!(&calibrated[..plain.len()], plain.as_slice(), "the original bytes survive");
+        let decoded = decode_onnx(&calibrated).unwrap();
+        assert_eq!(decoded.weight_bits, Some(vec![12, 16]));
+        assert_eq!(decoded.layers, small().layers);
+        // A later calibration replaces an earlier one; the encoder writes the same entry.
+        assert_eq!(decode_onnx(&with_weight_bits(&calibrated, &[9, 15])).unwrap().weight_bits, Some(vec![9, 15]));
+        let again = FloatMlp { weight_bits: Some(vec![12, 16]), ..small() };
+        assert_eq!(decode_onnx(&encode_onnx(&again, DenseStyle::MatMulAdd, "test")).unwrap(), again);
+        let mut bad = graph_of(&plain);
+        bad.metadata_props.push(StringStringEntryProto { key: WEIGHT_BITS_KEY.into(), value: "12,x".into() });
+        let err = decode_onnx(&bad.encode_to_vec()).unwrap_err().to_string();
+        assert!(err.contains("ciro.weight_bits = \"12,x\" is not a comma-separated list"), "{err}");
     }
 }

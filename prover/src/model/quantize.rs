@@ -1,19 +1,29 @@
 //! Fixed-point quantization of a float MLP and its exact integer inference (the computation the
 //! AIR proves).
 //!
-//! With scale `s` (`scale_bits`, 8 or 16): weights `w_q = round(w·2^s)`, biases
-//! `b_q = round(b·2^(2s))`, inputs `x_q = round(x·2^s)`. A layer computes the integer
-//! accumulator `acc = b_q + Σ_i w_q[i]·a_q[i]` (scale `2^(2s)`), rescales by truncation toward
-//! zero `y = sign(acc)·(|acc| >> s)` (so `|acc| = 2^s·|y| + r`, `0 ≤ r < 2^s`), then ReLU.
-//! `|acc|` must be below `2^40` (five 8-bit limbs in the AIR).
+//! With scale `s` (`scale_bits`, 8 or 16) the inputs are `x_q = round(x·2^s)` and every layer
+//! rescales its accumulator by `s` bits; each layer `l` has its own weight precision `w_l`
+//! (`weight_bits`, at most `s`; `s` unless the model was calibrated, see [`calibrate`]). Layer
+//! `l`'s inputs are integers at scale `2^(a_l)` (`a_0 = s`), its weights `round(w·2^(w_l))`, its
+//! biases `round(b·2^(a_l + w_l))`; it computes the integer accumulator
+//! `acc = b_q + Σ_i w_q[i]·x_q[i]` (scale `2^(a_l + w_l)`), rescales by truncation toward zero
+//! `y = sign(acc)·(|acc| >> s)` (so `|acc| = 2^s·|y| + r`, `0 ≤ r < 2^s`), then ReLU: its
+//! outputs are at scale `2^(a_{l+1})`, `a_{l+1} = a_l + w_l − s`. The model's outputs are at
+//! `2^(a_L)` (`output_scale_bits`, part of the model commitment). `|acc|` must be below `2^40`
+//! (five 8-bit limbs in the AIR): a real accumulator must stay below `2^(40 − a_l − w_l)`, so a
+//! layer with large activations trades weight precision for range.
+//!
+//! The AIR only sees integers and the `s`-bit rescale: the per-layer precision is a choice of
+//! quantization, made once when the model is prepared, and bound by the weights themselves
+//! (the preprocessed trace) and by `a_L` in the model commitment.
 //!
 //! ## Error bound
 //! Let `a_l` be the float input of layer `l` and `e_l` a bound on `|a'_l - a_l|_∞` (real units,
 //! `a'` the dequantized fixed-point value); `e_0 = 2^(-s-1)` (rounding). Since
-//! `|w' - w| ≤ 2^(-s-1)`, `|b' - b| ≤ 2^(-2s-1)`, `W'a' - Wa = W'(a' - a) + (W' - W)a`, truncation
-//! loses less than `2^-s` and ReLU is 1-Lipschitz:
+//! `|w' - w| ≤ 2^(-w_l-1)`, `|b' - b| ≤ 2^(-(a_l+w_l)-1)`, `W'a' - Wa = W'(a' - a) + (W' - W)a`,
+//! truncation loses less than `2^(-a_{l+1})` and ReLU is 1-Lipschitz:
 //!
-//! `e_{l+1} = max_j ( ‖W'_j‖₁·e_l + 2^(-s-1)·‖a_l‖₁ + 2^(-2s-1) ) + 2^(-s)`.
+//! `e_{l+1} = max_j ( ‖W'_j‖₁·e_l + 2^(-w_l-1)·‖a_l‖₁ + 2^(-(a_l+w_l)-1) ) + 2^(-a_{l+1})`.
 //!
 //! [`error_bound`] evaluates it along the float inference of one input; the output error of the
 //! fixed-point model is at most `e_L` in every coordinate (checked by tests on the example models).
@@ -24,6 +34,9 @@ use super::FloatMlp;
 pub const ACC_BOUND: i128 = 1 << 40;
 /// Largest accepted magnitude of a quantized weight, bias or input (exclusive): `2^40`.
 pub const PARAM_BOUND: i64 = 1 << 40;
+/// Bits of `|acc|` that [`calibrate`] leaves free above the largest accumulator it saw: inputs
+/// up to twice the calibration inputs' magnitude still fit.
+pub const CALIBRATION_HEADROOM_BITS: u32 = 1;
 
 /// Errors of quantization and fixed-point inference.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -31,6 +44,9 @@ pub enum QuantizeError {
     /// Scale other than 8 or 16 bits.
     #[error("unsupported scale of {0} bits (8 or 16)")]
     UnsupportedScale(u32),
+    /// Per-layer weight precisions that do not fit the model or the scale.
+    #[error("unsupported weight precision: {0}")]
+    UnsupportedPrecision(String),
     /// A parameter or input too large for the fixed-point range.
     #[error("{what} = {value} does not fit the fixed-point range (|x·2^s| < 2^40)")]
     OutOfRange {
@@ -42,19 +58,21 @@ pub enum QuantizeError {
     /// An accumulator beyond `2^40`.
     #[error(
         "fixed-point overflow in layer {layer}, neuron {neuron}: the accumulator is {real:.4e}, \
-         and at {scale_bits} scale bits an accumulator must stay below {:.4e}; {}",
-        accumulator_limit(*scale_bits),
-        overflow_advice(*scale_bits)
+         and with this layer's {accumulator_bits} fractional bits an accumulator must stay below \
+         {:.4e}; {advice}",
+        accumulator_limit(*accumulator_bits)
     )]
     Overflow {
         /// Layer index.
         layer: usize,
         /// Neuron index.
         neuron: usize,
-        /// The model's scale.
-        scale_bits: u32,
-        /// The accumulator as a real number (`acc / 2^(2s)`).
+        /// The accumulator's fractional bits, `a_l + w_l`.
+        accumulator_bits: u32,
+        /// The accumulator as a real number (`acc / 2^accumulator_bits`).
         real: f64,
+        /// What the user can do about it.
+        advice: String,
     },
     /// Input of the wrong length.
     #[error("input has {got} values, the model takes {expected}")]
@@ -66,23 +84,32 @@ pub enum QuantizeError {
     },
 }
 
-/// The largest real accumulator (weights × activations + bias) that fits `|acc·2^(2s)| < 2^40`.
-pub fn accumulator_limit(scale_bits: u32) -> f64 {
-    accumulator_real(ACC_BOUND, scale_bits)
+/// The largest real accumulator that fits `|acc·2^accumulator_bits| < 2^40`.
+pub fn accumulator_limit(accumulator_bits: u32) -> f64 {
+    accumulator_real(ACC_BOUND, accumulator_bits)
 }
 
-/// A fixed-point accumulator (a product of two `2^-s` values) as a real number: `acc / 2^(2s)`.
-fn accumulator_real(acc: i128, scale_bits: u32) -> f64 {
-    acc as f64 / (2.0 * scale_bits as f64).exp2()
+/// A fixed-point accumulator with `accumulator_bits` fractional bits as a real number.
+fn accumulator_real(acc: i128, accumulator_bits: u32) -> f64 {
+    acc as f64 / (accumulator_bits as f64).exp2()
 }
 
-/// What a user can do about an overflow at `scale_bits`.
-fn overflow_advice(scale_bits: u32) -> String {
-    if scale_bits > 8 {
+/// What a user can do about an overflow in a layer whose weights have `weight_bits` bits, at
+/// most `lowest` bits fewer.
+fn overflow_advice(layer: usize, scale_bits: u32, weight_bits: u32, lowest: u32) -> String {
+    if weight_bits > lowest {
         format!(
-            "prepare the model with 8 scale bits (`--scale-bits 8`: {}x the range, at a coarser \
-             precision), or scale this layer's inputs down",
-            1u64 << (2 * (scale_bits - 8))
+            "calibrate the model on inputs like this one (`ciro-prover calibrate`, or `ciro \
+             models register --calibration`): layer {layer}'s weights then use as few as {lowest} \
+             bits instead of {weight_bits}, {}x the range",
+            1u64 << (weight_bits - lowest)
+        )
+    } else if scale_bits > 8 {
+        format!(
+            "this layer is already at its coarsest weights; prepare the model with 8 scale bits \
+             (`--scale-bits 8`: {}x the range, at a coarser precision), or scale this layer's \
+             inputs down",
+            1u64 << (scale_bits - 8)
         )
     } else {
         "scale this layer's inputs down (normalise the model's input, or divide the previous \
@@ -94,12 +121,14 @@ fn overflow_advice(scale_bits: u32) -> String {
 /// A quantized dense layer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuantizedLayer {
-    /// `weights[out][in]`, scale `2^s`.
+    /// `weights[out][in]`, scale `2^weight_bits`.
     pub weights: Vec<Vec<i64>>,
-    /// Biases, scale `2^(2s)`.
+    /// Biases, scale `2^(a_l + weight_bits)` (the accumulator's).
     pub bias: Vec<i64>,
     /// Whether ReLU follows.
     pub relu: bool,
+    /// `w_l`: the weights' fractional bits (at most the model's `scale_bits`).
+    pub weight_bits: u32,
 }
 
 impl QuantizedLayer {
@@ -117,7 +146,7 @@ impl QuantizedLayer {
 /// A quantized MLP.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuantizedModel {
-    /// `s`: values are integers scaled by `2^s`.
+    /// `s`: the inputs are integers scaled by `2^s`, and every layer rescales by `s` bits.
     pub scale_bits: u32,
     /// Layers, input first.
     pub layers: Vec<QuantizedLayer>,
@@ -171,50 +200,80 @@ impl FixedPointRun {
     }
 }
 
+/// Checks `weight_bits` (one per layer of `model`) against `scale_bits`: each at most
+/// `scale_bits`, and no layer's output scale below 0.
+fn check_weight_bits(model: &FloatMlp, scale_bits: u32, weight_bits: &[u32]) -> Result<(), QuantizeError> {
+    if weight_bits.len() != model.layers.len() {
+        return Err(QuantizeError::UnsupportedPrecision(format!(
+            "{} weight precisions for {} layers",
+            weight_bits.len(),
+            model.layers.len()
+        )));
+    }
+    let mut activation_bits = scale_bits;
+    for (l, &bits) in weight_bits.iter().enumerate() {
+        if bits > scale_bits {
+            return Err(QuantizeError::UnsupportedPrecision(format!(
+                "layer {l}'s weights have {bits} bits, more than the scale's {scale_bits}"
+            )));
+        }
+        if activation_bits + bits < scale_bits {
+            return Err(QuantizeError::UnsupportedPrecision(format!(
+                "layer {l}'s weights have {bits} bits: its outputs would have fewer than 0 \
+                 fractional bits ({activation_bits} + {bits} − {scale_bits})"
+            )));
+        }
+        activation_bits = activation_bits + bits - scale_bits;
+    }
+    Ok(())
+}
+
 impl QuantizedModel {
-    /// Quantizes a (validated) float model.
+    /// Quantizes a (validated) float model at `scale_bits`, with the weight precision it was
+    /// calibrated for ([`FloatMlp::weight_bits`]), or `scale_bits` for every layer.
     ///
     /// # Errors
-    /// [`QuantizeError`] for an unsupported scale or out-of-range parameters.
+    /// [`QuantizeError`] for an unsupported scale or precision, or out-of-range parameters.
     pub fn from_float(model: &FloatMlp, scale_bits: u32) -> Result<Self, QuantizeError> {
+        match &model.weight_bits {
+            Some(bits) => Self::with_weight_bits(model, scale_bits, bits),
+            None => Self::with_weight_bits(model, scale_bits, &vec![scale_bits; model.layers.len()]),
+        }
+    }
+
+    /// Quantizes a (validated) float model at `scale_bits` with `weight_bits[l]` fractional bits
+    /// for layer `l`'s weights (see the module docs).
+    ///
+    /// # Errors
+    /// [`QuantizeError`] for an unsupported scale or precision, or out-of-range parameters.
+    pub fn with_weight_bits(model: &FloatMlp, scale_bits: u32, weight_bits: &[u32]) -> Result<Self, QuantizeError> {
         if scale_bits != 8 && scale_bits != 16 {
             return Err(QuantizeError::UnsupportedScale(scale_bits));
         }
-        let layers = model
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(l, layer)| {
-                let weights = layer
-                    .weights
-                    .iter()
-                    .enumerate()
-                    .map(|(j, row)| {
-                        row.iter()
-                            .enumerate()
-                            .map(|(i, w)| {
-                                quantize_value(*w, scale_bits, || {
-                                    format!("layer {l} weight [{j}][{i}]")
-                                })
-                            })
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let bias = layer
-                    .bias
-                    .iter()
-                    .enumerate()
-                    .map(|(j, b)| {
-                        quantize_value(*b, 2 * scale_bits, || format!("layer {l} bias [{j}]"))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(QuantizedLayer {
-                    weights,
-                    bias,
-                    relu: layer.relu,
+        check_weight_bits(model, scale_bits, weight_bits)?;
+        let mut activation_bits = scale_bits;
+        let mut layers = Vec::with_capacity(model.layers.len());
+        for (l, (layer, &bits)) in model.layers.iter().zip(weight_bits).enumerate() {
+            let weights = layer
+                .weights
+                .iter()
+                .enumerate()
+                .map(|(j, row)| {
+                    row.iter()
+                        .enumerate()
+                        .map(|(i, w)| quantize_value(*w, bits, || format!("layer {l} weight [{j}][{i}]")))
+                        .collect::<Result<Vec<_>, _>>()
                 })
-            })
-            .collect::<Result<Vec<_>, QuantizeError>>()?;
+                .collect::<Result<Vec<_>, _>>()?;
+            let bias = layer
+                .bias
+                .iter()
+                .enumerate()
+                .map(|(j, b)| quantize_value(*b, activation_bits + bits, || format!("layer {l} bias [{j}]")))
+                .collect::<Result<Vec<_>, _>>()?;
+            layers.push(QuantizedLayer { weights, bias, relu: layer.relu, weight_bits: bits });
+            activation_bits = activation_bits + bits - scale_bits;
+        }
         Ok(Self { scale_bits, layers })
     }
 
@@ -226,6 +285,16 @@ impl QuantizedModel {
     /// Number of outputs.
     pub fn output_len(&self) -> usize {
         self.layers.last().map_or(0, QuantizedLayer::outputs)
+    }
+
+    /// `a_l`: the fractional bits of layer `l`'s inputs (`l = layers.len()`: the model's outputs).
+    pub fn activation_bits(&self, l: usize) -> u32 {
+        self.layers[..l].iter().fold(self.scale_bits, |a, layer| a + layer.weight_bits - self.scale_bits)
+    }
+
+    /// `a_L`: the fractional bits of the model's outputs.
+    pub fn output_scale_bits(&self) -> u32 {
+        self.activation_bits(self.layers.len())
     }
 
     /// Quantizes an input vector.
@@ -242,9 +311,9 @@ impl QuantizedModel {
         quantize_values(input, self.scale_bits)
     }
 
-    /// Converts fixed-point values back to reals.
+    /// Converts fixed-point outputs back to reals.
     pub fn dequantize(&self, values: &[i64]) -> Vec<f64> {
-        let scale = (self.scale_bits as f64).exp2();
+        let scale = (self.output_scale_bits() as f64).exp2();
         values.iter().map(|v| *v as f64 / scale).collect()
     }
 
@@ -272,6 +341,7 @@ impl QuantizedModel {
         let mut accumulators = Vec::with_capacity(self.layers.len());
         let mut outputs = Vec::with_capacity(self.layers.len());
         let mut current: Vec<i64> = input.to_vec();
+        let mut activation_bits = self.scale_bits;
         for (l, layer) in self.layers.iter().enumerate() {
             let mut accs = Vec::with_capacity(layer.outputs());
             let mut outs = Vec::with_capacity(layer.outputs());
@@ -283,11 +353,14 @@ impl QuantizedModel {
                     .sum::<i128>()
                     + *b as i128;
                 if acc.abs() >= ACC_BOUND {
+                    let accumulator_bits = activation_bits + layer.weight_bits;
+                    let lowest = self.scale_bits.saturating_sub(activation_bits);
                     return Err(QuantizeError::Overflow {
                         layer: l,
                         neuron: j,
-                        scale_bits: self.scale_bits,
-                        real: accumulator_real(acc, self.scale_bits),
+                        accumulator_bits,
+                        real: accumulator_real(acc, accumulator_bits),
+                        advice: overflow_advice(l, self.scale_bits, layer.weight_bits, lowest),
                     });
                 }
                 let magnitude = (acc.unsigned_abs() >> self.scale_bits) as i64;
@@ -298,6 +371,7 @@ impl QuantizedModel {
             accumulators.push(accs);
             current = outs.clone();
             outputs.push(outs);
+            activation_bits = activation_bits + layer.weight_bits - self.scale_bits;
         }
         Ok(FixedPointRun {
             input: input.to_vec(),
@@ -307,25 +381,91 @@ impl QuantizedModel {
     }
 }
 
+/// Chooses each layer's weight precision for `model` at `scale_bits` from its weights and the
+/// range of `inputs` (calibration inputs: what the model will be asked about), layer by layer
+/// from the input: the most bits (at most `scale_bits`) for which the largest accumulator of
+/// the float model over `inputs`, times `2^CALIBRATION_HEADROOM_BITS`, fits `2^40`. Fewer
+/// weight bits in a layer also lower the scale of every later layer's activations, so a model
+/// whose activations reach the thousands proves at a precision still far below its outputs'
+/// magnitude. The choice is then checked by running the quantized model on every input.
+///
+/// # Errors
+/// [`QuantizeError::InputLength`] for an input of the wrong length (or none at all),
+/// [`QuantizeError::Overflow`] naming the layer when even its coarsest weights overflow, and
+/// the errors of [`QuantizedModel::with_weight_bits`].
+pub fn calibrate(model: &FloatMlp, scale_bits: u32, inputs: &[Vec<f64>]) -> Result<Vec<u32>, QuantizeError> {
+    if scale_bits != 8 && scale_bits != 16 {
+        return Err(QuantizeError::UnsupportedScale(scale_bits));
+    }
+    if inputs.is_empty() {
+        return Err(QuantizeError::InputLength { expected: model.input_len(), got: 0 });
+    }
+    if let Some(bad) = inputs.iter().find(|x| x.len() != model.input_len()) {
+        return Err(QuantizeError::InputLength { expected: model.input_len(), got: bad.len() });
+    }
+    let runs: Vec<Vec<Vec<f64>>> = inputs.iter().map(|x| model.forward_all(x)).collect();
+    let mut weight_bits = Vec::with_capacity(model.layers.len());
+    let mut activation_bits = scale_bits;
+    for (l, layer) in model.layers.iter().enumerate() {
+        // The largest |Σ w·x + b| over the calibration inputs (before ReLU).
+        let mut largest: f64 = 0.0;
+        let mut worst_neuron = 0;
+        for (input, run) in inputs.iter().zip(&runs) {
+            let layer_input = if l == 0 { input } else { &run[l - 1] };
+            for (j, (row, b)) in layer.weights.iter().zip(&layer.bias).enumerate() {
+                let acc = (row.iter().zip(layer_input).map(|(w, x)| w * x).sum::<f64>() + b).abs();
+                if acc > largest {
+                    largest = acc;
+                    worst_neuron = j;
+                }
+            }
+        }
+        let lowest = scale_bits.saturating_sub(activation_bits);
+        // acc·2^(a + w) < 2^(40 − headroom), with a little slack for the rounding of weights.
+        let free_bits = 40.0 - CALIBRATION_HEADROOM_BITS as f64 - (largest * 1.001).max(f64::MIN_POSITIVE).log2();
+        let fits = (free_bits - activation_bits as f64).floor();
+        if fits < lowest as f64 {
+            let accumulator_bits = activation_bits + lowest;
+            return Err(QuantizeError::Overflow {
+                layer: l,
+                neuron: worst_neuron,
+                accumulator_bits,
+                real: largest,
+                advice: overflow_advice(l, scale_bits, lowest, lowest),
+            });
+        }
+        let bits = if fits >= scale_bits as f64 { scale_bits } else { fits as u32 };
+        weight_bits.push(bits);
+        activation_bits = activation_bits + bits - scale_bits;
+    }
+    let quantized = QuantizedModel::with_weight_bits(model, scale_bits, &weight_bits)?;
+    for input in inputs {
+        quantized.run(&quantized.quantize_input(input)?)?;
+    }
+    Ok(weight_bits)
+}
+
 /// The a-priori bound `e_L` on `|fixed-point output - float output|` for one input (see the
 /// module docs).
 pub fn error_bound(float_model: &FloatMlp, quantized: &QuantizedModel, input: &[f64]) -> f64 {
     let s = quantized.scale_bits as f64;
-    let half_ulp = (-s - 1.0).exp2();
-    let mut error = half_ulp;
+    let mut error = (-s - 1.0).exp2();
     let mut activation: Vec<f64> = input.to_vec();
+    let mut activation_bits = s;
     let float_activations = float_model.forward_all(input);
     for (l, layer) in quantized.layers.iter().enumerate() {
+        let w = layer.weight_bits as f64;
         let a_norm: f64 = activation.iter().map(|a| a.abs()).sum();
         let worst = layer
             .weights
             .iter()
             .map(|row| {
-                let w_norm: f64 = row.iter().map(|w| (*w as f64 / s.exp2()).abs()).sum();
-                w_norm * error + half_ulp * a_norm + (-2.0 * s - 1.0).exp2()
+                let w_norm: f64 = row.iter().map(|q| (*q as f64 / w.exp2()).abs()).sum();
+                w_norm * error + (-w - 1.0).exp2() * a_norm + (-(activation_bits + w) - 1.0).exp2()
             })
             .fold(0.0, f64::max);
-        error = worst + (-s).exp2();
+        activation_bits += w - s;
+        error = worst + (-activation_bits).exp2();
         activation = float_activations[l].clone();
     }
     error
@@ -344,6 +484,7 @@ mod tests {
                 weights: vec![vec![256], vec![-256]],
                 bias: vec![-100, 0],
                 relu: false,
+                weight_bits: 8,
             }],
         };
         // acc = 256·3 - 100 = 668 -> 668 >> 8 = 2; acc = -768 -> -3.
@@ -366,29 +507,30 @@ mod tests {
                 weights: vec![vec![1 << 30]],
                 bias: vec![0],
                 relu: false,
+                weight_bits: 16,
             }],
         };
-        assert_eq!(
-            model.run(&[1 << 12]),
-            Err(QuantizeError::Overflow {
-                layer: 0,
-                neuron: 0,
-                scale_bits: 16,
-                real: 1024.0,
-            })
-        );
+        match model.run(&[1 << 12]) {
+            Err(QuantizeError::Overflow { layer: 0, neuron: 0, accumulator_bits: 32, real, .. }) => assert_eq!(real, 1024.0),
+            other => panic!("{other:?}"),
+        }
         let message = model.run(&[1 << 12]).unwrap_err().to_string();
         assert!(message.contains("layer 0, neuron 0: the accumulator is 1.0240e3"), "{message}");
-        assert!(message.contains("below 2.5600e2; prepare the model with 8 scale bits"), "{message}");
-        let coarse = QuantizedModel { scale_bits: 8, ..model.clone() };
+        assert!(message.contains("below 2.5600e2; calibrate the model on inputs like this one"), "{message}");
+        assert!(message.contains("as few as 0 bits instead of 16, 65536x the range"), "{message}");
+        let coarsest = QuantizedModel { layers: vec![QuantizedLayer { weight_bits: 0, ..model.layers[0].clone() }], ..model.clone() };
+        let message = coarsest.run(&[1 << 30]).unwrap_err().to_string();
+        assert!(message.contains("already at its coarsest weights; prepare the model with 8 scale bits"), "{message}");
+        let coarse = QuantizedModel { scale_bits: 8, layers: vec![QuantizedLayer { weight_bits: 0, ..model.layers[0].clone() }] };
         let message = coarse.run(&[1 << 20]).unwrap_err().to_string();
-        assert!(message.contains("below 1.6777e7; scale this layer's inputs down"), "{message}");
+        assert!(message.contains("below 4.2950e9; scale this layer's inputs down"), "{message}");
         let float = FloatMlp {
             layers: vec![DenseLayer {
                 weights: vec![vec![1e12]],
                 bias: vec![0.0],
                 relu: false,
             }],
+            weight_bits: None,
         };
         assert!(matches!(
             QuantizedModel::from_float(&float, 16),
@@ -398,5 +540,67 @@ mod tests {
             QuantizedModel::from_float(&float, 12),
             Err(QuantizeError::UnsupportedScale(12))
         ));
+    }
+
+    /// A regression MLP whose hidden activations reach ~5,000 and outputs ~26,000 on inputs up
+    /// to 100: at 16 bits everywhere it overflows in layer 0.
+    fn large_activations() -> FloatMlp {
+        FloatMlp {
+            layers: vec![
+                DenseLayer { weights: vec![vec![25.0, 25.0], vec![-12.5, 30.0]], bias: vec![3.25, -1.5], relu: true },
+                DenseLayer { weights: vec![vec![4.0, 3.5]], bias: vec![10.125], relu: false },
+            ],
+            weight_bits: None,
+        }
+    }
+
+    #[test]
+    fn calibration_trades_weight_bits_for_range_and_keeps_the_bound() {
+        let float = large_activations();
+        let inputs = vec![vec![100.0, 100.0], vec![-3.0, 80.0], vec![0.5, 0.25]];
+        let default = QuantizedModel::from_float(&float, 16).unwrap();
+        let overflow = default.run(&default.quantize_input(&inputs[0]).unwrap()).unwrap_err();
+        assert!(matches!(overflow, QuantizeError::Overflow { layer: 0, .. }), "{overflow}");
+
+        let bits = calibrate(&float, 16, &inputs).unwrap();
+        // Layer 0: |acc| ≤ 5003.25 (2^12.3): 40 − 1 − 12.3 = 26.7 free bits, 16 of them the
+        // inputs' → 10 weight bits, outputs at 16 + 10 − 16 = 10 bits.
+        // Layer 1: |acc| ≤ 26142.9 (2^14.7): 24.3 free bits, 10 the inputs' → 14; outputs at 8.
+        assert_eq!(bits, vec![10, 14]);
+        let quantized = QuantizedModel::with_weight_bits(&float, 16, &bits).unwrap();
+        assert_eq!(quantized.activation_bits(1), 10);
+        assert_eq!(quantized.output_scale_bits(), 8);
+        for input in &inputs {
+            let run = quantized.run(&quantized.quantize_input(input).unwrap()).unwrap();
+            let got = quantized.dequantize(run.output());
+            let want = float.forward(input);
+            let bound = error_bound(&float, &quantized, input);
+            assert!(bound < 2.0, "a useful bound for outputs in the tens of thousands: {bound}");
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() <= bound, "|{g} − {w}| > {bound}");
+            }
+        }
+        // The precision travels with the float model.
+        let calibrated = FloatMlp { weight_bits: Some(bits.clone()), ..float.clone() };
+        assert_eq!(QuantizedModel::from_float(&calibrated, 16).unwrap(), quantized);
+    }
+
+    #[test]
+    fn calibration_refuses_what_no_precision_fits_and_bad_precisions() {
+        let float = large_activations();
+        let message = calibrate(&float, 16, &[vec![1e9, 1e9]]).unwrap_err().to_string();
+        assert!(message.contains("overflow in layer 0"), "{message}");
+        assert!(message.contains("already at its coarsest weights"), "{message}");
+        assert!(matches!(calibrate(&float, 16, &[]), Err(QuantizeError::InputLength { got: 0, .. })));
+        assert!(matches!(calibrate(&float, 16, &[vec![1.0]]), Err(QuantizeError::InputLength { got: 1, .. })));
+        let err = QuantizedModel::with_weight_bits(&float, 16, &[17, 16]).unwrap_err().to_string();
+        assert!(err.contains("layer 0's weights have 17 bits, more than the scale's 16"), "{err}");
+        let err = QuantizedModel::with_weight_bits(&float, 16, &[4, 8]).unwrap_err().to_string();
+        assert!(err.contains("layer 1's weights have 8 bits: its outputs would have fewer than 0"), "{err}");
+        let err = QuantizedModel::with_weight_bits(&float, 16, &[16]).unwrap_err().to_string();
+        assert!(err.contains("1 weight precisions for 2 layers"), "{err}");
+        // A model that fits needs no calibration: every layer keeps the scale's bits.
+        let small = calibrate(&float, 16, &[vec![0.01, -0.02]]).unwrap();
+        assert_eq!(small, vec![16, 16]);
     }
 }

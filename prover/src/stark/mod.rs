@@ -32,7 +32,7 @@ pub enum ParamsError {
 /// The security parameters of a proof; part of the statement hashed into the channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProofParams {
-    /// log2 of the blowup factor (3: blowup 8).
+    /// log2 of the blowup factor (5: blowup 32).
     pub log_blowup: u32,
     /// log2 of the FRI folding factor (3: fold by 8).
     pub log_fold: u32,
@@ -42,29 +42,38 @@ pub struct ProofParams {
     pub grinding_bits: u32,
 }
 
+/// Smallest supported `log_blowup` (blowup 4: the constraints have degree 3).
+pub const MIN_LOG_BLOWUP: u32 = 2;
+/// Largest supported `log_blowup` (blowup 64).
+pub const MAX_LOG_BLOWUP: u32 = 6;
+/// Largest evaluation domain, `log_trace_rows + log_blowup` (the verifier's roots of unity).
+pub const MAX_LOG_DOMAIN: u32 = 27;
+
 impl Default for ProofParams {
-    /// The production parameters: blowup 8, fold by 8, 30 queries, 10 grinding bits
-    /// (30·3 + 10 = 100 bits of conjectured security). Ten bits of proof of work take a few
-    /// milliseconds where twenty took seconds; the three extra queries cost ~80 felts each.
+    /// The production parameters: blowup 32, fold by 8, 17 queries, 15 grinding bits
+    /// (17·5 + 15 = 100 bits of conjectured security, 85 of them from the queries). On Starknet
+    /// a query costs far more than a larger evaluation domain costs the prover: ~135 felts of
+    /// calldata and ~20k Cairo steps each, against 4× the hashing of blowup 8 (PROOF_FORMAT.md
+    /// §12 has the measurements).
     fn default() -> Self {
         Self {
-            log_blowup: 3,
+            log_blowup: 5,
             log_fold: 3,
-            n_queries: 30,
-            grinding_bits: 10,
+            n_queries: 17,
+            grinding_bits: 15,
         }
     }
 }
 
 impl ProofParams {
-    /// Parameters for large traces, where calldata is scarce and proving takes a minute: 27
-    /// queries, 19 grinding bits (27·3 + 19 = 100 bits). The 2^19 hashes of proof of work
-    /// (~4 s on 2 cores) buy ~240 felts of calldata.
+    /// Parameters for the largest traces, where calldata is scarcest: 16 queries and 20
+    /// grinding bits (16·5 + 20 = 100 bits). The 2^20 hashes of proof of work (about a second
+    /// on 2 cores) save one query.
     pub const COMPACT: Self = Self {
-        log_blowup: 3,
+        log_blowup: 5,
         log_fold: 3,
-        n_queries: 27,
-        grinding_bits: 19,
+        n_queries: 16,
+        grinding_bits: 20,
     };
 
     /// Conjectured security in bits: `n_queries · log_blowup + grinding_bits`.
@@ -72,15 +81,20 @@ impl ProofParams {
         self.n_queries * self.log_blowup + self.grinding_bits
     }
 
+    /// The part of the conjectured security the queries give: `n_queries · log_blowup`.
+    pub fn query_security_bits(&self) -> u32 {
+        self.n_queries * self.log_blowup
+    }
+
     /// Checks the parameters are supported by this implementation (and by the Cairo verifier):
-    /// blowup 8, folding by 8, 1..=128 queries, at most 64 grinding bits.
+    /// blowup 4 to 64, folding by 8, 1..=128 queries, at most 64 grinding bits.
     ///
     /// # Errors
     /// [`ParamsError::Unsupported`].
     pub fn validate(&self) -> Result<(), ParamsError> {
-        if self.log_blowup != 3 {
+        if !(MIN_LOG_BLOWUP..=MAX_LOG_BLOWUP).contains(&self.log_blowup) {
             return Err(ParamsError::Unsupported(format!(
-                "log_blowup {} (must be 3)",
+                "log_blowup {} (must be {MIN_LOG_BLOWUP}..={MAX_LOG_BLOWUP})",
                 self.log_blowup
             )));
         }
@@ -109,17 +123,18 @@ impl ProofParams {
 /// The minimum parameters a verifier accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityPolicy {
-    /// Minimum number of queries.
-    pub min_queries: u32,
+    /// Minimum security from the queries alone, `n_queries · log_blowup`: at most
+    /// `min_security_bits − min_query_bits` bits may come from grinding.
+    pub min_query_bits: u32,
     /// Minimum conjectured security, `n_queries · log_blowup + grinding_bits`.
     pub min_security_bits: u32,
 }
 
 impl Default for SecurityPolicy {
-    /// The production policy (ProofVerifier's): at least 27 queries and 100 bits.
+    /// The production policy (ProofVerifier's): 100 bits, at least 80 of them from the queries.
     fn default() -> Self {
         Self {
-            min_queries: 27,
+            min_query_bits: 80,
             min_security_bits: 100,
         }
     }
@@ -132,10 +147,13 @@ impl SecurityPolicy {
     /// [`ParamsError`] when unsupported or too weak.
     pub fn check(&self, params: &ProofParams) -> Result<(), ParamsError> {
         params.validate()?;
-        if params.n_queries < self.min_queries {
+        if params.query_security_bits() < self.min_query_bits {
             return Err(ParamsError::BelowPolicy(format!(
-                "{} queries < {}",
-                params.n_queries, self.min_queries
+                "{} bits of security from the queries ({} queries · {}) < {}",
+                params.query_security_bits(),
+                params.n_queries,
+                params.log_blowup,
+                self.min_query_bits
             )));
         }
         if params.conjectured_security_bits() < self.min_security_bits {
@@ -181,22 +199,24 @@ mod tests {
         SecurityPolicy::default().check(&params).unwrap();
         SecurityPolicy::default().check(&ProofParams::COMPACT).unwrap();
         let weak = ProofParams {
-            grinding_bits: 9,
+            grinding_bits: 14,
             ..params
         };
         assert!(SecurityPolicy::default().check(&weak).is_err());
+        // 15·5 = 75 bits from the queries: too much grinding makes up the rest.
         let few_queries = ProofParams {
-            n_queries: 26,
+            n_queries: 15,
             grinding_bits: 30,
             ..params
         };
-        assert!(SecurityPolicy::default().check(&few_queries).is_err());
-        assert!(ProofParams {
-            log_blowup: 2,
-            ..params
-        }
-        .validate()
-        .is_err());
+        let err = SecurityPolicy::default().check(&few_queries).unwrap_err().to_string();
+        assert!(err.contains("75 bits of security from the queries (15 queries · 5) < 80"), "{err}");
+        // Blowup 8 needs 27 queries for 80 bits.
+        let blowup_8 = ProofParams { log_blowup: 3, n_queries: 27, grinding_bits: 19, ..params };
+        SecurityPolicy::default().check(&blowup_8).unwrap();
+        assert!(SecurityPolicy::default().check(&ProofParams { n_queries: 26, grinding_bits: 30, ..blowup_8 }).is_err());
+        assert!(ProofParams { log_blowup: 1, ..params }.validate().is_err());
+        assert!(ProofParams { log_blowup: 7, ..params }.validate().is_err());
     }
 }
 

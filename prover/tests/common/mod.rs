@@ -9,8 +9,7 @@ use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
 use ciro_prover::stark::{ProofParams, ProveOptions, SecurityPolicy};
 use std::path::PathBuf;
 
-/// Test parameters: the production ones (10 grinding bits take milliseconds, even in debug
-/// builds).
+/// Test parameters: the production ones (15 grinding bits take milliseconds).
 pub fn test_params() -> ProofParams {
     ProofParams::default()
 }

@@ -164,13 +164,14 @@ impl NativeClient {
             .map_err(|e| ChainError::new_err(format!("reading model_count: {e}")))
     }
 
-    /// Registers the ONNX file at `path` with its class `labels` (one per output); JSON.
-    #[pyo3(signature = (path, labels=None))]
-    fn register_model(&self, py: Python<'_>, path: PathBuf, labels: Option<Vec<String>>) -> PyResult<String> {
+    /// Registers the ONNX file at `path` with its class `labels` (one per output), calibrated on
+    /// the `calibration` inputs when given; JSON.
+    #[pyo3(signature = (path, labels=None, calibration=None))]
+    fn register_model(&self, py: Python<'_>, path: PathBuf, labels: Option<Vec<String>>, calibration: Option<Vec<Vec<f64>>>) -> PyResult<String> {
         let labels = labels.map(ClassLabels::new).transpose().map_err(|e| InputError::new_err(format!("the labels: {e}")))?;
         let bytes = std::fs::read(&path).map_err(|e| CiroError::new_err(format!("{}: {e}", path.display())))?;
         let registered = py
-            .detach(|| self.runtime.block_on(jobs::register_model(&self.chain, &self.config, &path, bytes, labels)))
+            .detach(|| self.runtime.block_on(jobs::register_model(&self.chain, &self.config, &path, bytes, labels, calibration)))
             .map_err(|e| to_py(e, Step::Model))?;
         Ok(json!({
             "model_id": registered.model_id,
@@ -179,6 +180,7 @@ impl NativeClient {
             "labels_commitment": registered.labels.as_ref().map(|_| format!("{:#x}", registered.labels_commitment)),
             "uploaded_to": registered.uploaded_to,
             "transaction_hash": format!("{:#x}", registered.sent.transaction_hash),
+            "weight_bits": registered.calibrated.as_ref().map(|(bits, _)| bits),
         })
         .to_string())
     }
@@ -302,7 +304,7 @@ fn verify(py: Python<'_>, proof: &str) -> PyResult<String> {
         "input_commitment": format!("{:#x}", decoded.input_commitment),
         "output_commitment": format!("{:#x}", decoded.output_commitment),
         "outputs": file.outputs_real,
-        "scale_bits": decoded.statement.layout.scale_bits,
+        "scale_bits": decoded.statement.layout.output_scale_bits,
     })
     .to_string())
 }
@@ -316,6 +318,8 @@ fn model_info(py: Python<'_>, model_path: PathBuf) -> PyResult<String> {
         "inputs": model.layout.n_inputs,
         "outputs": model.layout.n_outputs,
         "scale_bits": model.layout.scale_bits,
+        "output_scale_bits": model.layout.output_scale_bits,
+        "weight_bits": model.quantized.layers.iter().map(|l| l.weight_bits).collect::<Vec<_>>(),
         "log_trace_rows": model.layout.log_trace_rows,
         "layers": model.float.layers.len(),
     })
@@ -354,7 +358,7 @@ fn mlp_from(layers: Vec<(Vec<Vec<f64>>, Vec<f64>, bool)>) -> PyResult<ciro_prove
         width = Some(weights.len());
         dense.push(ciro_prover::model::DenseLayer { weights, bias, relu });
     }
-    Ok(ciro_prover::model::FloatMlp { layers: dense })
+    Ok(ciro_prover::model::FloatMlp { layers: dense, weight_bits: None })
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> PyResult<()> {

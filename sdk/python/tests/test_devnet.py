@@ -114,6 +114,25 @@ def test_an_unsupported_model_is_refused_and_registers_nothing(client, iris_mode
     assert chain_state(client) == before
 
 
+def test_a_model_with_large_activations_is_calibrated_at_registration(client, tmp_path):
+    # A regression MLP whose hidden activations reach ~5,000 and outputs ~26,000 on inputs up to
+    # 100: at full precision its first layer overflows the fixed-point range.
+    layers = [
+        ([[25.0, 25.0], [-12.5, 30.0]], [3.25, -1.5], True),
+        ([[4.0, 3.5]], [10.125], False),
+    ]
+    path = ciro.save_mlp_onnx(tmp_path / "regression.onnx", layers)
+    training = np.array([[100.0, 100.0], [-3.0, 80.0], [0.5, 0.25]])
+    with pytest.raises(ciro.InputError, match="calibration inputs are rows of numbers"):
+        client.register_model(path, calibration=np.zeros((2, 2, 2)))
+    model = client.register_model(path, calibration=training)
+    assert model.weight_bits == [10, 14]
+    result = client.infer(model, [100.0, 100.0], payment=1, progress=False)
+    assert result.verified_on_chain
+    expected = 4.0 * (25.0 * 100 + 25.0 * 100 + 3.25) + 3.5 * (-12.5 * 100 + 30.0 * 100 - 1.5) + 10.125
+    assert abs(result.outputs[0] - expected) < 2.0
+
+
 def test_a_tampered_result_proof_is_rejected(client, iris, iris_input):
     import json
 

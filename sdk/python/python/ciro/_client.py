@@ -42,6 +42,8 @@ class Model:
     labels_commitment: Optional[str] = None
     uploaded_to: Optional[str] = None
     transaction_hash: Optional[str] = None
+    #: Each layer's weight precision, when the model was registered with calibration inputs.
+    weight_bits: Optional[List[int]] = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,21 @@ def _as_input(values: ArrayLike) -> List[float]:
         raise InputError("the input is empty")
     if not np.all(np.isfinite(array)):
         raise InputError("the input holds NaN or infinity")
+    return array.tolist()
+
+
+def _as_calibration(values: ArrayLike) -> List[List[float]]:
+    """Calibration inputs, shape (samples, n): one vector of numbers per row."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise InputError(f"the calibration inputs are not an array of numbers: {error}") from None
+    if array.ndim == 1:
+        array = array[np.newaxis, :]
+    if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+        raise InputError(f"calibration inputs are rows of numbers, shape (samples, n); got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise InputError("the calibration inputs hold NaN or infinity")
     return array.tolist()
 
 
@@ -426,9 +443,19 @@ class Client:
         """How many models JobManager has registered."""
         return self._native.model_count()
 
-    def register_model(self, path: PathLike, labels: Optional[Union[Sequence[str], PathLike]] = None) -> Model:
+    def register_model(
+        self,
+        path: PathLike,
+        labels: Optional[Union[Sequence[str], PathLike]] = None,
+        calibration: Optional[ArrayLike] = None,
+    ) -> Model:
         """Registers the ONNX model at `path` (uploading it to the coordinator first), with its class
-        `labels` (one per output, in order; a list, or a text file with one label per line)."""
+        `labels` (one per output, in order; a list, or a text file with one label per line).
+
+        `calibration`: inputs like the ones the model will be asked about, shape (samples, n)
+        (a training set will do). The model is calibrated on them before it is registered: each
+        layer's weight precision is chosen so that its activations fit the fixed-point range,
+        which models whose activations reach the thousands need."""
         names: Optional[List[str]] = None
         if labels is not None:
             if isinstance(labels, (str, os.PathLike)) and Path(labels).is_file():
@@ -437,7 +464,8 @@ class Client:
                 raise InputError(f"labels {labels!r}: give a list of names, or the path of a file with one per line")
             else:
                 names = [str(name) for name in labels]  # type: ignore[union-attr]
-        data = json.loads(self._native.register_model(os.fspath(path), names))
+        samples = None if calibration is None else _as_calibration(calibration)
+        data = json.loads(self._native.register_model(os.fspath(path), names, samples))
         return Model(
             id=int(data["model_id"]),
             commitment=data["commitment"],
@@ -445,6 +473,7 @@ class Client:
             labels_commitment=data.get("labels_commitment"),
             uploaded_to=data.get("uploaded_to"),
             transaction_hash=data.get("transaction_hash"),
+            weight_bits=data.get("weight_bits"),
         )
 
     def model(self, model_id: int) -> Model:
