@@ -11,7 +11,9 @@
 //!   multithreaded CPU backend as the specification.
 //! - AIR ([`air::mlp`]): dense layers, bias, rescale with range-checked limbs, ReLU, with LogUp
 //!   for the wiring between layers and for the range checks.
-//! - Models ([`model`]): ONNX (Gemm/MatMul/Add/Relu) decoded with `prost`, quantized to fixed point.
+//! - Models ([`model`]): ONNX MLPs as exporters write them (dense layers, ReLU, affine maps and
+//!   batch norms folded into the dense layers, shape-only nodes), decoded with `prost`
+//!   ([`model::onnx::SUPPORTED_OPS`]), quantized to fixed point per layer.
 //! - Proof files and calldata ([`proof_file`]); the exact layout is in `PROOF_FORMAT.md`.
 //!
 //! The high-level entry points are [`api::prove_inference`] and [`api::verify_proof_file`].

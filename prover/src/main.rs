@@ -28,7 +28,8 @@ struct Cli {
 enum Command {
     /// Run a model on an input and prove the inference for a job.
     Prove {
-        /// ONNX model (Gemm/MatMul/Add/Relu chain).
+        /// ONNX model: an MLP (dense layers, ReLU, constant affine maps and batch norms,
+        /// shape-only nodes); an unsupported operator is refused with the list of supported ones.
         #[arg(long)]
         model: PathBuf,
         /// JSON input: {"input": [numbers]}.

@@ -20,10 +20,8 @@ pub enum ModelError {
     /// The bytes are not an ONNX protobuf.
     #[error("malformed ONNX protobuf")]
     Decode(#[from] prost::DecodeError),
-    /// An operator outside Gemm/MatMul/Add/Relu.
-    #[error(
-        "unsupported ONNX operator {op_type:?} (node {node:?}); supported: Gemm, MatMul, Add, Relu"
-    )]
+    /// An operator the loader does not take ([`onnx::SUPPORTED_OPS`] lists those it does).
+    #[error("unsupported ONNX operator {op_type:?} (node {node:?}); supported: {}", onnx::SUPPORTED_OPS)]
     UnsupportedOp {
         /// The operator.
         op_type: String,

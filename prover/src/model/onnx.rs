@@ -134,7 +134,7 @@ pub struct NodeProto {
     pub domain: String,
 }
 
-/// `AttributeProto` (scalar attributes only).
+/// `AttributeProto` (the kinds the supported operators take).
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct AttributeProto {
     /// Attribute name.
@@ -146,7 +146,13 @@ pub struct AttributeProto {
     /// Integer value.
     #[prost(int64, tag = "3")]
     pub i: i64,
-    /// Attribute type (1 FLOAT, 2 INT).
+    /// Tensor value (`Constant`'s `value`).
+    #[prost(message, optional, tag = "5")]
+    pub t: Option<TensorProto>,
+    /// Integer list (`Squeeze`'s `axes` before opset 13).
+    #[prost(int64, repeated, tag = "8")]
+    pub ints: Vec<i64>,
+    /// Attribute type (1 FLOAT, 2 INT, 4 TENSOR, 7 INTS).
     #[prost(int32, tag = "20")]
     pub r#type: i32,
 }
@@ -163,6 +169,9 @@ pub struct TensorProto {
     /// FLOAT data.
     #[prost(float, repeated, tag = "4")]
     pub float_data: Vec<f32>,
+    /// INT64 data (shapes and axes).
+    #[prost(int64, repeated, tag = "7")]
+    pub int64_data: Vec<i64>,
     /// Tensor name.
     #[prost(string, tag = "8")]
     pub name: String,
@@ -227,6 +236,8 @@ pub struct TensorShapeDimension {
 pub const DATA_TYPE_FLOAT: i32 = 1;
 /// ONNX element type DOUBLE.
 pub const DATA_TYPE_DOUBLE: i32 = 11;
+/// ONNX element type INT64 (shapes and axes; read as exact integers).
+pub const DATA_TYPE_INT64: i32 = 7;
 
 struct Tensor {
     dims: Vec<usize>,
@@ -264,9 +275,19 @@ fn decode_tensor(t: &TensorProto) -> Result<Tensor, ModelError> {
                 .collect()
         }
         DATA_TYPE_DOUBLE => t.double_data.clone(),
+        DATA_TYPE_INT64 if !t.raw_data.is_empty() => {
+            if !t.raw_data.len().is_multiple_of(8) {
+                return Err(bad("raw data length is not a multiple of 8".into()));
+            }
+            t.raw_data
+                .chunks(8)
+                .map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f64)
+                .collect()
+        }
+        DATA_TYPE_INT64 => t.int64_data.iter().map(|v| *v as f64).collect(),
         other => {
             return Err(bad(format!(
-                "element type {other} (supported: FLOAT, DOUBLE)"
+                "element type {other} (supported: FLOAT, DOUBLE, INT64)"
             )))
         }
     };
@@ -310,29 +331,155 @@ fn bias_vector(t: &Tensor, outputs: usize, node: &str) -> Result<Vec<f64>, Model
     Ok(t.values.clone())
 }
 
-/// Decodes ONNX bytes into a float MLP.
-///
-/// Supported graphs: one input, one output, and a chain where each node consumes the previous
-/// node's output: `Gemm(x, W, b?)` (alpha and beta fold into `W` and `b`, `transA = 0`,
-/// `transB` either), `MatMul(x, W)` optionally followed by `Add(·, b)`, each optionally followed
-/// by `Relu`. Weights and biases must be initializers.
+/// The operators [`decode_onnx`] takes, as its refusals list them.
+pub const SUPPORTED_OPS: &str = "Gemm, MatMul, Add, Sub, Mul, Div (by constants), Relu, BatchNormalization, \
+     Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout, Cast (to float), Constant";
+
+/// An elementwise affine map `v ↦ scale∘v + shift` on the features being decoded, waiting to be
+/// folded into a dense layer: the one before it when that layer's output has had nothing else
+/// applied, else the next one.
+struct Affine {
+    scale: Vec<f64>,
+    shift: Vec<f64>,
+}
+
+impl Affine {
+    fn identity(n: usize) -> Self {
+        Affine { scale: vec![1.0; n], shift: vec![0.0; n] }
+    }
+
+    /// `self` followed by `v ↦ a∘v + b`.
+    fn then(mut self, a: &[f64], b: &[f64]) -> Self {
+        for i in 0..self.scale.len() {
+            self.scale[i] *= a[i];
+            self.shift[i] = self.shift[i] * a[i] + b[i];
+        }
+        self
+    }
+
+    /// The dense layer `y = diag(scale)·v + shift` (a layer of its own: its weights are a
+    /// diagonal matrix, so it costs `n²/16` trace rows like any dense layer of width `n`).
+    fn into_layer(self, relu: bool) -> DenseLayer {
+        let n = self.scale.len();
+        let weights = (0..n).map(|i| (0..n).map(|j| if i == j { self.scale[i] } else { 0.0 }).collect()).collect();
+        DenseLayer { weights, bias: self.shift, relu }
+    }
+}
+
+/// `layer` followed by `affine` (on its outputs): `diag(s)·(W v + b) + t`.
+fn fold_after(layer: &mut DenseLayer, affine: Affine) {
+    for (j, row) in layer.weights.iter_mut().enumerate() {
+        row.iter_mut().for_each(|w| *w *= affine.scale[j]);
+        layer.bias[j] = layer.bias[j] * affine.scale[j] + affine.shift[j];
+    }
+}
+
+/// `affine` followed by the dense map `(weights, bias)`: `W·(s∘v + t) + b`.
+fn fold_before(affine: &Affine, weights: &mut [Vec<f64>], bias: &mut [f64]) {
+    for (row, b) in weights.iter_mut().zip(bias.iter_mut()) {
+        *b += row.iter().zip(&affine.shift).map(|(w, t)| w * t).sum::<f64>();
+        row.iter_mut().zip(&affine.scale).for_each(|(w, s)| *w *= s);
+    }
+}
+
+/// `t` broadcast (numpy rules, the batch dimension of size 1 in front) to the features of
+/// shape `shape`, as one value per feature in row-major order.
+fn broadcast(t: &Tensor, shape: &[usize], label: &str) -> Result<Vec<f64>, ModelError> {
+    let mut full = vec![1usize];
+    full.extend_from_slice(shape);
+    // Leading 1s of the constant beyond the tensor's rank are harmless.
+    let mut dims = t.dims.clone();
+    while dims.len() > full.len() && dims[0] == 1 {
+        dims.remove(0);
+    }
+    if dims.len() > full.len() {
+        return Err(ModelError::ShapeMismatch(format!("{label}: a constant of shape {:?} for features of shape {shape:?}", t.dims)));
+    }
+    let offset = full.len() - dims.len();
+    for (axis, &d) in dims.iter().enumerate() {
+        if d != 1 && d != full[offset + axis] {
+            return Err(ModelError::ShapeMismatch(format!("{label}: a constant of shape {:?} does not broadcast to features of shape {shape:?}", t.dims)));
+        }
+    }
+    let n: usize = shape.iter().product();
+    let mut out = Vec::with_capacity(n);
+    for index in 0..n {
+        // The feature's coordinates in `full` (batch 0), then the constant's element.
+        let mut rest = index;
+        let mut coordinates = vec![0usize; full.len()];
+        for axis in (1..full.len()).rev() {
+            coordinates[axis] = rest % full[axis];
+            rest /= full[axis];
+        }
+        let mut flat = 0;
+        for (axis, &d) in dims.iter().enumerate() {
+            let c = if d == 1 { 0 } else { coordinates[offset + axis] };
+            flat = flat * d + c;
+        }
+        out.push(t.values[flat]);
+    }
+    Ok(out)
+}
+
+/// The features of a graph input: its declared dimensions after the batch dimension (the first
+/// of two or more), or None when they are not all fixed.
 ///
 /// # Errors
-/// [`ModelError`]: malformed protobuf, unsupported operator, shape mismatch, structure.
+/// A fixed batch dimension above 1: one input per proof.
+fn declared_features(input: &ValueInfoProto) -> Result<Option<Vec<usize>>, ModelError> {
+    let Some(shape) = input.r#type.as_ref().and_then(|t| t.tensor_type.as_ref()).and_then(|t| t.shape.as_ref()) else {
+        return Ok(None);
+    };
+    let dims: Vec<Option<usize>> = shape.dim.iter().map(|d| d.dim_value.and_then(|v| usize::try_from(v).ok())).collect();
+    let features = match dims.as_slice() {
+        [] => return Ok(None),
+        [only] => vec![*only],
+        [batch, rest @ ..] => {
+            if let Some(n) = batch {
+                if *n > 1 {
+                    return Err(ModelError::Structure(format!(
+                        "the graph input {:?} is a batch of {n}: one input per proof (export with a batch of 1 or a symbolic batch)",
+                        input.name
+                    )));
+                }
+            }
+            rest.to_vec()
+        }
+    };
+    Ok(features.into_iter().collect::<Option<Vec<usize>>>())
+}
+
+/// Decodes ONNX bytes into a float MLP.
+///
+/// Supported graphs: one input, one output, and a chain of nodes each consuming the previous
+/// one's output (every other input a constant: an initializer, also when older exporters list
+/// it among the graph inputs, or a `Constant` node's output). Dense layers are `Gemm` (alpha and
+/// beta fold into the weights and the bias, `transB` either, `transA = 0`) and `MatMul`; `Relu`
+/// follows a dense layer or stands anywhere else (a `Relu` of a `Relu` is one `Relu`; one
+/// elsewhere becomes a diagonal layer of its own). Elementwise affine maps by constants (`Add`,
+/// `Sub`, `Mul`, `Div`, inference-mode `BatchNormalization`, broadcast by numpy's rules) fold
+/// into the dense layer before them when nothing else came between, else into the next one.
+/// `Flatten`, `Reshape` (constant shape), `Squeeze`, `Unsqueeze`, `Identity`, `Dropout` and
+/// `Cast` to float leave the features as they are (row-major order). Opsets 11 to 17 (axes and
+/// shapes as attributes or as inputs).
+///
+/// # Errors
+/// [`ModelError`]: malformed protobuf, unsupported operator (naming it and the node, and listing
+/// [`SUPPORTED_OPS`]), shape mismatch, structure.
 pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
     let model = ModelProto::decode(bytes)?;
     let weight_bits = recorded_weight_bits(&model)?;
     let graph = model
         .graph
         .ok_or_else(|| ModelError::Structure("model has no graph".into()))?;
-    let mut initializers = HashMap::new();
+    let mut constants = HashMap::new();
     for t in &graph.initializer {
-        initializers.insert(t.name.clone(), decode_tensor(t)?);
+        constants.insert(t.name.clone(), decode_tensor(t)?);
     }
     let inputs: Vec<&ValueInfoProto> = graph
         .input
         .iter()
-        .filter(|i| !initializers.contains_key(&i.name))
+        .filter(|i| !constants.contains_key(&i.name))
         .collect();
     let [input] = inputs.as_slice() else {
         return Err(ModelError::Structure(format!(
@@ -340,11 +487,14 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
             inputs.len()
         )));
     };
+    let declared = declared_features(input)?;
+    let mut shape = declared.clone();
     let mut current = input.name.clone();
     let mut layers: Vec<DenseLayer> = Vec::new();
-    // Whether the last node may still take a bias (MatMul) or a ReLU.
-    let mut open_bias = false;
-    let mut open_relu = false;
+    // Whether the last layer's output is its pre-activation value, nothing applied since.
+    let mut open = false;
+    let mut pending: Option<Affine> = None;
+    let consumed: Vec<&String> = graph.node.iter().flat_map(|n| n.input.iter()).collect();
     for node in &graph.node {
         let label = if node.name.is_empty() {
             node.op_type.clone()
@@ -357,119 +507,188 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                 node: label,
             });
         }
-        let [output] = node.output.as_slice() else {
-            return Err(ModelError::Structure(format!(
-                "{label}: expected one output"
-            )));
+        if node.op_type == "Constant" {
+            let [output] = node.output.as_slice() else {
+                return Err(ModelError::Structure(format!("{label}: expected one output")));
+            };
+            constants.insert(output.clone(), constant_value(node, &label)?);
+            continue;
+        }
+        let output = match (node.op_type.as_str(), node.output.as_slice()) {
+            (_, [output]) => output,
+            // Dropout's mask, if it is named, must go unused.
+            ("Dropout", [output, mask]) if !consumed.contains(&mask) => output,
+            _ => return Err(ModelError::Structure(format!("{label}: expected one output"))),
         };
-        let data_input = node.input.first().map(String::as_str);
-        let consumes_current = node.input.contains(&current);
-        if !consumes_current {
+        if !node.input.contains(&current) {
             return Err(ModelError::Structure(format!(
                 "{label} does not consume {current:?}: only chains are supported"
             )));
         }
         let constant = |name: &str| {
-            initializers.get(name).ok_or_else(|| {
-                ModelError::Structure(format!("{label}: {name:?} is not an initializer"))
+            constants.get(name).ok_or_else(|| {
+                ModelError::Structure(format!("{label}: {name:?} is not a constant (an initializer or a Constant node)"))
             })
         };
+        let features = |shape: &Option<Vec<usize>>| -> Result<Vec<usize>, ModelError> {
+            match shape {
+                Some(shape) => Ok(shape.clone()),
+                None => Err(ModelError::Structure(format!(
+                    "{label}: the features' shape is unknown here (declare the graph input's shape)"
+                ))),
+            }
+        };
         match node.op_type.as_str() {
-            "Gemm" => {
-                if data_input != Some(current.as_str()) || node.input.len() < 2 {
+            "Gemm" | "MatMul" => {
+                let gemm = node.op_type == "Gemm";
+                if node.input.first() != Some(&current) || node.input.len() < 2 || (!gemm && node.input.len() != 2) {
                     return Err(ModelError::Structure(format!(
-                        "{label}: Gemm(A=previous output, B, C?) expected"
+                        "{label}: {}(previous output, weights{}) expected",
+                        node.op_type,
+                        if gemm { ", bias?" } else { "" }
                     )));
                 }
-                if attribute(node, "transA").is_some_and(|a| a.i != 0) {
-                    return Err(ModelError::Structure(format!(
-                        "{label}: transA is not supported"
-                    )));
+                if gemm && attribute(node, "transA").is_some_and(|a| a.i != 0) {
+                    return Err(ModelError::Structure(format!("{label}: transA is not supported")));
                 }
-                let alpha = attribute(node, "alpha").map_or(1.0, |a| a.f as f64);
-                let beta = attribute(node, "beta").map_or(1.0, |a| a.f as f64);
-                let trans_b = attribute(node, "transB").is_some_and(|a| a.i != 0);
+                if let Some(s) = &shape {
+                    if s.len() != 1 {
+                        return Err(ModelError::ShapeMismatch(format!(
+                            "{label}: a dense layer takes a vector, here features of shape {s:?} (flatten them first)"
+                        )));
+                    }
+                }
                 let w = constant(&node.input[1])?;
                 if w.dims.len() != 2 {
-                    return Err(ModelError::ShapeMismatch(format!(
-                        "{label}: B has shape {:?}",
-                        w.dims
-                    )));
+                    return Err(ModelError::ShapeMismatch(format!("{label}: weights of shape {:?}", w.dims)));
                 }
-                let mut weights = if trans_b {
-                    weights_from_nk(w)
-                } else {
-                    weights_from_kn(w)
-                };
+                let trans_b = gemm && attribute(node, "transB").is_some_and(|a| a.i != 0);
+                let mut weights = if trans_b { weights_from_nk(w) } else { weights_from_kn(w) };
+                let alpha = if gemm { attribute(node, "alpha").map_or(1.0, |a| a.f as f64) } else { 1.0 };
+                let beta = if gemm { attribute(node, "beta").map_or(1.0, |a| a.f as f64) } else { 1.0 };
                 weights.iter_mut().flatten().for_each(|v| *v *= alpha);
                 let outputs = weights.len();
-                let bias = match node.input.get(2).filter(|n| !n.is_empty()) {
-                    Some(name) => bias_vector(constant(name)?, outputs, &label)?
-                        .iter()
-                        .map(|b| b * beta)
-                        .collect(),
+                let mut bias = match node.input.get(2).filter(|n| gemm && !n.is_empty()) {
+                    Some(name) => bias_vector(constant(name)?, outputs, &label)?.iter().map(|b| b * beta).collect(),
                     None => vec![0.0; outputs],
                 };
-                layers.push(DenseLayer {
-                    weights,
-                    bias,
-                    relu: false,
-                });
-                open_bias = false;
-                open_relu = true;
+                let inputs = weights.first().map_or(0, Vec::len);
+                if let Some(s) = &shape {
+                    if s[0] != inputs {
+                        return Err(ModelError::ShapeMismatch(format!("{label}: takes {inputs} values, given {}", s[0])));
+                    }
+                }
+                if let Some(affine) = pending.take() {
+                    if open {
+                        fold_after(layers.last_mut().expect("an open layer exists"), affine);
+                    } else {
+                        fold_before(&affine, &mut weights, &mut bias);
+                    }
+                }
+                layers.push(DenseLayer { weights, bias, relu: false });
+                shape = Some(vec![outputs]);
+                open = true;
             }
-            "MatMul" => {
-                if data_input != Some(current.as_str()) || node.input.len() != 2 {
-                    return Err(ModelError::Structure(format!(
-                        "{label}: MatMul(previous output, W) expected"
-                    )));
+            "Add" | "Sub" | "Mul" | "Div" => {
+                if node.input.len() != 2 {
+                    return Err(ModelError::Structure(format!("{label}: two inputs expected")));
                 }
-                let w = constant(&node.input[1])?;
-                if w.dims.len() != 2 {
-                    return Err(ModelError::ShapeMismatch(format!(
-                        "{label}: W has shape {:?}",
-                        w.dims
-                    )));
-                }
-                let weights = weights_from_kn(w);
-                let outputs = weights.len();
-                layers.push(DenseLayer {
-                    weights,
-                    bias: vec![0.0; outputs],
-                    relu: false,
-                });
-                open_bias = true;
-                open_relu = true;
-            }
-            "Add" => {
-                if !open_bias || node.input.len() != 2 {
-                    return Err(ModelError::Structure(format!(
-                        "{label}: Add must directly follow a MatMul"
-                    )));
-                }
-                let other = if node.input[0] == current {
-                    &node.input[1]
-                } else {
-                    &node.input[0]
+                let data_first = node.input[0] == current;
+                let other = if data_first { &node.input[1] } else { &node.input[0] };
+                let features = features(&shape)?;
+                let c = broadcast(constant(other)?, &features, &label)?;
+                let n = c.len();
+                let (a, b): (Vec<f64>, Vec<f64>) = match (node.op_type.as_str(), data_first) {
+                    ("Add", _) => (vec![1.0; n], c),
+                    ("Sub", true) => (vec![1.0; n], c.iter().map(|v| -v).collect()),
+                    ("Sub", false) => (vec![-1.0; n], c),
+                    ("Mul", _) => (c, vec![0.0; n]),
+                    ("Div", true) => {
+                        if c.contains(&0.0) {
+                            return Err(ModelError::Structure(format!("{label}: division by a constant holding 0")));
+                        }
+                        (c.iter().map(|v| 1.0 / v).collect(), vec![0.0; n])
+                    }
+                    _ => return Err(ModelError::Structure(format!("{label}: a constant divided by the data is not affine"))),
                 };
-                let layer = layers
-                    .last_mut()
-                    .ok_or_else(|| ModelError::Structure("Add before any layer".into()))?;
-                let bias = bias_vector(constant(other)?, layer.outputs(), &label)?;
-                layer.bias = bias;
-                open_bias = false;
+                pending = Some(pending.take().unwrap_or_else(|| Affine::identity(n)).then(&a, &b));
+            }
+            "BatchNormalization" => {
+                if node.input.first() != Some(&current) || node.input.len() != 5 {
+                    return Err(ModelError::Structure(format!("{label}: BatchNormalization(X, scale, B, mean, var) expected")));
+                }
+                if attribute(node, "training_mode").is_some_and(|a| a.i != 0) {
+                    return Err(ModelError::Structure(format!("{label}: training mode is not supported")));
+                }
+                let epsilon = attribute(node, "epsilon").map_or(1e-5, |a| a.f as f64);
+                let features = features(&shape)?;
+                let channels = features[0];
+                let per_channel = |name: &String| -> Result<Vec<f64>, ModelError> {
+                    let t = constant(name)?;
+                    if t.values.len() != channels {
+                        return Err(ModelError::ShapeMismatch(format!("{label}: {} values for {channels} channels", t.values.len())));
+                    }
+                    Ok(t.values.clone())
+                };
+                let (gamma, beta, mean, var) = (per_channel(&node.input[1])?, per_channel(&node.input[2])?, per_channel(&node.input[3])?, per_channel(&node.input[4])?);
+                let inner: usize = features[1..].iter().product();
+                let mut a = Vec::with_capacity(channels * inner);
+                let mut b = Vec::with_capacity(channels * inner);
+                for c in 0..channels {
+                    let factor = gamma[c] / (var[c] + epsilon).sqrt();
+                    for _ in 0..inner {
+                        a.push(factor);
+                        b.push(beta[c] - mean[c] * factor);
+                    }
+                }
+                let n = a.len();
+                pending = Some(pending.take().unwrap_or_else(|| Affine::identity(n)).then(&a, &b));
             }
             "Relu" => {
-                if !open_relu || node.input.len() != 1 {
-                    return Err(ModelError::Structure(format!(
-                        "{label}: Relu must directly follow a dense layer"
-                    )));
+                if node.input.len() != 1 {
+                    return Err(ModelError::Structure(format!("{label}: one input expected")));
                 }
-                if let Some(layer) = layers.last_mut() {
-                    layer.relu = true;
+                match (pending.take(), open) {
+                    (affine, true) => {
+                        let layer = layers.last_mut().expect("an open layer exists");
+                        if let Some(affine) = affine {
+                            fold_after(layer, affine);
+                        }
+                        layer.relu = true;
+                        open = false;
+                    }
+                    // A Relu of a Relu's output.
+                    (None, false) if !layers.is_empty() => {}
+                    (affine, false) => {
+                        let n: usize = features(&shape)?.iter().product();
+                        layers.push(affine.unwrap_or_else(|| Affine::identity(n)).into_layer(true));
+                        shape = Some(vec![n]);
+                    }
                 }
-                open_bias = false;
-                open_relu = false;
+            }
+            "Flatten" => {
+                shape = shape.map(|s| vec![s.iter().product()]);
+            }
+            "Reshape" => {
+                let target = match node.input.get(1) {
+                    Some(name) => constant(name)?.values.iter().map(|v| *v as i64).collect::<Vec<_>>(),
+                    None => attribute(node, "shape").map(|a| a.ints.clone()).unwrap_or_default(),
+                };
+                shape = reshaped(shape.as_deref(), &target, &label)?;
+            }
+            "Squeeze" | "Unsqueeze" | "Identity" | "Dropout" => {
+                if node.op_type == "Squeeze" {
+                    shape = shape.map(|s| {
+                        let kept: Vec<usize> = s.iter().copied().filter(|d| *d != 1).collect();
+                        if kept.is_empty() { vec![1] } else { kept }
+                    });
+                }
+            }
+            "Cast" => {
+                let to = attribute(node, "to").map_or(0, |a| a.i);
+                if to != i64::from(DATA_TYPE_FLOAT) && to != i64::from(DATA_TYPE_DOUBLE) {
+                    return Err(ModelError::Structure(format!("{label}: Cast to element type {to} (the prover computes on reals)")));
+                }
             }
             other => {
                 return Err(ModelError::UnsupportedOp {
@@ -488,12 +707,23 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
             ))
         }
     }
+    if let Some(affine) = pending.take() {
+        if open {
+            fold_after(layers.last_mut().expect("an open layer exists"), affine);
+        } else {
+            layers.push(affine.into_layer(false));
+        }
+    }
+    if layers.is_empty() {
+        return Err(ModelError::Structure("the graph has no dense layer and no activation: nothing to prove".into()));
+    }
     let mlp = FloatMlp { layers, weight_bits };
     mlp.validate()?;
-    if let Some(declared) = declared_width(input) {
-        if declared != mlp.input_len() {
+    if let Some(features) = declared {
+        let width: usize = features.iter().product();
+        if width != mlp.input_len() {
             return Err(ModelError::ShapeMismatch(format!(
-                "graph input {:?} has width {declared}, the first layer takes {}",
+                "graph input {:?} has {width} values, the first layer takes {}",
                 input.name,
                 mlp.input_len()
             )));
@@ -502,17 +732,50 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
     Ok(mlp)
 }
 
-/// The last fixed dimension of a graph input's declared shape, if any.
-fn declared_width(input: &ValueInfoProto) -> Option<usize> {
-    let shape = input
-        .r#type
-        .as_ref()?
-        .tensor_type
-        .as_ref()?
-        .shape
-        .as_ref()?;
-    let last = shape.dim.last()?;
-    last.dim_value.and_then(|v| usize::try_from(v).ok())
+/// The value of a `Constant` node (its `value`, `value_float`, `value_floats`, `value_int` or
+/// `value_ints` attribute).
+fn constant_value(node: &NodeProto, label: &str) -> Result<Tensor, ModelError> {
+    let Some(attr) = node.attribute.first() else {
+        return Err(ModelError::Structure(format!("{label}: a Constant without a value")));
+    };
+    match attr.name.as_str() {
+        "value" => decode_tensor(attr.t.as_ref().ok_or_else(|| ModelError::Structure(format!("{label}: an empty value")))?),
+        "value_float" => Ok(Tensor { dims: vec![], values: vec![attr.f as f64] }),
+        "value_int" => Ok(Tensor { dims: vec![], values: vec![attr.i as f64] }),
+        "value_ints" => Ok(Tensor { dims: vec![attr.ints.len()], values: attr.ints.iter().map(|v| *v as f64).collect() }),
+        other => Err(ModelError::Structure(format!("{label}: a Constant's {other:?} is not supported"))),
+    }
+}
+
+/// The features' shape after `Reshape` to `target` (with the batch dimension in front when it has
+/// two or more dimensions; `0` copies a dimension, `-1` is inferred). Unknown stays unknown.
+fn reshaped(shape: Option<&[usize]>, target: &[i64], label: &str) -> Result<Option<Vec<usize>>, ModelError> {
+    let Some(shape) = shape else { return Ok(None) };
+    let n: usize = shape.iter().product();
+    let mut full = vec![1usize];
+    full.extend_from_slice(shape);
+    let mut dims: Vec<Option<usize>> = Vec::with_capacity(target.len());
+    for (axis, &d) in target.iter().enumerate() {
+        dims.push(match d {
+            -1 => None,
+            0 => Some(*full.get(axis).ok_or_else(|| ModelError::ShapeMismatch(format!("{label}: shape {target:?}")))?),
+            d if d > 0 => Some(d as usize),
+            _ => return Err(ModelError::ShapeMismatch(format!("{label}: shape {target:?}"))),
+        });
+    }
+    let known: usize = dims.iter().flatten().product();
+    let unknown = dims.iter().filter(|d| d.is_none()).count();
+    let resolved: Vec<usize> = match unknown {
+        0 => dims.into_iter().flatten().collect(),
+        1 if known > 0 && n.is_multiple_of(known) => dims.into_iter().map(|d| d.unwrap_or(n / known)).collect(),
+        _ => return Err(ModelError::ShapeMismatch(format!("{label}: cannot reshape {n} values to {target:?}"))),
+    };
+    if resolved.iter().product::<usize>() != n {
+        return Err(ModelError::ShapeMismatch(format!("{label}: cannot reshape {n} values to {target:?}")));
+    }
+    // The batch dimension (1) in front, when there are two or more.
+    let features = if resolved.len() >= 2 && resolved[0] == 1 { resolved[1..].to_vec() } else { resolved };
+    Ok(Some(features))
 }
 
 /// Reads and decodes an ONNX file.
@@ -542,8 +805,7 @@ fn float_tensor(name: &str, dims: Vec<i64>, values: &[f64]) -> TensorProto {
         data_type: DATA_TYPE_FLOAT,
         float_data: values.iter().map(|v| *v as f32).collect(),
         name: name.to_string(),
-        raw_data: Vec::new(),
-        double_data: Vec::new(),
+        ..TensorProto::default()
     }
 }
 
@@ -602,9 +864,9 @@ pub fn encode_onnx(mlp: &FloatMlp, style: DenseStyle, producer: &str) -> Vec<u8>
                 initializer.push(float_tensor(&format!("b{l}"), vec![n as i64], &layer.bias));
                 let trans_b = AttributeProto {
                     name: "transB".into(),
-                    f: 0.0,
                     i: 1,
                     r#type: 2,
+                    ..AttributeProto::default()
                 };
                 nodes.push(node(
                     "Gemm",
@@ -755,5 +1017,171 @@ mod tests {
         bad.metadata_props.push(StringStringEntryProto { key: WEIGHT_BITS_KEY.into(), value: "12,x".into() });
         let err = decode_onnx(&bad.encode_to_vec()).unwrap_err().to_string();
         assert!(err.contains("ciro.weight_bits = \"12,x\" is not a comma-separated list"), "{err}");
+    }
+
+    /// A graph as exporters write it: `nodes` in order, `initializers`, one input of
+    /// `input_dims` (`None`: symbolic) and the output `output`.
+    fn exported(nodes: Vec<NodeProto>, initializers: Vec<TensorProto>, input_dims: &[Option<i64>], output: &str, list_initializers: bool) -> Vec<u8> {
+        let dims = input_dims
+            .iter()
+            .map(|d| TensorShapeDimension { dim_value: *d, dim_param: d.is_none().then(|| "batch".to_string()) })
+            .collect();
+        let mut inputs = vec![ValueInfoProto {
+            name: "x".into(),
+            r#type: Some(TypeProto { tensor_type: Some(TypeProtoTensor { elem_type: DATA_TYPE_FLOAT, shape: Some(TensorShapeProto { dim: dims }) }) }),
+        }];
+        if list_initializers {
+            inputs.extend(initializers.iter().map(|t| ValueInfoProto { name: t.name.clone(), r#type: None }));
+        }
+        ModelProto {
+            ir_version: 8,
+            graph: Some(GraphProto {
+                node: nodes,
+                name: "exported".into(),
+                initializer: initializers,
+                input: inputs,
+                output: vec![ValueInfoProto { name: output.into(), r#type: None }],
+            }),
+            opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 13 }],
+            ..ModelProto::default()
+        }
+        .encode_to_vec()
+    }
+
+    fn op(op_type: &str, inputs: &[&str], output: &str, attributes: Vec<AttributeProto>) -> NodeProto {
+        node(op_type, output, inputs.iter().map(|s| s.to_string()).collect(), output, attributes)
+    }
+
+    fn int_attribute(name: &str, i: i64) -> AttributeProto {
+        AttributeProto { name: name.into(), i, r#type: 2, ..AttributeProto::default() }
+    }
+
+    fn int64_tensor(name: &str, values: &[i64]) -> TensorProto {
+        TensorProto { dims: vec![values.len() as i64], data_type: DATA_TYPE_INT64, int64_data: values.to_vec(), name: name.into(), ..TensorProto::default() }
+    }
+
+    fn close(a: &[f64], b: &[f64]) -> bool {
+        // The tensors are FLOAT: the parameters are rounded to f32.
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6 * (1.0 + y.abs()))
+    }
+
+    /// What PyTorch writes for `Sequential(Flatten, Linear(4, 3), BatchNorm1d(3), ReLU, Dropout,
+    /// Linear(3, 2))` on a `[batch, 1, 2, 2]` input, with the weights also listed as graph
+    /// inputs (older exporters): the batch norm folds into the first layer.
+    #[test]
+    fn pytorch_style_flatten_batchnorm_dropout_fold_into_dense_layers() {
+        let w0 = [0.5, -1.0, 0.25, 2.0, 1.5, 0.0, -0.5, 1.0, -2.0, 0.75, 1.0, 0.5];
+        let w1 = [1.0, -1.0, 0.5, 0.25, 2.0, -0.5];
+        let initializers = vec![
+            float_tensor("W0", vec![3, 4], &w0),
+            float_tensor("b0", vec![3], &[0.1, -0.2, 0.3]),
+            float_tensor("gamma", vec![3], &[2.0, 0.5, 1.0]),
+            float_tensor("beta", vec![3], &[0.5, 0.0, -1.0]),
+            float_tensor("mean", vec![3], &[1.0, -1.0, 0.5]),
+            float_tensor("var", vec![3], &[4.0, 0.25, 1.0]),
+            float_tensor("W1", vec![2, 3], &w1),
+            float_tensor("b1", vec![2], &[0.0, 1.0]),
+        ];
+        let nodes = vec![
+            op("Flatten", &["x"], "flat", vec![int_attribute("axis", 1)]),
+            op("Gemm", &["flat", "W0", "b0"], "h", vec![int_attribute("transB", 1)]),
+            op("BatchNormalization", &["h", "gamma", "beta", "mean", "var"], "bn", vec![AttributeProto { name: "epsilon".into(), f: 0.0, r#type: 1, ..AttributeProto::default() }]),
+            op("Relu", &["bn"], "r", vec![]),
+            NodeProto { output: vec!["d".into(), "mask".into()], ..op("Dropout", &["r"], "d", vec![]) },
+            op("Gemm", &["d", "W1", "b1"], "y", vec![int_attribute("transB", 1)]),
+        ];
+        let bytes = exported(nodes, initializers, &[None, Some(1), Some(2), Some(2)], "y", true);
+        let mlp = decode_onnx(&bytes).unwrap();
+        assert_eq!(mlp.layers.len(), 2);
+        assert!(mlp.layers[0].relu && !mlp.layers[1].relu);
+        let x = [1.0, -2.0, 0.5, 3.0];
+        // By hand: h = W0·x + b0, bn = gamma·(h − mean)/sqrt(var) + beta, relu, W1·r + b1.
+        let h: Vec<f64> = (0..3).map(|j| (0..4).map(|i| w0[j * 4 + i] * x[i]).sum::<f64>() + [0.1, -0.2, 0.3][j]).collect();
+        let bn: Vec<f64> = (0..3)
+            .map(|j| [2.0, 0.5, 1.0][j] * (h[j] - [1.0, -1.0, 0.5][j]) / [4.0f64, 0.25, 1.0][j].sqrt() + [0.5, 0.0, -1.0][j])
+            .map(|v: f64| v.max(0.0))
+            .collect();
+        let y: Vec<f64> = (0..2).map(|j| (0..3).map(|i| w1[j * 3 + i] * bn[i]).sum::<f64>() + [0.0, 1.0][j]).collect();
+        assert!(close(&mlp.forward(&x), &y), "{:?} != {y:?}", mlp.forward(&x));
+    }
+
+    /// Input scaling as scikit-learn pipelines export it ((x − mean) / std), an opset-13 Reshape
+    /// with a Constant shape, Squeeze with axes as an input, a Cast to float, and a MatMul + Add:
+    /// the scaling folds into the first layer.
+    #[test]
+    fn input_scaling_reshape_squeeze_cast_and_constants_fold_away() {
+        let w = [1.0, 2.0, -1.0, 0.5, 0.0, 1.0]; // [in 3][out 2]
+        let initializers = vec![
+            float_tensor("mean", vec![3], &[1.0, 2.0, 3.0]),
+            float_tensor("std", vec![1, 3], &[2.0, 4.0, 0.5]),
+            float_tensor("W", vec![3, 2], &w),
+            float_tensor("b", vec![2], &[0.25, -0.25]),
+            int64_tensor("axes", &[1]),
+        ];
+        let shape = AttributeProto { name: "value".into(), t: Some(int64_tensor("", &[-1, 3, 1])), r#type: 4, ..AttributeProto::default() };
+        let nodes = vec![
+            op("Cast", &["x"], "xf", vec![int_attribute("to", 1)]),
+            op("Sub", &["xf", "mean"], "centred", vec![]),
+            op("Div", &["centred", "std"], "scaled", vec![]),
+            op("Constant", &[], "shape", vec![shape]),
+            op("Reshape", &["scaled", "shape"], "column", vec![]),
+            op("Squeeze", &["column", "axes"], "row", vec![]),
+            op("MatMul", &["row", "W"], "mm", vec![]),
+            op("Add", &["b", "mm"], "y", vec![]),
+        ];
+        let mlp = decode_onnx(&exported(nodes, initializers, &[None, Some(3)], "y", false)).unwrap();
+        assert_eq!(mlp.layers.len(), 1);
+        let x = [3.0, -2.0, 4.0];
+        let scaled = [(3.0 - 1.0) / 2.0, (-2.0 - 2.0) / 4.0, (4.0 - 3.0) / 0.5];
+        let y: Vec<f64> = (0..2).map(|j| (0..3).map(|i| w[i * 2 + j] * scaled[i]).sum::<f64>() + [0.25, -0.25][j]).collect();
+        assert!(close(&mlp.forward(&x), &y), "{:?} != {y:?}", mlp.forward(&x));
+    }
+
+    /// A graph of a single Relu, and a Relu of a Relu: activations anywhere.
+    #[test]
+    fn activations_stand_anywhere() {
+        let single = decode_onnx(&exported(vec![op("Relu", &["x"], "y", vec![])], vec![], &[None, Some(3)], "y", false)).unwrap();
+        assert_eq!(single.layers.len(), 1);
+        assert_eq!(single.forward(&[-1.0, 2.0, -0.5]), vec![0.0, 2.0, 0.0]);
+        let initializers = vec![float_tensor("W", vec![2, 2], &[1.0, -1.0, 2.0, 0.5])];
+        let nodes = vec![
+            op("Gemm", &["x", "W"], "h", vec![]),
+            op("Relu", &["h"], "r1", vec![]),
+            op("Relu", &["r1"], "r2", vec![]),
+            op("Mul", &["r2", "two"], "y", vec![]),
+        ];
+        let mut initializers = initializers;
+        initializers.push(float_tensor("two", vec![], &[2.0]));
+        let mlp = decode_onnx(&exported(nodes, initializers, &[None, Some(2)], "y", false)).unwrap();
+        // Gemm + Relu, then the scaling after the Relu as a diagonal layer of its own.
+        assert_eq!(mlp.layers.len(), 2);
+        let x = [1.0, 3.0];
+        let h = [1.0 + 2.0 * 3.0, 0.5 * 3.0 - 1.0];
+        assert!(close(&mlp.forward(&x), &[2.0 * h[0], 2.0 * h[1]]), "{:?}", mlp.forward(&x));
+    }
+
+    /// Refusals name the operator or the reason, and the loader lists what it supports.
+    #[test]
+    fn what_is_not_supported_is_refused_with_the_reason() {
+        let initializers = || vec![float_tensor("W", vec![2, 2], &[1.0, 0.0, 0.0, 1.0]), float_tensor("two", vec![], &[2.0])];
+        let refused = |nodes: Vec<NodeProto>, dims: &[Option<i64>]| decode_onnx(&exported(nodes, initializers(), dims, "y", false)).unwrap_err().to_string();
+        let softmax = refused(vec![op("Gemm", &["x", "W"], "h", vec![]), op("Softmax", &["h"], "y", vec![])], &[None, Some(2)]);
+        assert!(softmax.contains("unsupported ONNX operator \"Softmax\" (node \"y\"); supported: Gemm, MatMul"), "{softmax}");
+        let cast = refused(vec![op("Cast", &["x"], "c", vec![int_attribute("to", 7)]), op("Gemm", &["c", "W"], "y", vec![])], &[None, Some(2)]);
+        assert!(cast.contains("Cast to element type 7"), "{cast}");
+        let divided = refused(vec![op("Div", &["two", "x"], "y", vec![])], &[None, Some(2)]);
+        assert!(divided.contains("a constant divided by the data is not affine"), "{divided}");
+        let batch = refused(vec![op("Gemm", &["x", "W"], "y", vec![])], &[Some(4), Some(2)]);
+        assert!(batch.contains("is a batch of 4: one input per proof"), "{batch}");
+        let trans_a = refused(vec![op("Gemm", &["x", "W"], "y", vec![int_attribute("transA", 1)])], &[None, Some(2)]);
+        assert!(trans_a.contains("transA is not supported"), "{trans_a}");
+        let image = refused(vec![op("Gemm", &["x", "W"], "y", vec![])], &[None, Some(1), Some(2), Some(1)]);
+        assert!(image.contains("flatten them first"), "{image}");
+        let nothing = refused(vec![op("Identity", &["x"], "y", vec![])], &[None, Some(2)]);
+        assert!(nothing.contains("nothing to prove"), "{nothing}");
+        let mut model = graph_of(&exported(vec![op("Relu", &["x"], "y", vec![])], vec![], &[None, Some(2)], "y", false));
+        model.graph.as_mut().unwrap().node.push(op("Relu", &["other"], "z", vec![]));
+        let chain = decode_onnx(&model.encode_to_vec()).unwrap_err().to_string();
+        assert!(chain.contains("only chains are supported"), "{chain}");
     }
 }
