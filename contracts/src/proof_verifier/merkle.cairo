@@ -156,3 +156,115 @@ fn verify_multiproof(
         nodes.append(parent);
     }
 }
+
+/// The four trace trees' openings at one set of queries (§7.1–7.2), walked together: the trees
+/// have the same depth and are opened at the same leaves, so [`verify_multiproof`]'s queue of
+/// nodes, its merges and its order of siblings are the same for all four. One queue of nodes,
+/// with the four trees' hashes of each node side by side, checks them for the bookkeeping of
+/// one. Each tree's rows are `width` felts a query, the caller having checked their counts.
+fn verify_trace_multiproofs(
+    first_leaf: u32,
+    indices: Span<u32>,
+    roots: Span<felt252>,
+    values: Span<Span<felt252>>,
+    widths: Span<u32>,
+    siblings: Span<Span<felt252>>
+) -> bool {
+    let (root_0, root_1, root_2, root_3) = (*roots[0], *roots[1], *roots[2], *roots[3]);
+    let (width_0, width_1, width_2, width_3) = (*widths[0], *widths[1], *widths[2], *widths[3]);
+    let mut values_0 = *values[0];
+    let mut values_1 = *values[1];
+    let mut values_2 = *values[2];
+    let mut values_3 = *values[3];
+    let mut siblings_0 = *siblings[0];
+    let mut siblings_1 = *siblings[1];
+    let mut siblings_2 = *siblings[2];
+    let mut siblings_3 = *siblings[3];
+    let mut nodes: Array<u32> = ArrayTrait::new();
+    let mut hashes: Array<felt252> = ArrayTrait::new();
+    let mut rest = indices;
+    loop {
+        match rest.pop_front() {
+            Option::Some(index) => {
+                nodes.append(first_leaf + *index);
+                hashes.append(hash_values(values_0.slice(0, width_0)));
+                hashes.append(hash_values(values_1.slice(0, width_1)));
+                hashes.append(hash_values(values_2.slice(0, width_2)));
+                hashes.append(hash_values(values_3.slice(0, width_3)));
+                values_0 = values_0.slice(width_0, values_0.len() - width_0);
+                values_1 = values_1.slice(width_1, values_1.len() - width_1);
+                values_2 = values_2.slice(width_2, values_2.len() - width_2);
+                values_3 = values_3.slice(width_3, values_3.len() - width_3);
+            },
+            Option::None => {
+                break;
+            },
+        };
+    };
+    let two: NonZero<u32> = 2_u32.try_into().unwrap();
+    loop {
+        let node = match nodes.pop_front() {
+            Option::Some(node) => node,
+            Option::None => {
+                break false;
+            },
+        };
+        let h_0 = hashes.pop_front().unwrap();
+        let h_1 = hashes.pop_front().unwrap();
+        let h_2 = hashes.pop_front().unwrap();
+        let h_3 = hashes.pop_front().unwrap();
+        if node == 1 {
+            break h_0 == root_0
+                && h_1 == root_1
+                && h_2 == root_2
+                && h_3 == root_3
+                && nodes.len() == 0
+                && siblings_0.len() == 0
+                && siblings_1.len() == 0
+                && siblings_2.len() == 0
+                && siblings_3.len() == 0;
+        }
+        let (parent, bit) = u32_safe_divmod(node, two);
+        let mut merged = false;
+        if bit == 0 {
+            match nodes.get(0) {
+                Option::Some(next) => {
+                    let next: felt252 = (*next.unbox()).into();
+                    let node: felt252 = node.into();
+                    merged = next == node + 1;
+                },
+                Option::None => {},
+            };
+        }
+        if merged {
+            nodes.pop_front();
+            hashes.append(hash_pair(h_0, hashes.pop_front().unwrap()));
+            hashes.append(hash_pair(h_1, hashes.pop_front().unwrap()));
+            hashes.append(hash_pair(h_2, hashes.pop_front().unwrap()));
+            hashes.append(hash_pair(h_3, hashes.pop_front().unwrap()));
+        } else {
+            if siblings_0.len() == 0
+                || siblings_1.len() == 0
+                || siblings_2.len() == 0
+                || siblings_3.len() == 0 {
+                break false;
+            }
+            let s_0 = *siblings_0.pop_front().unwrap();
+            let s_1 = *siblings_1.pop_front().unwrap();
+            let s_2 = *siblings_2.pop_front().unwrap();
+            let s_3 = *siblings_3.pop_front().unwrap();
+            if bit == 0 {
+                hashes.append(hash_pair(h_0, s_0));
+                hashes.append(hash_pair(h_1, s_1));
+                hashes.append(hash_pair(h_2, s_2));
+                hashes.append(hash_pair(h_3, s_3));
+            } else {
+                hashes.append(hash_pair(s_0, h_0));
+                hashes.append(hash_pair(s_1, h_1));
+                hashes.append(hash_pair(s_2, h_2));
+                hashes.append(hash_pair(s_3, h_3));
+            }
+        }
+        nodes.append(parent);
+    }
+}

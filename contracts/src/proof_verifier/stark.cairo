@@ -23,7 +23,7 @@ use super::field::{
 };
 use super::fri::{sorted_unique, verify_fri};
 use super::interface::InferenceStatement;
-use super::merkle::verify_multiproof;
+use super::merkle::verify_trace_multiproofs;
 
 /// 'CIRO_STARK_V2'.
 const PROTOCOL_TAG: felt252 = 'CIRO_STARK_V2';
@@ -243,19 +243,6 @@ fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
 /// `F = ceil((log_n − 4)/3)`.
 fn fri_layer_count(log_n: u32) -> u32 {
     (log_n - 4 + 2) / 3
-}
-
-/// Checks one trace tree (§7.1–7.2): `Q·width` values, reverting otherwise, and the multiproof.
-fn tree_opens(
-    root: felt252,
-    first_leaf: u32,
-    queries: Span<u32>,
-    values: Span<felt252>,
-    siblings: Span<felt252>,
-    width: u32
-) -> bool {
-    assert(values.len() == queries.len() * width, errors::BAD_TREE_VALUES_LENGTH);
-    verify_multiproof(root, first_leaf, queries, values, width, siblings)
 }
 
 /// `Σ_k ρ^k·v_k` over the values of `spans` in order (`v_0` the first value of the first
@@ -480,18 +467,36 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
     };
     let queries = sorted_unique(drawn.span()).span();
 
-    // Trace trees (§7.1–7.2).
+    // Trace trees (§7.1–7.2), walked together.
     let first_leaf: u32 = pow2(log_domain).try_into().unwrap();
-    if !tree_opens(header.preprocessed_root, first_leaf, queries, pre_values, pre_siblings, WIDTH_PREPROCESSED) {
-        return false;
-    }
-    if !tree_opens(main_root, first_leaf, queries, main_values, main_siblings, WIDTH_MAIN) {
-        return false;
-    }
-    if !tree_opens(interaction_root, first_leaf, queries, inter_values, inter_siblings, WIDTH_INTERACTION) {
-        return false;
-    }
-    if !tree_opens(composition_root, first_leaf, queries, comp_values, comp_siblings, WIDTH_COMPOSITION) {
+    let n_queries = queries.len();
+    assert(pre_values.len() == n_queries * WIDTH_PREPROCESSED, errors::BAD_TREE_VALUES_LENGTH);
+    assert(main_values.len() == n_queries * WIDTH_MAIN, errors::BAD_TREE_VALUES_LENGTH);
+    assert(inter_values.len() == n_queries * WIDTH_INTERACTION, errors::BAD_TREE_VALUES_LENGTH);
+    assert(comp_values.len() == n_queries * WIDTH_COMPOSITION, errors::BAD_TREE_VALUES_LENGTH);
+    let mut roots: Array<felt252> = ArrayTrait::new();
+    roots.append(header.preprocessed_root);
+    roots.append(main_root);
+    roots.append(interaction_root);
+    roots.append(composition_root);
+    let mut tree_values: Array<Span<felt252>> = ArrayTrait::new();
+    tree_values.append(pre_values);
+    tree_values.append(main_values);
+    tree_values.append(inter_values);
+    tree_values.append(comp_values);
+    let mut widths: Array<u32> = ArrayTrait::new();
+    widths.append(WIDTH_PREPROCESSED);
+    widths.append(WIDTH_MAIN);
+    widths.append(WIDTH_INTERACTION);
+    widths.append(WIDTH_COMPOSITION);
+    let mut tree_siblings: Array<Span<felt252>> = ArrayTrait::new();
+    tree_siblings.append(pre_siblings);
+    tree_siblings.append(main_siblings);
+    tree_siblings.append(inter_siblings);
+    tree_siblings.append(comp_siblings);
+    if !verify_trace_multiproofs(
+        first_leaf, queries, roots.span(), tree_values.span(), widths.span(), tree_siblings.span()
+    ) {
         return false;
     }
 
