@@ -1,7 +1,8 @@
 //! Generates the example models and inputs in `prover/examples/models/`:
 //! `iris_mlp.onnx` (4 → 8 ReLU → 3, Gemm nodes), `digits_mlp.onnx` (16 → 24 ReLU → 16 ReLU → 4,
-//! MatMul + Add nodes), JSON inputs for each and the iris model's class labels. Deterministic (a
-//! fixed-seed splitmix64).
+//! MatMul + Add nodes), `regression_mlp.onnx` (2 → 2 ReLU → 1, activations in the thousands:
+//! it proves only calibrated), JSON inputs for each and the iris model's class labels.
+//! Deterministic (a fixed-seed splitmix64, and fixed weights for the regression model).
 //!
 //! Run: `cargo run -p ciro-prover --example make_models`.
 
@@ -104,5 +105,19 @@ fn main() -> std::io::Result<()> {
             input_json(&x).as_bytes(),
         )?;
     }
+
+    // A regression MLP whose hidden activations reach ~5,000 and outputs ~26,000 on inputs up
+    // to 100: at full precision its first layer overflows the fixed-point range, and
+    // calibrated on its two inputs it proves with 10 and 14 weight bits.
+    let regression = FloatMlp {
+        layers: vec![
+            DenseLayer { weights: vec![vec![25.0, 25.0], vec![-12.5, 30.0]], bias: vec![3.25, -1.5], relu: true },
+            DenseLayer { weights: vec![vec![4.0, 3.5]], bias: vec![10.125], relu: false },
+        ],
+        weight_bits: None,
+    };
+    write(&dir, "regression_mlp.onnx", &encode_onnx(&regression, DenseStyle::Gemm, producer))?;
+    write(&dir, "regression_input_0.json", input_json(&[100.0, 100.0]).as_bytes())?;
+    write(&dir, "regression_input_1.json", input_json(&[-3.0, 80.0]).as_bytes())?;
     Ok(())
 }

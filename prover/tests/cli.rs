@@ -182,29 +182,12 @@ fn clear_errors_for_bad_models_and_inputs() {
     std::fs::remove_dir_all(dir).ok();
 }
 
-/// A regression MLP whose hidden activations reach ~5,000 and outputs ~26,000 on inputs up to
-/// 100: at full precision its first layer overflows the fixed-point range.
-fn large_activations_model(dir: &Path) -> PathBuf {
-    use ciro_prover::model::onnx::{encode_onnx, DenseStyle};
-    use ciro_prover::model::{DenseLayer, FloatMlp};
-    let mlp = FloatMlp {
-        layers: vec![
-            DenseLayer { weights: vec![vec![25.0, 25.0], vec![-12.5, 30.0]], bias: vec![3.25, -1.5], relu: true },
-            DenseLayer { weights: vec![vec![4.0, 3.5]], bias: vec![10.125], relu: false },
-        ],
-        weight_bits: None,
-    };
-    let path = dir.join("regression.onnx");
-    std::fs::write(&path, encode_onnx(&mlp, DenseStyle::Gemm, "test")).unwrap();
-    path
-}
-
 #[test]
 fn large_activations_prove_without_flags_and_calibrate_for_registration() {
+    // Activations in the thousands: at full precision its first layer overflows.
     let dir = temp_dir("calibrate");
-    let model = large_activations_model(&dir);
-    let input = dir.join("input.json");
-    std::fs::write(&input, r#"{"input": [100, 100]}"#).unwrap();
+    let model = model_path("regression_mlp.onnx");
+    let input = model_path("regression_input_0.json");
     let proof = dir.join("proof.json");
     let prove = |model: &Path| {
         run(&["prove", "--model", text(model), "--input", text(&input), "--job-id", "3", "--out", text(&proof), "--quiet"])
@@ -222,8 +205,7 @@ fn large_activations_prove_without_flags_and_calibrate_for_registration() {
     assert!((output - 26142.875).abs() < 2.0, "{output}");
 
     // Calibrated once for registration: the precision travels in the model file.
-    let other = dir.join("other.json");
-    std::fs::write(&other, r#"{"input": [-3, 80]}"#).unwrap();
+    let other = model_path("regression_input_1.json");
     let calibrated = dir.join("calibrated.onnx");
     let out = run(&["calibrate", "--model", text(&model), "--inputs", text(&input), text(&other), "--out", text(&calibrated)]);
     assert!(out.status.success(), "{}", stderr(&out));

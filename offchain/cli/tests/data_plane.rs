@@ -208,19 +208,6 @@ async fn jobs_move_through_the_coordinator_and_results_come_back_verified() -> R
     Ok(())
 }
 
-/// A regression MLP whose hidden activations reach ~5,000 and outputs ~26,000 on inputs up to
-/// 100: at full precision its first layer overflows the fixed-point range.
-fn large_activations_model() -> ciro_prover::model::FloatMlp {
-    use ciro_prover::model::{DenseLayer, FloatMlp};
-    FloatMlp {
-        layers: vec![
-            DenseLayer { weights: vec![vec![25.0, 25.0], vec![-12.5, 30.0]], bias: vec![3.25, -1.5], relu: true },
-            DenseLayer { weights: vec![vec![4.0, 3.5]], bias: vec![10.125], relu: false },
-        ],
-        weight_bits: None,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_model_with_large_activations_registered_with_calibration_proves_its_jobs() -> Result<()> {
     let fixture = Fixture::start(1).await?;
@@ -228,15 +215,10 @@ async fn a_model_with_large_activations_registered_with_calibration_proves_its_j
     // Both staked workers run: the keeper may assign the job to either.
     let _a = site.spawn_worker(actor::WORKERS[0], "worker-a", &free_address()?, 200)?;
     let _b = site.spawn_worker(actor::WORKERS[1], "worker-b", &free_address()?, 200)?;
-    let dir = &site.dir;
-    let model = dir.join("regression.onnx");
-    std::fs::write(&model, ciro_prover::model::onnx::encode_onnx(&large_activations_model(), ciro_prover::model::onnx::DenseStyle::Gemm, "test"))?;
-    let write_input = |name: &str, values: &str| -> Result<String> {
-        let path = dir.join(name);
-        std::fs::write(&path, format!("{{\"input\": {values}}}"))?;
-        Ok(path.display().to_string())
-    };
-    let (large, other) = (write_input("large.json", "[100, 100]")?, write_input("other.json", "[-3, 80]")?);
+    // Activations in the thousands: at full precision its first layer overflows.
+    let models = common::models();
+    let model = models.join("regression_mlp.onnx");
+    let (large, other) = (models.join("regression_input_0.json").display().to_string(), models.join("regression_input_1.json").display().to_string());
     let model_path = model.display().to_string();
 
     // Registered as it is, its jobs on large inputs could not be proven: the refusal says what to
@@ -254,7 +236,7 @@ async fn a_model_with_large_activations_registered_with_calibration_proves_its_j
     // The outputs are read at the calibrated scale (8 fractional bits), within the bound.
     ensure!(result["scale_bits"] == 8, "{output}");
     let verified = result["outputs"][0].as_f64().context("no output")?;
-    let float = large_activations_model().forward(&[100.0, 100.0])[0];
+    let float = ciro_prover::model::onnx::load_onnx(&model)?.forward(&[100.0, 100.0])[0];
     ensure!((verified - float).abs() < 2.0, "{verified} against the float model's {float}");
     Ok(())
 }
