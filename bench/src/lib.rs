@@ -58,18 +58,18 @@ pub fn render(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| trace | widths | MACs | cells/MAC | blowup·queries+grinding | threads | prove s | Poseidon floor s (permutations) | prove / floor | proof felts (calldata) | Rust verify ms | on-chain L2 gas (whole invoke) | Cairo steps (verify_inference) |"
+        "| trace | model | MACs | cells/MAC | blowup·queries+grinding | threads | prove s | Poseidon floor s (permutations) | prove / floor | proof felts (calldata) | Rust verify ms | on-chain L2 gas (whole invoke) | Cairo steps (verify_inference) |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for row in rows {
         let p = &row.prover;
         let gas = row.onchain.map_or_else(|| "-".to_owned(), |c| c.l2_gas.to_string());
         let steps = row.steps.map_or_else(|| "-".to_owned(), |s| s.to_string());
-        let widths = p.widths.iter().map(ToString::to_string).collect::<Vec<_>>().join("-");
         let _ = writeln!(
             out,
-            "| 2^{} | {widths} | {} | {:.2} | {}·{}+{} | {} | {:.1} | {:.2} ({}) | {:.1} | {} | {:.0} | {gas} | {steps} |",
+            "| 2^{} | {} | {} | {:.2} | {}·{}+{} | {} | {:.1} | {:.2} ({}) | {:.1} | {} | {:.0} | {gas} | {steps} |",
             p.log_rows,
+            p.model,
             p.macs,
             ciro_prover::bench::cells_per_mac(p),
             1u32 << p.params.log_blowup,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use ciro_bench::{onchain::VerifierOnDevnet, render, Row};
-use ciro_prover::bench::{bench_model, bench_one, parse_widths};
+use ciro_prover::bench::{bench_model, bench_onnx, bench_one, parse_widths};
 use ciro_prover::stark::ProofParams;
 use clap::Parser;
 
@@ -27,6 +27,10 @@ struct Cli {
     /// each verified on-chain.
     #[arg(long, value_delimiter = ',')]
     models: Vec<String>,
+    /// ONNX models proved after the synthetic ones, each on its input and verified on-chain,
+    /// written `model.onnx:input.json` (e.g. `prover/examples/models/lenet5.onnx:prover/examples/models/lenet5_input_0.json`).
+    #[arg(long, value_delimiter = ',')]
+    onnx: Vec<String>,
     /// Prove the models with the compact parameters (16 queries, 20 grinding bits).
     #[arg(long)]
     compact: bool,
@@ -66,7 +70,7 @@ fn parse_params(text: &str) -> Result<ProofParams, String> {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let onchain: BTreeSet<u32> = cli.onchain.iter().copied().collect();
-    let devnet = if cli.no_devnet || (onchain.is_empty() && cli.models.is_empty()) { None } else { Some(VerifierOnDevnet::start(&cli.artifacts).await?) };
+    let devnet = if cli.no_devnet || (onchain.is_empty() && cli.models.is_empty() && cli.onnx.is_empty()) { None } else { Some(VerifierOnDevnet::start(&cli.artifacts).await?) };
     #[cfg(feature = "cairo-steps")]
     let counter = ciro_bench::steps::StepCounter::new(&cli.artifacts)?;
     #[cfg(feature = "cairo-steps")]
@@ -76,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("(Cairo steps not counted: build with --features cairo-steps)");
         anyhow::ensure!(cli.profile.is_none(), "--profile counts Cairo steps: build with --features cairo-steps");
     }
+    #[cfg_attr(not(feature = "cairo-steps"), allow(unused_mut))]
     let mut profiles = String::new();
 
     let mut rows = Vec::new();
@@ -92,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
                 row.steps = Some(counter.count(&row.prover.calldata)?.steps);
                 if let Some(profiler) = &profiler {
                     let p = &row.prover;
-                    let name = p.widths.iter().map(ToString::to_string).collect::<Vec<_>>().join("-");
+                    let name = p.model.clone();
                     profiles.push_str(&format!("## {name} (2^{} rows, {}+{})\n\n{}\n", p.log_rows, p.params.n_queries, p.params.grinding_bits, profiler.profile(&p.calldata, 0.005)?));
                 }
             }
@@ -107,13 +112,19 @@ async fn main() -> anyhow::Result<()> {
     } else {
         vec![ProofParams::default()]
     };
-    let runs: Vec<(&String, ProofParams)> = cli.models.iter().flat_map(|m| param_sets.iter().map(move |p| (m, *p))).collect();
+    let runs: Vec<(&String, ProofParams)> = cli.models.iter().chain(&cli.onnx).flat_map(|m| param_sets.iter().map(move |p| (m, *p))).collect();
     for (model, params) in runs {
-        let widths = parse_widths(model).map_err(anyhow::Error::msg)?;
-        eprintln!("proving a {model} MLP (blowup {}, {} queries, {} grinding bits)...", 1u32 << params.log_blowup, params.n_queries, params.grinding_bits);
-        let prover = tokio::task::spawn_blocking(move || bench_model(&widths, &params))
-            .await
-            .context("the prover thread")??;
+        eprintln!("proving {model} (blowup {}, {} queries, {} grinding bits)...", 1u32 << params.log_blowup, params.n_queries, params.grinding_bits);
+        let prover = match model.split_once(':') {
+            Some((onnx, input)) => {
+                let (onnx, input) = (PathBuf::from(onnx), PathBuf::from(input));
+                tokio::task::spawn_blocking(move || bench_onnx(&onnx, &input, &params)).await.context("the prover thread")??
+            }
+            None => {
+                let widths = parse_widths(model).map_err(anyhow::Error::msg)?;
+                tokio::task::spawn_blocking(move || bench_model(&widths, &params)).await.context("the prover thread")??
+            }
+        };
         let mut row = Row { prover, onchain: None, steps: None };
         if let Some(devnet) = &devnet {
             row.onchain = Some(devnet.verify(&row.prover.calldata).await?);
@@ -124,7 +135,7 @@ async fn main() -> anyhow::Result<()> {
                 row.steps = Some(counter.count(&row.prover.calldata)?.steps);
                 if let Some(profiler) = &profiler {
                     let p = &row.prover;
-                    let name = p.widths.iter().map(ToString::to_string).collect::<Vec<_>>().join("-");
+                    let name = p.model.clone();
                     profiles.push_str(&format!("## {name} (2^{} rows, {}+{})\n\n{}\n", p.log_rows, p.params.n_queries, p.params.grinding_bits, profiler.profile(&p.calldata, 0.005)?));
                 }
             }

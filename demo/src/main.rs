@@ -66,7 +66,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let sites = main_job::Sites { keeper: &keeper, client: &client, workers: [&worker_a, &worker_b] };
     let market = Market::new(&network)?;
     let inputs = ["iris_input_0.json", "iris_input_1.json", "iris_input_2.json"].map(|name| models.join(name));
-    let report = main_job::run(&market, &sites, &keeper_address, &models.join("iris_mlp.onnx"), &inputs, &|message| eprintln!("==> {message}")).await?;
+    let (cnn, image) = (models.join("digits_cnn.onnx"), models.join("digits_cnn_input_0.json"));
+    let vision = Some((cnn.as_path(), image.as_path()));
+    let report = main_job::run(&market, &sites, &keeper_address, &models.join("iris_mlp.onnx"), &inputs, vision, &|message| eprintln!("==> {message}")).await?;
     print!("{}", main_job::render(&report));
     println!("operators' directories and logs: {}", root.display());
     println!("\nmain job finished in {:.1} s", started.elapsed().as_secs_f64());

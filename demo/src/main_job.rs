@@ -1,7 +1,7 @@
 //! The main job: the keeper (also the coordinator) and two workers run as real processes, each
 //! in a directory of its own; a client submits three jobs with the `ciro` CLI, one of them through
-//! the Paymaster (signed off-chain, relayed by the keeper), its inputs uploaded to the
-//! coordinator; the keeper assigns them, the selected workers fetch the model and the input from
+//! the Paymaster (signed off-chain, relayed by the keeper), and a computer-vision job (an image
+//! classified by a CNN), its inputs uploaded to the coordinator; the keeper assigns them, the selected workers fetch the model and the input from
 //! the coordinator, prove, and `complete_job` verifies each proof on-chain; the keeper releases
 //! the payments. Nobody steps in once the jobs are submitted. The client then reads each result
 //! back from the chain and verifies it; the lifecycle table is read from JobManager's events.
@@ -152,6 +152,7 @@ pub async fn run(
     keeper_address: &str,
     model: &std::path::Path,
     inputs: &[PathBuf; 3],
+    vision: Option<(&std::path::Path, &std::path::Path)>,
     progress: &dyn Fn(&str),
 ) -> Result<MainJobReport, DemoError> {
     let network = market.network();
@@ -160,6 +161,14 @@ pub async fn run(
     let _keeper = sites.keeper.spawn_keeper(actor::KEEPER, network.address(actor::DEPLOYER)?, keeper_address, 300)?;
     wait_for_health(keeper_address).await?;
     let model_id = set_up(market, sites.client, sites.workers, model, 1, progress).await?;
+    // (model path, its id, input path, paid through the Paymaster) of each job.
+    let mut planned: Vec<(&std::path::Path, String, &std::path::Path, bool)> =
+        inputs.iter().enumerate().map(|(index, input)| (model, model_id.clone(), input.as_path(), index == 2)).collect();
+    if let Some((cnn, image)) = vision {
+        progress("the client registers an image classifier (a CNN) with `ciro`");
+        let cnn_id = register_model(sites.client, cnn).await?;
+        planned.push((cnn, cnn_id, image, false));
+    }
     let paymaster_address = network.contract("Paymaster")?;
 
     progress("starting two ciro-worker processes, each with an empty model directory of its own");
@@ -181,14 +190,13 @@ pub async fn run(
         before.push(market.balance(*address).await?);
     }
 
-    progress("the client submits three jobs with `ciro submit-job` (inputs go to the coordinator; the third is paid through the Paymaster)");
+    progress("the client submits its jobs with `ciro submit-job` (inputs go to the coordinator; the third is paid through the Paymaster, the fourth classifies an image)");
     let started = Instant::now();
     let payment = PAYMENT_CIRO.to_string();
     let mut submitted = Vec::new();
-    for (index, input) in inputs.iter().enumerate() {
-        let input = input.display().to_string();
-        let sponsored = index == 2;
-        let mut args = vec!["--json", "submit-job", "--model", &model_id, "--input", &input, "--payment", &payment, "--deadline-in", "1800"];
+    for (_, job_model_id, input, sponsored) in &planned {
+        let (input, sponsored) = (input.display().to_string(), *sponsored);
+        let mut args = vec!["--json", "submit-job", "--model", job_model_id, "--input", &input, "--payment", &payment, "--deadline-in", "1800"];
         if sponsored {
             args.push("--pay-with-paymaster");
         }
@@ -211,9 +219,14 @@ pub async fn run(
     let run_time = started.elapsed();
 
     progress("the client reads each result back from the chain and verifies it (`ciro job-result`)");
-    let prepared = ciro_inference::models::load_model(model).map_err(|e| operator_error(e.to_string()))?;
+    let mut prepared_models = BTreeMap::new();
     let mut outputs = Vec::new();
-    for (((job_id, _, _, submit), input), (assigned, completed)) in submitted.iter().zip(inputs).zip(&seen) {
+    for (((job_id, _, _, submit), (job_model, _, input, _)), (assigned, completed)) in submitted.iter().zip(&planned).zip(&seen) {
+        if !prepared_models.contains_key(job_model) {
+            let loaded = ciro_inference::models::load_model(job_model).map_err(|e| operator_error(e.to_string()))?;
+            prepared_models.insert(*job_model, loaded);
+        }
+        let prepared = &prepared_models[job_model];
         let proof = sites.client.dir.join(format!("job-{job_id}.proof.json"));
         let read = Instant::now();
         let result = sites.client.ciro(actor::CLIENT, &["--json", "job-result", &job_id.to_string(), "--proof", &proof.display().to_string()]).await?;
@@ -471,7 +484,7 @@ pub fn render(report: &MainJobReport) -> String {
         );
     }
     let _ = writeln!(out, "\nResults read back from the chain and verified by the client (`ciro job-result`), beside the float model");
-    let _ = writeln!(out, "{:<4} {:<34} {:<34} {:>10} {:>9}  {}", "job", "verified outputs", "float model", "max error", "bound", "top class");
+    let _ = writeln!(out, "{:<4} {:<34} {:<34} {:>10} {:>9}  top class", "job", "verified outputs", "float model", "max error", "bound");
     for row in &report.outputs {
         let error = row.verified.iter().zip(&row.float).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         let _ = writeln!(
@@ -514,8 +527,11 @@ pub fn render(report: &MainJobReport) -> String {
     out
 }
 
+/// `[a, b, c]` with three decimals; past four values, the first three and how many more.
 fn numbers(values: &[f64]) -> String {
-    format!("[{}]", values.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", "))
+    let shown: Vec<String> = values.iter().take(if values.len() > 4 { 3 } else { 4 }).map(|v| format!("{v:.3}")).collect();
+    let more = if values.len() > 4 { format!(", +{}", values.len() - 3) } else { String::new() };
+    format!("[{}{more}]", shown.join(", "))
 }
 
 /// A balance before and after a run.

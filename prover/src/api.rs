@@ -116,20 +116,32 @@ impl<B: Backend> PreparedModel<B> {
 /// [`Error`] when the file is unreadable or unsupported, the input has the wrong shape, or no
 /// precision fits the input (the error names the layer).
 pub fn load_onnx_for_input(path: &Path, scale_bits: u32, input: &[f64]) -> Result<(FloatMlp, Option<Vec<u32>>), Error> {
+    load_onnx_for_inputs(path, scale_bits, &[input.to_vec()])
+}
+
+/// [`load_onnx_for_input`] for several inputs (a batch): calibrated on all of them when one
+/// overflows.
+///
+/// # Errors
+/// [`Error`] when the model does not load, or no precision fits the inputs.
+pub fn load_onnx_for_inputs(path: &Path, scale_bits: u32, inputs: &[Vec<f64>]) -> Result<(FloatMlp, Option<Vec<u32>>), Error> {
     let float = load_onnx(path)?;
     float.validate()?;
     if float.weight_bits.is_some() {
         return Ok((float, None));
     }
     let quantized = QuantizedModel::from_float(&float, scale_bits)?;
-    match quantized.run(&quantized.quantize_input(input)?) {
-        Err(QuantizeError::Overflow { .. }) => {
-            let bits = calibrate(&float, scale_bits, &[input.to_vec()])?;
-            Ok((FloatMlp { weight_bits: Some(bits.clone()), ..float }, Some(bits)))
+    for input in inputs {
+        match quantized.run(&quantized.quantize_input(input)?) {
+            Err(QuantizeError::Overflow { .. }) => {
+                let bits = calibrate(&float, scale_bits, inputs)?;
+                return Ok((FloatMlp { weight_bits: Some(bits.clone()), ..float }, Some(bits)));
+            }
+            Err(other) => return Err(other.into()),
+            Ok(_) => {}
         }
-        Err(other) => Err(other.into()),
-        Ok(_) => Ok((float, None)),
     }
+    Ok((float, None))
 }
 
 /// The commitment to `input` quantized with `scale_bits`: the Poseidon hash of the fixed-point
@@ -172,6 +184,38 @@ pub fn prove_inference<B: Backend>(
 where
     MlpAir: crate::air::AirProver<B>,
 {
+    prove_run(model, input, job_id, options, None)
+}
+
+/// A cheating prover, for soundness tests: proves `input` with neuron `neuron` of layer `layer`
+/// writing its honest value plus `delta` (a wrong convolution output, a wrong pooling maximum),
+/// without checking the trace. The proof it returns must be rejected by both verifiers.
+///
+/// # Errors
+/// [`Error`] when the input does not fit, there is no such neuron, or proving fails.
+pub fn prove_with_wrong_activation<B: Backend>(
+    model: &PreparedModel<B>,
+    input: &[f64],
+    job_id: Felt,
+    (layer, neuron, delta): (usize, usize, i64),
+) -> Result<ProvenInference, Error>
+where
+    MlpAir: crate::air::AirProver<B>,
+{
+    let options = ProveOptions { check_trace: false, ..ProveOptions::default() };
+    prove_run(model, input, job_id, &options, Some((layer, neuron, delta)))
+}
+
+fn prove_run<B: Backend>(
+    model: &PreparedModel<B>,
+    input: &[f64],
+    job_id: Felt,
+    options: &ProveOptions<'_>,
+    wrong_activation: Option<(usize, usize, i64)>,
+) -> Result<ProvenInference, Error>
+where
+    MlpAir: crate::air::AirProver<B>,
+{
     if input.len() != model.quantized.input_len() {
         return Err(InputError::Shape {
             expected: model.quantized.input_len(),
@@ -181,7 +225,10 @@ where
     }
     let quantized_input = model.quantized.quantize_input(input)?;
     let run = model.quantized.run(&quantized_input)?;
-    let witness = MlpWitness::new(&model.quantized, &run)?;
+    let mut witness = MlpWitness::new(&model.quantized, &run)?;
+    if let Some((layer, neuron, delta)) = wrong_activation {
+        witness = witness.with_wrong_activation(&model.quantized, layer, neuron, delta)?;
+    }
     let statement = MlpStatement {
         job_id,
         layout: model.layout,

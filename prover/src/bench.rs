@@ -1,5 +1,5 @@
 //! The benchmark behind `ciro-prover bench`: synthetic MLPs (of given widths, or sized to fill
-//! traces of `2^k` rows), proved on the CPU backend, then verified.
+//! traces of `2^k` rows) and ONNX models, proved on the CPU backend, then verified.
 
 use crate::api::{prove_inference, PreparedModel};
 use crate::air::mlp::MlpAir;
@@ -27,8 +27,8 @@ pub struct BenchRow {
     pub columns: usize,
     /// The proof's parameters.
     pub params: ProofParams,
-    /// The model's widths.
-    pub widths: Vec<usize>,
+    /// The model: its widths (`784-128-10`) for a synthetic MLP, its file's name for an ONNX one.
+    pub model: String,
     /// Rayon threads.
     pub threads: usize,
     /// Model preparation (quantization + preprocessed commitment).
@@ -81,6 +81,7 @@ fn synthetic_mlp(widths: &[usize]) -> FloatMlp {
                 .collect(),
             bias: (0..w[1]).map(|_| next() * 0.1).collect(),
             relu: l + 2 < widths.len(),
+            connections: None,
         })
         .collect();
     FloatMlp { layers, weight_bits: None }
@@ -122,18 +123,41 @@ pub fn bench_widths_on<B: Backend>(widths: &[usize], params: &ProofParams) -> Re
 where
     MlpAir: AirProver<B>,
 {
-    let widths = widths.to_vec();
-    let start = Instant::now();
-    let model = PreparedModel::<B>::new(synthetic_mlp(&widths), DEFAULT_SCALE_BITS, *params)?;
-    let setup = start.elapsed();
     let input: Vec<f64> = (0..widths[0])
         .map(|i| ((i % 7) as f64 - 3.0) / 4.0)
         .collect();
+    let name = widths.iter().map(ToString::to_string).collect::<Vec<_>>().join("-");
+    bench_network_on::<B>(&name, synthetic_mlp(widths), &input, params)
+}
+
+/// Runs one benchmark row for an ONNX model on one input file, on the CPU backend.
+///
+/// # Errors
+/// [`crate::api::Error`] if the files do not load, or proving or verifying fails.
+pub fn bench_onnx(model: &std::path::Path, input: &std::path::Path, params: &ProofParams) -> Result<BenchRow, crate::api::Error> {
+    let float = crate::model::onnx::load_onnx(model)?;
+    let input = crate::model::input::InputFile::read(input)?.input;
+    let name = model.file_stem().map_or_else(|| model.display().to_string(), |s| s.to_string_lossy().into_owned());
+    bench_network_on::<CpuBackend>(&name, float, &input, params)
+}
+
+/// Runs one benchmark row for `float` (named `name`) on `input`, on backend `B`.
+///
+/// # Errors
+/// [`crate::api::Error`] if proving or verifying fails.
+pub fn bench_network_on<B: Backend>(name: &str, float: FloatMlp, input: &[f64], params: &ProofParams) -> Result<BenchRow, crate::api::Error>
+where
+    MlpAir: AirProver<B>,
+{
+    let macs = float.layers.iter().map(|l| l.weights.iter().map(Vec::len).sum::<usize>()).sum();
+    let start = Instant::now();
+    let model = PreparedModel::<B>::new(float, DEFAULT_SCALE_BITS, *params)?;
+    let setup = start.elapsed();
     let start = Instant::now();
     let proven = prove_inference(
         &model,
-        &input,
-        Felt::from(widths.iter().sum::<usize>() as u64),
+        input,
+        Felt::from(model.layout.n_inputs + model.layout.total_neurons),
         &ProveOptions::default(),
     )?;
     let prove = start.elapsed();
@@ -154,10 +178,10 @@ where
     Ok(BenchRow {
         log_rows: model.layout.log_trace_rows,
         used_rows: crate::air::mlp::used_rows(&model.quantized),
-        macs: widths.windows(2).map(|w| w[0] * w[1]).sum(),
+        macs,
         columns,
         params: *params,
-        widths,
+        model: name.to_owned(),
         threads: rayon::current_num_threads(),
         setup,
         prove,
@@ -266,7 +290,7 @@ pub fn floor_multiple(row: &BenchRow) -> f64 {
 pub fn table_header() -> String {
     format!(
         "| {:>5} | {:>9} | {:>16} | {:>9} | {:>9} | {:>7} | {:>7} | {:>9} | {:>9} | {:>7} | {:>7} | {:>11} | {:>9} |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-        "rows", "used", "widths", "MACs", "cells/MAC", "queries", "threads", "setup s", "prove s", "floor s", "× floor", "proof felts", "verify ms"
+        "rows", "used", "model", "MACs", "cells/MAC", "queries", "threads", "setup s", "prove s", "floor s", "× floor", "proof felts", "verify ms"
     )
 }
 
@@ -276,7 +300,7 @@ pub fn table_row(row: &BenchRow) -> String {
         "| 2^{:<3} | {:>9} | {:>16} | {:>9} | {:>9.2} | {:>7} | {:>7} | {:>9.2} | {:>9.2} | {:>7.2} | {:>7.1} | {:>11} | {:>9.1} |",
         row.log_rows,
         row.used_rows,
-        format!("{:?}", row.widths).replace(' ', ""),
+        row.model.clone(),
         row.macs,
         cells_per_mac(row),
         format!("{}+{}", row.params.n_queries, row.params.grinding_bits),

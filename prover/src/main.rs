@@ -1,8 +1,8 @@
-//! `ciro-prover`: prove, verify and inspect MLP inference proofs. Parses arguments and calls the
+//! `ciro-prover`: prove, verify and inspect neural-network inference proofs. Parses arguments and calls the
 //! library; errors are printed with their cause chain and exit with status 1.
 
 use anyhow::Context;
-use ciro_prover::api::{load_onnx_for_input, verify_proof_file, PreparedModel};
+use ciro_prover::api::{load_onnx_for_inputs, verify_proof_file, PreparedModel};
 use ciro_prover::backend::cpu::CpuBackend;
 use ciro_prover::backend::select::{select, BackendChoice};
 use ciro_prover::field::{parse_felt, to_hex};
@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// STARK proofs of fixed-point MLP inference, verifiable on Starknet.
+/// STARK proofs of fixed-point neural-network inference (MLPs, CNNs), verifiable on Starknet.
 #[derive(Parser)]
 #[command(name = "ciro-prover", version, about)]
 struct Cli {
@@ -28,11 +28,13 @@ struct Cli {
 enum Command {
     /// Run a model on an input and prove the inference for a job.
     Prove {
-        /// ONNX model: an MLP (dense layers, ReLU, constant affine maps and batch norms,
-        /// shape-only nodes); an unsupported operator is refused with the list of supported ones.
+        /// ONNX model: an MLP or a CNN (dense layers, 2-D convolutions, max and average pooling,
+        /// ReLU, constant affine maps and batch norms, shape-only nodes); an unsupported
+        /// operator is refused with the list of supported ones.
         #[arg(long)]
         model: PathBuf,
-        /// JSON input: {"input": [numbers]}.
+        /// JSON input: {"input": [numbers]}, or a batch {"input": [[numbers], ...]} (one proof of
+        /// every element's inference; outputs in the same order).
         #[arg(long)]
         input: PathBuf,
         /// Job id (decimal or 0x-hex felt).
@@ -106,6 +108,10 @@ enum Command {
         /// Fixed-point scale bits (8 or 16).
         #[arg(long, default_value_t = DEFAULT_SCALE_BITS)]
         scale_bits: u32,
+        /// The model applied to batches of this many inputs (what `prove` commits to for an
+        /// input file holding a batch).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=4096))]
+        batch: u32,
     },
     /// Prove synthetic models for traces of 2^min-log .. 2^max-log rows (or of the given widths)
     /// and print a table.
@@ -152,9 +158,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 grinding_bits,
                 ..ProofParams::default()
             };
-            let input = InputFile::read(&input)?;
-            let (float, calibrated) = load_onnx_for_input(&model, scale_bits, &input.input)
+            let batch = InputFile::read_batch(&input)?;
+            let (float, calibrated) = load_onnx_for_inputs(&model, scale_bits, &batch)
                 .with_context(|| format!("preparing {}", model.display()))?;
+            let (float, input) = (float.batched(batch.len()), batch.concat());
             if let Some(bits) = calibrated {
                 eprintln!(
                     "the model overflows the fixed-point range at {scale_bits} weight bits on this input: calibrated on \
@@ -165,7 +172,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let bar = BarProgress::new(!quiet);
             let proven = selection
                 .backend
-                .prove_float(float, scale_bits, params, &input.input, job_id, &ProveOptions { grinding_start: 0, progress: &bar })
+                .prove_float(float, scale_bits, params, &input, job_id, &ProveOptions { progress: &bar, ..ProveOptions::default() })
                 .with_context(|| format!("preparing and proving {}", model.display()))?;
             bar.finish();
             proven.file.write(&out)?;
@@ -174,10 +181,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out.display(),
                 proven.file.calldata.len()
             );
-            println!(
-                "outputs {:?} (float {:?}, error bound {:.3e})",
-                proven.file.outputs_real, proven.float_output, proven.error_bound
-            );
+            let width = proven.file.outputs_real.len() / batch.len();
+            for (k, (outputs, float)) in proven.file.outputs_real.chunks(width).zip(proven.float_output.chunks(width)).enumerate() {
+                let element = if batch.len() > 1 { format!("[{k}] ") } else { String::new() };
+                println!("{element}outputs {outputs:?} (float {float:?}, error bound {:.3e})", proven.error_bound);
+            }
         }
         Command::Verify {
             proof,
@@ -221,12 +229,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("weight bits per layer {bits:?}; outputs at {} fractional bits", quantized.output_scale_bits());
             println!("wrote {}", out.display());
         }
-        Command::CommitModel { model, scale_bits } => {
-            let prepared = PreparedModel::<CpuBackend>::from_onnx_file(
-                &model,
-                scale_bits,
-                ProofParams::default(),
-            )?;
+        Command::CommitModel { model, scale_bits, batch } => {
+            let float = load_onnx(&model)?.batched(batch as usize);
+            let prepared = PreparedModel::<CpuBackend>::new(float, scale_bits, ProofParams::default())?;
             println!("model commitment {}", to_hex(&prepared.model_commitment()));
             println!(
                 "{}",

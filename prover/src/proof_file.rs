@@ -4,7 +4,7 @@
 //! Calldata layout (all felts; see `PROOF_FORMAT.md`):
 //! `[job_id, model_commitment, input_commitment, output_commitment,
 //!   log_blowup, log_fold, n_queries, grinding_bits,
-//!   log_trace_rows, scale_bits, output_scale_bits, n_inputs, n_outputs, first_layer_neurons, total_neurons,
+//!   log_trace_rows, scale_bits, output_scale_bits, n_inputs, n_outputs, input_reads, total_neurons,
 //!   preprocessed_root, packed inputs (ceil(n_inputs / 6)), outputs (n_outputs), STARK proof body]`.
 
 use crate::air::inputs::{pack_inputs, packed_len, unpack_inputs};
@@ -114,8 +114,8 @@ pub struct LayoutJson {
     pub n_inputs: u64,
     /// Outputs.
     pub n_outputs: u64,
-    /// First-layer neurons.
-    pub first_layer_neurons: u64,
+    /// How many times the trace reads each input.
+    pub input_reads: u64,
     /// All neurons.
     pub total_neurons: u64,
     /// Preprocessed root.
@@ -130,7 +130,7 @@ impl From<&ModelLayout> for LayoutJson {
             output_scale_bits: l.output_scale_bits,
             n_inputs: l.n_inputs,
             n_outputs: l.n_outputs,
-            first_layer_neurons: l.first_layer_neurons,
+            input_reads: l.input_reads,
             total_neurons: l.total_neurons,
             preprocessed_root: to_hex(&l.preprocessed_root),
         }
@@ -172,7 +172,7 @@ impl DecodedProof {
             Felt::from(l.output_scale_bits),
             Felt::from(l.n_inputs),
             Felt::from(l.n_outputs),
-            Felt::from(l.first_layer_neurons),
+            Felt::from(l.input_reads),
             Felt::from(l.total_neurons),
             l.preprocessed_root,
         ];
@@ -209,7 +209,7 @@ impl DecodedProof {
             output_scale_bits: small32(&mut r)?,
             n_inputs: r.small(u32::MAX as u64)?,
             n_outputs: r.small(u32::MAX as u64)?,
-            first_layer_neurons: r.small(u32::MAX as u64)?,
+            input_reads: r.small(u32::MAX as u64)?,
             total_neurons: r.small(u32::MAX as u64)?,
             preprocessed_root: r.felt()?,
         };

@@ -229,3 +229,27 @@ fn large_activations_prove_without_flags_and_calibrate_for_registration() {
     assert!(stderr(&out).contains("prepare the model with 8 scale bits"), "{}", stderr(&out));
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// An input file holding a batch proves every element in one proof: one line of outputs per
+/// element, and `commit-model --batch` gives the commitment the proof carries.
+#[test]
+fn a_batch_input_file_proves_every_element() {
+    let dir = temp_dir("batch");
+    let (proof, batch) = (dir.join("proof.json"), dir.join("batch.json"));
+    std::fs::write(&batch, r#"{"input": [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3]]}"#).unwrap();
+    let model = model_path("iris_mlp.onnx");
+    let out = run(&["prove", "--model", text(&model), "--input", text(&batch), "--job-id", "9", "--out", text(&proof), "--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(stdout.contains("[0] outputs") && stdout.contains("[1] outputs"), "{stdout}");
+    let out = run(&["verify", text(&proof)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let committed = String::from_utf8_lossy(&run(&["commit-model", "--model", text(&model), "--batch", "2"]).stdout).into_owned();
+    let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    let commitment = file["public_inputs"]["model_commitment"].as_str().unwrap().to_owned();
+    assert!(committed.contains(&commitment), "{committed} lacks {commitment}");
+    std::fs::write(&batch, r#"{"input": [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9]]}"#).unwrap();
+    let out = run(&["prove", "--model", text(&model), "--input", text(&batch), "--job-id", "9", "--out", text(&proof), "--quiet"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("malformed batch: elements of 4 and 2 values"), "{}", stderr(&out));
+}

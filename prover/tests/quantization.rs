@@ -59,3 +59,43 @@ fn error_bound_holds_for_digits() {
     check("digits_mlp.onnx", 16, 1.0, 1e-2);
     check("digits_mlp.onnx", 8, 1.0, 1.0);
 }
+
+#[test]
+fn error_bound_holds_for_the_digits_cnn() {
+    check("digits_cnn.onnx", 16, 1.0, 0.1);
+    check("digits_cnn.onnx", 8, 1.0, 10.0);
+}
+
+#[path = "../examples/data/digits.rs"]
+mod digits;
+
+/// The trained digits CNN on its held-out images: the class of the fixed-point outputs (what a
+/// proof proves) is the float model's class for at least 99% of them, and every output is
+/// within the documented bound of the float one.
+#[test]
+fn the_trained_digits_cnn_keeps_its_classes_in_fixed_point() {
+    let float = load_onnx(&model_path("digits_cnn.onnx")).unwrap();
+    let quantized = QuantizedModel::from_float(&float, 16).unwrap();
+    let argmax = |v: &[f64]| (0..v.len()).fold(0, |b, k| if v[k] > v[b] { k } else { b });
+    let (mut same, mut correct, mut held_out) = (0, 0, 0);
+    let (mut max_error, mut max_bound): (f64, f64) = (0.0, 0.0);
+    for (i, digit) in digits::load().unwrap().iter().enumerate().filter(|(i, _)| digits::is_test(*i)) {
+        let fixed = quantized.dequantize(quantized.run(&quantized.quantize_input(&digit.pixels).unwrap()).unwrap().output());
+        let exact = float.forward(&digit.pixels);
+        let bound = error_bound(&float, &quantized, &digit.pixels);
+        for (q, f) in fixed.iter().zip(&exact) {
+            assert!((q - f).abs() <= bound, "image {i}: |{q} − {f}| > {bound}");
+            max_error = max_error.max((q - f).abs());
+        }
+        max_bound = max_bound.max(bound);
+        held_out += 1;
+        same += usize::from(argmax(&fixed) == argmax(&exact));
+        correct += usize::from(argmax(&fixed) == digit.class);
+    }
+    println!(
+        "digits CNN, {held_out} held-out images: fixed-point class = float class for {same}, correct for {correct}; \
+         max output error {max_error:.3e}, largest bound {max_bound:.3e}"
+    );
+    assert!(same * 100 >= held_out * 99, "{same}/{held_out} classes kept");
+    assert!(correct * 10 >= held_out * 9, "the trained model classifies {correct}/{held_out}");
+}

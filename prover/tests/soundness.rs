@@ -314,3 +314,22 @@ fn a_file_whose_readable_fields_disagree_with_its_calldata_is_rejected() {
         Err(ProofFileError::Calldata(_))
     ));
 }
+
+/// A prover that cheats on one activation inside a CNN (a convolution's output, a pooling
+/// maximum: neither is public) cannot make either check pass: the Rust verifier rejects its
+/// proof. (The devnet tests send the same proofs to ProofVerifier.)
+#[test]
+fn a_wrong_convolution_output_or_pooling_maximum_is_rejected() {
+    use ciro_prover::api::prove_with_wrong_activation;
+    use ciro_prover::model::SparseOp;
+    let model = prepare("digits_cnn.onnx", test_params());
+    let image = input("digits_cnn_input_0.json");
+    let layer_of = |op: SparseOp| model.float.layers.iter().position(|l| l.connections.as_ref().is_some_and(|c| c.op == op)).unwrap();
+    for (what, layer) in [("a convolution's output", layer_of(SparseOp::Convolution)), ("a pooling maximum", layer_of(SparseOp::MaxPoolSum))] {
+        let cheat = prove_with_wrong_activation(&model, &image, Felt::from(7u64), (layer, 5, 1)).expect("a cheating prover still writes a proof");
+        let error = cheat.decoded.verify(&test_policy());
+        assert!(error.is_err(), "{what}: accepted");
+    }
+    // The honest proof of the same model verifies.
+    prove(&model, &image, 7).decoded.verify(&test_policy()).unwrap();
+}

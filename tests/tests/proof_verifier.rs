@@ -119,7 +119,7 @@ impl Parts {
         let mut parts = HashMap::new();
         for (i, name) in ["job_id", "model_commitment", "input_commitment", "output_commitment", "log_blowup", "log_fold",
             "n_queries", "grinding_bits", "log_trace_rows", "scale_bits", "output_scale_bits", "n_inputs", "n_outputs",
-            "first_layer_neurons", "total_neurons", "preprocessed_root"]
+            "input_reads", "total_neurons", "preprocessed_root"]
             .iter()
             .enumerate()
         {
@@ -258,10 +258,12 @@ fn synthetic_proof(log_rows: u32) -> Result<Vec<Felt>> {
     use ciro_prover::stark::{ProofParams, ProveOptions};
     let widths = ciro_prover::bench::bench_widths(log_rows);
     let d = widths[0];
-    let layer = |l: usize, relu: bool| DenseLayer {
-        weights: (0..d).map(|o| (0..d).map(|i| (((o * 7 + i * 13 + l) % 17) as f64 - 8.0) / (8.0 * d as f64)).collect()).collect(),
-        bias: (0..d).map(|o| ((o % 5) as f64 - 2.0) / 20.0).collect(),
-        relu,
+    let layer = |l: usize, relu: bool| {
+        DenseLayer::dense(
+            (0..d).map(|o| (0..d).map(|i| (((o * 7 + i * 13 + l) % 17) as f64 - 8.0) / (8.0 * d as f64)).collect()).collect(),
+            (0..d).map(|o| ((o % 5) as f64 - 2.0) / 20.0).collect(),
+            relu,
+        )
     };
     let float = FloatMlp { layers: vec![layer(0, true), layer(1, false)], weight_bits: None };
     let model = PreparedModel::<CpuBackend>::new(float, DEFAULT_SCALE_BITS, ProofParams::default())?;
@@ -288,6 +290,41 @@ async fn verify_inference_accepts_larger_traces() -> Result<()> {
         tampered[last] += Felt::ONE;
         let outcome = submit(&chain, verifier, statement_of(&tampered), &tampered).await?;
         assert_eq!(outcome, Outcome::Rejected, "2^{log_rows}, last sibling tampered");
+    }
+    Ok(())
+}
+
+/// The example CNN for 8×8 images (two convolutions, two max poolings, a dense layer): its
+/// honest proof verifies on-chain, and a prover cheating on one hidden activation (a
+/// convolution's output, a pooling maximum) is rejected by ProofVerifier as by the Rust verifier.
+#[tokio::test]
+async fn verify_inference_accepts_a_cnn_and_rejects_a_wrong_convolution_or_pooling() -> Result<()> {
+    use ciro_prover::api::{prove_inference, prove_with_wrong_activation, PreparedModel};
+    use ciro_prover::backend::cpu::CpuBackend;
+    use ciro_prover::model::input::InputFile;
+    use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
+    use ciro_prover::model::SparseOp;
+    use ciro_prover::stark::{ProofParams, ProveOptions, SecurityPolicy};
+    let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("prover").join("examples").join("models");
+    let model = PreparedModel::<CpuBackend>::from_onnx_file(&models.join("digits_cnn.onnx"), DEFAULT_SCALE_BITS, ProofParams::default())?;
+    let image = InputFile::read(&models.join("digits_cnn_input_1.json"))?.input;
+    let job_id = Felt::from(0xc22u64);
+    let honest = prove_inference(&model, &image, job_id, &ProveOptions::default())?.decoded.to_calldata();
+    let chain = start_chain().await?;
+    let verifier = chain.deploy(VERIFIER, vec![]).await?;
+    let receipt = chain.invoke(1, verifier, "verify_inference", verify_calldata(statement_of(&honest), &honest)).await?;
+    assert_eq!(chain.call_results(&receipt).await?, vec![vec![Felt::ONE]]);
+    println!("digits CNN proof ({} felts): {}", honest.len(), cost(&receipt)?);
+
+    let layer_of = |op: SparseOp| model.float.layers.iter().position(|l| l.connections.as_ref().is_some_and(|c| c.op == op));
+    for (what, op) in [("a convolution's output", SparseOp::Convolution), ("a pooling maximum", SparseOp::MaxPoolSum)] {
+        let layer = layer_of(op).context("the CNN has the layer")?;
+        let cheat = prove_with_wrong_activation(&model, &image, job_id, (layer, 3, -1))?.decoded;
+        anyhow::ensure!(cheat.verify(&SecurityPolicy::default()).is_err(), "{what}: the Rust verifier accepted it");
+        let proof = cheat.to_calldata();
+        let outcome = submit(&chain, verifier, statement_of(&proof), &proof).await?;
+        println!("{what}: {outcome:?}");
+        anyhow::ensure!(outcome != Outcome::Accepted, "{what}: ProofVerifier accepted it");
     }
     Ok(())
 }
@@ -328,7 +365,7 @@ async fn verify_inference_rejects_tampered_public_inputs() -> Result<()> {
     for name in ["job_id", "model_commitment", "input_commitment", "output_commitment", "preprocessed_root"] {
         cases.push((name.to_owned(), bumped(&golden, parts.get(name).0)));
     }
-    for name in ["first_layer_neurons", "total_neurons", "output_scale_bits"] {
+    for name in ["input_reads", "total_neurons", "output_scale_bits"] {
         cases.push((name.to_owned(), bumped(&golden, parts.get(name).0)));
     }
     // Another output (or input) with its commitment recomputed: the statement is self-consistent,

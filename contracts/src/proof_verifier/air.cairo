@@ -1,4 +1,4 @@
-//! The MLP AIR (`CIRO_MLP_AIR_V2`) at the out-of-domain point: PROOF_FORMAT.md §4.4 and §6.
+//! The MLP AIR (`CIRO_MLP_AIR_V3`) at the out-of-domain point: PROOF_FORMAT.md §4.4 and §6.
 
 use array::{ArrayTrait, SpanTrait};
 use option::OptionTrait;
@@ -7,16 +7,16 @@ use traits::Into;
 
 use super::field::div;
 
-/// 'CIRO_MLP_AIR_V2'.
-const MLP_AIR_TAG: felt252 = 'CIRO_MLP_AIR_V2';
+/// 'CIRO_MLP_AIR_V3'.
+const MLP_AIR_TAG: felt252 = 'CIRO_MLP_AIR_V3';
 /// Number of trace columns (preprocessed, main, interaction).
 const N_COLUMNS: u32 = 46;
 /// Number of out-of-domain values: the columns at `z`, `h0(z)`, `h1(z)`, the columns at `z·g`.
 const N_OOD: u32 = 94;
-/// Neurons per block: each input is read once per block of the first layer.
+/// Neurons per block (the accumulators of a MAC row).
 const BLOCK_NEURONS: u32 = 8;
 
-/// `Hmany([MLP_AIR_TAG, log_n, scale_bits, output_scale_bits, n_inputs, n_outputs, m1, NT,
+/// `Hmany([MLP_AIR_TAG, log_n, scale_bits, output_scale_bits, n_inputs, n_outputs, R, NT,
 /// preprocessed_root])`.
 fn model_commitment(
     log_n: u32,
@@ -24,7 +24,7 @@ fn model_commitment(
     output_scale_bits: u32,
     n_inputs: u32,
     n_outputs: u32,
-    m1: u32,
+    input_reads: u32,
     nt: u32,
     preprocessed_root: felt252
 ) -> felt252 {
@@ -35,7 +35,7 @@ fn model_commitment(
     items.append(output_scale_bits.into());
     items.append(n_inputs.into());
     items.append(n_outputs.into());
-    items.append(m1.into());
+    items.append(input_reads.into());
     items.append(nt.into());
     items.append(preprocessed_root);
     poseidon_hash_span(items.span())
@@ -74,7 +74,7 @@ fn add_input_term(sum: InverseSum, beta: felt252, gamma: felt252, address: felt2
 fn public_logup_sum(
     beta: felt252,
     gamma: felt252,
-    m1: u32,
+    input_reads: u32,
     nt: u32,
     n_inputs: u32,
     inputs_sum: InverseSum,
@@ -99,8 +99,7 @@ fn public_logup_sum(
     };
     let inputs_value = inverse_sum_value(inputs_sum)?;
     let outputs_value = inverse_sum_value(outputs_sum)?;
-    let readers: felt252 = ((m1 + BLOCK_NEURONS - 1) / BLOCK_NEURONS).into();
-    Option::Some(readers * inputs_value - outputs_value)
+    Option::Some(input_reads.into() * inputs_value - outputs_value)
 }
 
 /// `(U, Y)` of §6.3 from the limbs `l0..l4` at `ood[35..40]`: all limbs, and the limbs above

@@ -178,7 +178,7 @@ struct Header {
     log_n: u32,
     scale_bits: u32,
     output_scale_bits: u32,
-    m1: u32,
+    input_reads: u32,
     nt: u32,
     preprocessed_root: felt252,
 }
@@ -198,7 +198,7 @@ fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
     let output_scale_bits = take_small(ref data);
     let n_inputs = take_small(ref data);
     let n_outputs = take_small(ref data);
-    let m1 = take_small(ref data);
+    let input_reads = take_small(ref data);
     let nt = take_small(ref data);
     let preprocessed_root = take(ref data);
 
@@ -216,8 +216,7 @@ fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
     assert(output_scale_bits <= scale_bits, errors::BAD_OUTPUT_SCALE_BITS);
     assert(n_inputs >= 1, errors::BAD_MODEL_LAYOUT);
     assert(n_outputs >= 1, errors::BAD_MODEL_LAYOUT);
-    assert(m1 >= 1, errors::BAD_MODEL_LAYOUT);
-    assert(nt >= m1, errors::BAD_MODEL_LAYOUT);
+    assert(input_reads >= 1, errors::BAD_MODEL_LAYOUT);
     assert(nt >= n_outputs, errors::BAD_MODEL_LAYOUT);
     (
         Header {
@@ -231,7 +230,7 @@ fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
             log_n,
             scale_bits,
             output_scale_bits,
-            m1,
+            input_reads,
             nt,
             preprocessed_root,
         },
@@ -358,7 +357,7 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
         header.output_scale_bits,
         n_inputs,
         n_outputs,
-        header.m1,
+        header.input_reads,
         header.nt,
         header.preprocessed_root
     ) {
@@ -409,7 +408,7 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
             return false;
         },
     };
-    let t = match public_logup_sum(beta, gamma, header.m1, header.nt, n_inputs, inputs_sum, outputs) {
+    let t = match public_logup_sum(beta, gamma, header.input_reads, header.nt, n_inputs, inputs_sum, outputs) {
         Option::Some(t) => t,
         Option::None => {
             return false;

@@ -1,4 +1,4 @@
-/// ProofVerifier: verifies STARK proofs of MLP inference (`CIRO_STARK_V2`, AIR `CIRO_MLP_AIR_V2`,
+/// ProofVerifier: verifies STARK proofs of MLP inference (`CIRO_STARK_V2`, AIR `CIRO_MLP_AIR_V3`,
 /// prover/PROOF_FORMAT.md) on-chain and records the verified statements.
 ///
 /// `proof` is the full calldata of PROOF_FORMAT.md §3 (its first four felts are the proof's public

@@ -1,4 +1,4 @@
-//! The AIR for fixed-point MLP inference (`CIRO_MLP_AIR_V2`).
+//! The AIR for fixed-point MLP inference (`CIRO_MLP_AIR_V3`).
 //!
 //! ## Trace layout (one row per two inputs of a block of eight neurons)
 //! Layer `l` (inputs `n_l`, neurons `m_l`) is cut into **blocks** of up to `K = 8` consecutive
@@ -67,11 +67,11 @@
 use super::inputs::input_commitment_of;
 use super::{Air, AirError, ColumnCounts, Frame, TraceSource};
 use crate::field::{batch_inverse, felt_from_i64, felt_to_i128, inverse, Felt};
-use crate::model::quantize::{FixedPointRun, QuantizedModel, ACC_BOUND, PARAM_BOUND};
+use crate::model::quantize::{FixedPointRun, QuantizedLayer, QuantizedModel, ACC_BOUND, PARAM_BOUND};
 use starknet_crypto::poseidon_hash_many;
 
-/// `'CIRO_MLP_AIR_V2'`: identifies this AIR in the model commitment.
-pub const MLP_AIR_TAG: Felt = Felt::from_hex_unchecked("0x4349524f5f4d4c505f4149525f5632");
+/// `'CIRO_MLP_AIR_V3'`: identifies this AIR in the model commitment.
+pub const MLP_AIR_TAG: Felt = Felt::from_hex_unchecked("0x4349524f5f4d4c505f4149525f5633");
 /// The smallest trace (the range table needs 256 rows).
 pub const MIN_LOG_TRACE_ROWS: u32 = 8;
 /// The largest trace this implementation proves.
@@ -156,8 +156,8 @@ pub struct ModelLayout {
     pub n_inputs: u64,
     /// Model outputs.
     pub n_outputs: u64,
-    /// Neurons of the first layer (each input is read that many times).
-    pub first_layer_neurons: u64,
+    /// `R`: how many times the trace reads each input ([`Schedule`]).
+    pub input_reads: u64,
     /// Neurons of all layers.
     pub total_neurons: u64,
     /// Merkle root of the preprocessed trace's LDE (binds the quantized weights and biases).
@@ -166,7 +166,7 @@ pub struct ModelLayout {
 
 impl ModelLayout {
     /// The model commitment: `poseidon_hash_many([MLP_AIR_TAG, log_trace_rows, scale_bits,
-    /// output_scale_bits, n_inputs, n_outputs, first_layer_neurons, total_neurons,
+    /// output_scale_bits, n_inputs, n_outputs, input_reads, total_neurons,
     /// preprocessed_root])`.
     pub fn commitment(&self) -> Felt {
         poseidon_hash_many(&self.to_felts_with_tag())
@@ -180,15 +180,10 @@ impl ModelLayout {
             Felt::from(self.output_scale_bits),
             Felt::from(self.n_inputs),
             Felt::from(self.n_outputs),
-            Felt::from(self.first_layer_neurons),
+            Felt::from(self.input_reads),
             Felt::from(self.total_neurons),
             self.preprocessed_root,
         ]
-    }
-
-    /// Blocks of the first layer: how many times each input is read.
-    pub fn input_readers(&self) -> u64 {
-        self.first_layer_neurons.div_ceil(BLOCK_NEURONS as u64)
     }
 
     /// Address of the first model output.
@@ -206,8 +201,8 @@ impl ModelLayout {
             && self.output_scale_bits <= self.scale_bits
             && self.n_inputs >= 1
             && self.n_outputs >= 1
-            && self.first_layer_neurons >= 1
-            && self.total_neurons >= self.first_layer_neurons
+            && self.input_reads >= 1
+            && self.input_reads < (1 << 32)
             && self.total_neurons >= self.n_outputs
             && self.total_neurons < (1 << 32)
             && self.n_inputs < (1 << 32);
@@ -221,51 +216,155 @@ impl ModelLayout {
     }
 }
 
-/// Number of used trace rows for a model: per layer, `ceil(m/8)·ceil(n/2)` MAC rows and `m`
-/// output rows.
-pub fn used_rows(model: &QuantizedModel) -> usize {
-    model
-        .layers
-        .iter()
-        .map(|l| layer_rows(l.inputs(), l.outputs()))
-        .sum()
-}
-
 /// Trace rows of a dense layer of `inputs` inputs and `neurons` neurons.
 pub fn layer_rows(inputs: usize, neurons: usize) -> usize {
     neurons.div_ceil(BLOCK_NEURONS) * inputs.div_ceil(ROW_INPUTS) + neurons
 }
 
+/// A block of up to eight consecutive neurons of a layer, and the activations its MAC rows read.
+#[derive(Clone, Debug)]
+struct Block {
+    layer: usize,
+    start: usize,
+    end: usize,
+    /// Per MAC row: the layer input `a` it reads, and whether it reads `a + 1` as `b`.
+    pairs: Vec<(usize, bool)>,
+}
+
+/// The order of the trace's rows, fixed by the model alone.
+///
+/// A block's MAC rows read the inputs some neuron of the block has a nonzero weight for, two
+/// consecutive ones a row where it can (a dense layer reads `(0, 1), (2, 3), …`; a convolution
+/// its window; a pooling step its neighbours). Each activation is written once, with
+/// multiplicity minus the number of times it is read (the model's outputs: once, by the
+/// verifier). Every input must be read the same number of times `R` (the layout's
+/// `input_reads`, so that the public LogUp sum is `R·Σ 1/(β − addr − γ·x)`): inputs read fewer
+/// times by the layers are read again by **balance rows** (no weights, no accumulation) after
+/// the last layer.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    blocks: Vec<Block>,
+    /// `reads[v][i]`: reads of activation `i` of vector `v` (0: the inputs, `l + 1`: layer
+    /// `l`'s outputs).
+    reads: Vec<Vec<u64>>,
+    /// Balance rows: the input `a` read, and whether `a + 1` is read too.
+    balance: Vec<(usize, bool)>,
+    /// `R`.
+    input_reads: u64,
+    /// Rows used (MAC, output and balance rows).
+    rows: usize,
+}
+
+impl Schedule {
+    /// The schedule of `model`.
+    pub fn of(model: &QuantizedModel) -> Self {
+        let mut reads: Vec<Vec<u64>> = std::iter::once(vec![0; model.input_len()])
+            .chain(model.layers.iter().map(|l| vec![0; l.outputs()]))
+            .collect();
+        let mut blocks = Vec::new();
+        let mut rows = 0;
+        for (l, layer) in model.layers.iter().enumerate() {
+            let n_in = layer.inputs();
+            for start in (0..layer.outputs()).step_by(BLOCK_NEURONS) {
+                let end = (start + BLOCK_NEURONS).min(layer.outputs());
+                let mut needed: Vec<usize> = (start..end)
+                    .flat_map(|j| layer.row(j).filter(|(_, w)| *w != 0).map(|(i, _)| i))
+                    .collect();
+                needed.sort_unstable();
+                needed.dedup();
+                if needed.is_empty() {
+                    // A block of constant neurons still starts with a MAC row (zero weights).
+                    needed.push(0);
+                }
+                let mut pairs = Vec::with_capacity(needed.len());
+                let mut k = 0;
+                while k < needed.len() {
+                    let a = needed[k];
+                    let b = a + 1 < n_in;
+                    reads[l][a] += 1;
+                    if b {
+                        reads[l][a + 1] += 1;
+                    }
+                    pairs.push((a, b));
+                    k += if needed.get(k + 1) == Some(&(a + 1)) { 2 } else { 1 };
+                }
+                rows += pairs.len() + (end - start);
+                blocks.push(Block { layer: l, start, end, pairs });
+            }
+        }
+        if let Some(outputs) = reads.last_mut() {
+            outputs.iter_mut().for_each(|r| *r += 1);
+        }
+        let input_reads = reads[0].iter().copied().max().unwrap_or(0).max(1);
+        let mut deficit: Vec<u64> = reads[0].iter().map(|r| input_reads - r).collect();
+        let mut balance = Vec::new();
+        for a in 0..deficit.len() {
+            while deficit[a] > 0 {
+                let b = deficit.get(a + 1).is_some_and(|d| *d > 0);
+                deficit[a] -= 1;
+                if b {
+                    deficit[a + 1] -= 1;
+                }
+                balance.push((a, b));
+            }
+        }
+        rows += balance.len();
+        Schedule { blocks, reads, balance, input_reads, rows }
+    }
+
+    /// Rows used.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// `R`: how many times the trace reads each input.
+    pub fn input_reads(&self) -> u64 {
+        self.input_reads
+    }
+
+    /// log2 of the trace rows.
+    pub fn log_trace_rows(&self) -> u32 {
+        self.rows.next_power_of_two().trailing_zeros().max(MIN_LOG_TRACE_ROWS)
+    }
+}
+
+/// Number of used trace rows for a model ([`Schedule`]).
+pub fn used_rows(model: &QuantizedModel) -> usize {
+    Schedule::of(model).rows()
+}
+
 /// log2 of the trace rows for a model.
 pub fn log_trace_rows(model: &QuantizedModel) -> u32 {
-    used_rows(model)
-        .next_power_of_two()
-        .trailing_zeros()
-        .max(MIN_LOG_TRACE_ROWS)
+    Schedule::of(model).log_trace_rows()
 }
 
 /// The layout of a model, given the root of its preprocessed trace.
 pub fn layout_for(model: &QuantizedModel, preprocessed_root: Felt) -> ModelLayout {
+    let schedule = Schedule::of(model);
     ModelLayout {
-        log_trace_rows: log_trace_rows(model),
+        log_trace_rows: schedule.log_trace_rows(),
         scale_bits: model.scale_bits,
         output_scale_bits: model.output_scale_bits(),
         n_inputs: model.input_len() as u64,
         n_outputs: model.output_len() as u64,
-        first_layer_neurons: model.layers.first().map_or(0, |l| l.outputs()) as u64,
+        input_reads: schedule.input_reads(),
         total_neurons: model.layers.iter().map(|l| l.outputs() as u64).sum(),
         preprocessed_root,
     }
 }
 
-/// Address of the first output of layer `l` (layer `-1` being the inputs).
-fn layer_output_base(model: &QuantizedModel, l: usize) -> u64 {
-    ADDRESS_INPUTS
-        + model.input_len() as u64
-        + model.layers[..l]
-            .iter()
-            .map(|x| x.outputs() as u64)
-            .sum::<u64>()
+/// Address of the first activation of vector `v` (0: the inputs, `l + 1`: layer `l`'s outputs).
+fn vector_base(model: &QuantizedModel, v: usize) -> u64 {
+    let before: u64 = model.layers[..v.saturating_sub(1)].iter().map(|x| x.outputs() as u64).sum();
+    ADDRESS_INPUTS + if v == 0 { 0 } else { model.input_len() as u64 + before }
+}
+
+/// Neuron `j`'s weight of input `i` (0 where it has none).
+fn weight_of(layer: &QuantizedLayer, j: usize, i: usize) -> i64 {
+    match &layer.connections {
+        None => layer.weights[j].get(i).copied().unwrap_or(0),
+        Some(c) => c.indices[j].binary_search(&i).map_or(0, |k| layer.weights[j][k]),
+    }
 }
 
 /// Checks a model fits this AIR (sizes, parameter ranges).
@@ -276,10 +375,11 @@ pub fn check_model(model: &QuantizedModel) -> Result<(), AirError> {
     if model.layers.is_empty() {
         return Err(AirError::Unsupported("model without layers".into()));
     }
-    if log_trace_rows(model) > MAX_LOG_TRACE_ROWS {
+    let schedule = Schedule::of(model);
+    if schedule.log_trace_rows() > MAX_LOG_TRACE_ROWS {
         return Err(AirError::Unsupported(format!(
             "model needs {} trace rows, more than 2^{MAX_LOG_TRACE_ROWS}",
-            used_rows(model)
+            schedule.rows()
         )));
     }
     let too_big = model
@@ -307,52 +407,41 @@ pub fn check_model(model: &QuantizedModel) -> Result<(), AirError> {
 /// [`AirError::Unsupported`] when the model does not fit.
 pub fn preprocessed_columns(model: &QuantizedModel) -> Result<Vec<Vec<Felt>>, AirError> {
     check_model(model)?;
-    let n = 1usize << log_trace_rows(model);
+    let schedule = Schedule::of(model);
+    let n = 1usize << schedule.log_trace_rows();
     let mut cols = vec![vec![Felt::ZERO; n]; N_PREPROCESSED];
     let mut row = 0;
-    let n_layers = model.layers.len();
-    for (l, layer) in model.layers.iter().enumerate() {
-        let in_base = if l == 0 {
-            ADDRESS_INPUTS
-        } else {
-            layer_output_base(model, l - 1)
-        };
-        let out_base = layer_output_base(model, l);
-        let readers = if l + 1 == n_layers {
-            1
-        } else {
-            model.layers[l + 1].outputs().div_ceil(BLOCK_NEURONS) as u64
-        };
-        let n_in = layer.inputs();
-        for block_start in (0..layer.outputs()).step_by(BLOCK_NEURONS) {
-            let block_end = (block_start + BLOCK_NEURONS).min(layer.outputs());
-            for pair in 0..n_in.div_ceil(ROW_INPUTS) {
-                let (a, b) = (ROW_INPUTS * pair, ROW_INPUTS * pair + 1);
-                for (k, weights) in layer.weights[block_start..block_end].iter().enumerate() {
-                    cols[column::W + 2 * k][row] = felt_from_i64(weights[a]);
-                    if b < n_in {
-                        cols[column::W + 2 * k + 1][row] = felt_from_i64(weights[b]);
-                    }
+    for block in &schedule.blocks {
+        let layer = &model.layers[block.layer];
+        let in_base = vector_base(model, block.layer);
+        let out_base = vector_base(model, block.layer + 1);
+        for (r, &(a, b)) in block.pairs.iter().enumerate() {
+            for (k, j) in (block.start..block.end).enumerate() {
+                cols[column::W + 2 * k][row] = felt_from_i64(weight_of(layer, j, a));
+                if b {
+                    cols[column::W + 2 * k + 1][row] = felt_from_i64(weight_of(layer, j, a + 1));
                 }
-                cols[column::ADDR][row] = Felt::from(in_base + a as u64);
-                cols[column::MA][row] = Felt::ONE;
-                cols[column::MB][row] = Felt::from(b < n_in);
-                cols[column::KEEP][row] = Felt::from(pair > 0);
-                row += 1;
             }
-            for j in block_start..block_end {
-                cols[column::BIAS][row] = felt_from_i64(layer.bias[j]);
-                cols[column::ADDR][row] = Felt::from(out_base + j as u64);
-                cols[column::MA][row] = -Felt::from(readers);
-                cols[column::KEEP][row] = Felt::from(j == block_start);
-                cols[if layer.relu {
-                    column::RELU
-                } else {
-                    column::LIN
-                }][row] = Felt::ONE;
-                row += 1;
-            }
+            cols[column::ADDR][row] = Felt::from(in_base + a as u64);
+            cols[column::MA][row] = Felt::ONE;
+            cols[column::MB][row] = Felt::from(b);
+            cols[column::KEEP][row] = Felt::from(r > 0);
+            row += 1;
         }
+        for j in block.start..block.end {
+            cols[column::BIAS][row] = felt_from_i64(layer.bias[j]);
+            cols[column::ADDR][row] = Felt::from(out_base + j as u64);
+            cols[column::MA][row] = -Felt::from(schedule.reads[block.layer + 1][j]);
+            cols[column::KEEP][row] = Felt::from(j == block.start);
+            cols[if layer.relu { column::RELU } else { column::LIN }][row] = Felt::ONE;
+            row += 1;
+        }
+    }
+    for &(a, b) in &schedule.balance {
+        cols[column::ADDR][row] = Felt::from(ADDRESS_INPUTS + a as u64);
+        cols[column::MA][row] = Felt::ONE;
+        cols[column::MB][row] = Felt::from(b);
+        row += 1;
     }
     for (r, t) in cols[column::TABLE].iter_mut().enumerate() {
         *t = Felt::from((r % 256) as u64);
@@ -530,7 +619,7 @@ impl Air for MlpAir {
         let n_in = self.statement.inputs.len();
         let inputs_sum = inverses[..n_in].iter().fold(Felt::ZERO, |a, b| a + *b);
         let outputs_sum = inverses[n_in..].iter().fold(Felt::ZERO, |a, b| a + *b);
-        let total = Felt::from(layout.input_readers()) * inputs_sum - outputs_sum;
+        let total = Felt::from(layout.input_reads) * inputs_sum - outputs_sum;
         let n_inv = inverse(Felt::from(1u64 << layout.log_trace_rows))?;
         Ok(vec![total, n_inv])
     }
@@ -601,69 +690,73 @@ impl MlpWitness {
         let mut limb_counts = [0u64; 256];
         let mut row = 0;
         let scale_bits = model.scale_bits;
+        let schedule = Schedule::of(model);
         for (l, layer) in model.layers.iter().enumerate() {
-            let activations: &[i64] = if l == 0 {
-                &run.input
-            } else {
-                &run.outputs[l - 1]
-            };
-            if activations.len() != layer.inputs() {
+            let activations: &[i64] = if l == 0 { &run.input } else { &run.outputs[l - 1] };
+            if activations.len() != layer.inputs() || run.outputs.get(l).map(Vec::len) != Some(layer.outputs()) {
                 return Err(AirError::Shape(format!(
                     "layer {l} receives {} activations",
                     activations.len()
                 )));
             }
-            for block_start in (0..layer.outputs()).step_by(BLOCK_NEURONS) {
-                let block_end = (block_start + BLOCK_NEURONS).min(layer.outputs());
-                let block = &layer.weights[block_start..block_end];
-                let mut sums = [0i128; BLOCK_NEURONS];
-                for (pair_index, pair) in activations.chunks(ROW_INPUTS).enumerate() {
-                    let i = ROW_INPUTS * pair_index;
-                    for (k, weights) in block.iter().enumerate() {
-                        sums[k] += weights[i] as i128 * pair[0] as i128;
-                        if let Some(b) = pair.get(1) {
-                            sums[k] += weights[i + 1] as i128 * *b as i128;
-                        }
+        }
+        for block in &schedule.blocks {
+            let (l, layer) = (block.layer, &model.layers[block.layer]);
+            let activations: &[i64] = if l == 0 { &run.input } else { &run.outputs[l - 1] };
+            let mut sums = [0i128; BLOCK_NEURONS];
+            for &(a, b) in &block.pairs {
+                let x_a = activations[a];
+                let x_b = if b { activations[a + 1] } else { 0 };
+                for (k, j) in (block.start..block.end).enumerate() {
+                    sums[k] += weight_of(layer, j, a) as i128 * x_a as i128;
+                    if b {
+                        sums[k] += weight_of(layer, j, a + 1) as i128 * x_b as i128;
                     }
-                    main[main_index(column::XA)][row] = felt_from_i64(pair[0]);
-                    main[main_index(column::XB)][row] = felt_from_i64(pair.get(1).copied().unwrap_or(0));
-                    for (k, sum) in sums.iter().enumerate() {
-                        main[main_index(column::ACC + k)][row] = Felt::from(*sum);
-                    }
-                    limb_counts[0] += LIMBS as u64;
-                    row += 1;
                 }
-                for j in block_start..block_end {
-                    let first = j - block_start;
-                    for k in 0..BLOCK_NEURONS {
-                        let sum = sums.get(first + k).copied().unwrap_or(0);
-                        main[main_index(column::ACC + k)][row] = Felt::from(sum);
-                    }
-                    let acc = sums[first] + layer.bias[j] as i128;
-                    if acc.abs() >= ACC_BOUND {
-                        return Err(AirError::Unsupported(format!(
-                            "layer {l} neuron {j}: |accumulator| ≥ 2^40"
-                        )));
-                    }
-                    let magnitude = acc.unsigned_abs() as u64;
-                    let y = (magnitude >> scale_bits) as i64;
-                    let signed = if acc < 0 { -y } else { y };
-                    let value = if layer.relu { signed.max(0) } else { signed };
-                    if run.outputs.get(l).and_then(|o| o.get(j)) != Some(&value) {
-                        return Err(AirError::Shape(format!(
-                            "layer {l} neuron {j}: run output differs from the trace"
-                        )));
-                    }
-                    main[main_index(column::XA)][row] = felt_from_i64(value);
-                    main[main_index(column::NEG)][row] = Felt::from(acc < 0);
-                    for k in 0..LIMBS {
-                        let limb = (magnitude >> (LIMB_BITS as usize * k)) & 0xff;
-                        main[main_index(column::L0 + k)][row] = Felt::from(limb);
-                        limb_counts[limb as usize] += 1;
-                    }
-                    row += 1;
+                main[main_index(column::XA)][row] = felt_from_i64(x_a);
+                main[main_index(column::XB)][row] = felt_from_i64(x_b);
+                for (k, sum) in sums.iter().enumerate() {
+                    main[main_index(column::ACC + k)][row] = Felt::from(*sum);
                 }
+                limb_counts[0] += LIMBS as u64;
+                row += 1;
             }
+            for j in block.start..block.end {
+                let first = j - block.start;
+                for k in 0..BLOCK_NEURONS {
+                    let sum = sums.get(first + k).copied().unwrap_or(0);
+                    main[main_index(column::ACC + k)][row] = Felt::from(sum);
+                }
+                let acc = sums[first] + layer.bias[j] as i128;
+                if acc.abs() >= ACC_BOUND {
+                    return Err(AirError::Unsupported(format!(
+                        "layer {l} neuron {j}: |accumulator| ≥ 2^40"
+                    )));
+                }
+                let magnitude = acc.unsigned_abs() as u64;
+                let y = (magnitude >> scale_bits) as i64;
+                let signed = if acc < 0 { -y } else { y };
+                let value = if layer.relu { signed.max(0) } else { signed };
+                if run.outputs[l][j] != value {
+                    return Err(AirError::Shape(format!(
+                        "layer {l} neuron {j}: run output differs from the trace"
+                    )));
+                }
+                main[main_index(column::XA)][row] = felt_from_i64(value);
+                main[main_index(column::NEG)][row] = Felt::from(acc < 0);
+                for k in 0..LIMBS {
+                    let limb = (magnitude >> (LIMB_BITS as usize * k)) & 0xff;
+                    main[main_index(column::L0 + k)][row] = Felt::from(limb);
+                    limb_counts[limb as usize] += 1;
+                }
+                row += 1;
+            }
+        }
+        for &(a, b) in &schedule.balance {
+            main[main_index(column::XA)][row] = felt_from_i64(run.input[a]);
+            main[main_index(column::XB)][row] = felt_from_i64(if b { run.input[a + 1] } else { 0 });
+            limb_counts[0] += LIMBS as u64;
+            row += 1;
         }
         limb_counts[0] += ((n - row) * LIMBS) as u64;
         for (r, count) in limb_counts.iter().enumerate() {
@@ -675,6 +768,27 @@ impl MlpWitness {
     /// Number of trace rows (a power of two).
     pub fn rows(&self) -> usize {
         self.main[0].len()
+    }
+
+    /// This trace with neuron `neuron` of layer `layer` writing its value plus `delta`: what a
+    /// prover cheating on one activation (a convolution's output, a pooling maximum) commits.
+    /// It does not satisfy the AIR; soundness tests check that the verifiers reject its proof.
+    ///
+    /// # Errors
+    /// [`AirError::Shape`] when the model has no such neuron.
+    pub fn with_wrong_activation(&self, model: &QuantizedModel, layer: usize, neuron: usize, delta: i64) -> Result<Self, AirError> {
+        let schedule = Schedule::of(model);
+        let mut row = 0;
+        for block in &schedule.blocks {
+            if block.layer == layer && (block.start..block.end).contains(&neuron) {
+                let mut tampered = self.clone();
+                let cell = &mut tampered.main[column::XA - N_PREPROCESSED][row + block.pairs.len() + neuron - block.start];
+                *cell += felt_from_i64(delta);
+                return Ok(tampered);
+            }
+            row += block.pairs.len() + block.end - block.start;
+        }
+        Err(AirError::Shape(format!("the model has no neuron {neuron} in layer {layer}")))
     }
 }
 
@@ -742,7 +856,7 @@ mod tests {
 
     #[test]
     fn tag_is_the_short_string() {
-        assert_eq!(MLP_AIR_TAG, short_string("CIRO_MLP_AIR_V2").unwrap());
+        assert_eq!(MLP_AIR_TAG, short_string("CIRO_MLP_AIR_V3").unwrap());
     }
 
     /// A model with an odd input count and a partial block in both layers.
@@ -755,6 +869,7 @@ mod tests {
             bias: (0..n_out).map(|_| rng.i64(-70_000..70_000)).collect(),
             relu,
             weight_bits: 8,
+            connections: None,
         };
         let model = QuantizedModel {
             scale_bits: 8,
@@ -812,6 +927,64 @@ mod tests {
         let mut run_cheat = run.clone();
         run_cheat.outputs[1][0] += 1;
         assert!(MlpWitness::new(&model, &run_cheat).is_err());
+    }
+
+    /// A small CNN: Conv(2@3×3, pad 1) on a 1×5×5 image, ReLU, MaxPool 2×2, a dense layer.
+    fn cnn_model() -> (QuantizedModel, FixedPointRun) {
+        use crate::model::lowering::{convolution, max_pool, Features, Window};
+        use crate::model::{DenseLayer, FloatMlp};
+        let window = |k: usize, s: usize, p: usize| Window { kernel: [k, k], strides: [s, s], pads: [p; 4], dilations: [1, 1], ceil_mode: false };
+        let kernel: Vec<f64> = (0..18).map(|i| ((i * 7) % 9) as f64 / 8.0 - 0.5).collect();
+        let (mut conv, features) = convolution(&Features::plain(vec![1, 5, 5]), (&[2, 1, 3, 3], &kernel), Some(&[0.25, -0.5]), &window(3, 1, 1), 1, "conv").unwrap();
+        conv.relu = true;
+        let (pool, features) = max_pool(&features, &window(2, 2, 0), true, "pool").unwrap();
+        let dense = DenseLayer::dense((0..3).map(|o| (0..features.len()).map(|i| ((o * 5 + i * 3) % 7) as f64 / 4.0 - 0.75).collect()).collect(), vec![0.1, 0.2, -0.3], false);
+        let mut layers = vec![conv];
+        layers.extend(pool);
+        layers.push(dense);
+        let float = FloatMlp { layers, weight_bits: None };
+        float.validate().unwrap();
+        let model = QuantizedModel::from_float(&float, 8).unwrap();
+        let image: Vec<f64> = (0..25).map(|i| ((i * 11) % 13) as f64 / 6.0 - 1.0).collect();
+        let run = model.run(&model.quantize_input(&image).unwrap()).unwrap();
+        (model, run)
+    }
+
+    #[test]
+    fn a_cnn_reads_its_windows_balances_its_inputs_and_rejects_tampering() {
+        let (model, run) = cnn_model();
+        let schedule = Schedule::of(&model);
+        // Every input is read R times, the border ones partly by balance rows.
+        assert!(!schedule.balance.is_empty());
+        let mut reads = schedule.reads[0].clone();
+        for &(a, b) in &schedule.balance {
+            reads[a] += 1;
+            if b {
+                reads[a + 1] += 1;
+            }
+        }
+        assert!(reads.iter().all(|r| *r == schedule.input_reads()), "{reads:?}");
+        // The convolution reads its 3×3 window, not the whole image: at most 3 pairs a kernel row.
+        let conv_block = &schedule.blocks[0];
+        assert!(conv_block.pairs.len() <= 6, "{:?}", conv_block.pairs);
+        let witness = MlpWitness::new(&model, &run).unwrap();
+        check(&model, &run, &witness).unwrap();
+        let conv_output_row = conv_block.pairs.len();
+        let pool_block = schedule.blocks.iter().position(|b| b.layer == 1).unwrap();
+        let pool_rows: usize = schedule.blocks[..pool_block].iter().map(|b| b.pairs.len() + b.end - b.start).sum();
+        let pool_output_row = pool_rows + schedule.blocks[pool_block].pairs.len();
+        let balance_row = schedule.rows() - 1;
+        let cases = [
+            ("a convolution's output", column::XA, conv_output_row),
+            ("an input read by the convolution", column::XA, 0),
+            ("a pooling step's output", column::XA, pool_output_row),
+            ("an input read by a balance row", column::XA, balance_row),
+        ];
+        for (what, column, row) in cases {
+            let mut tampered = witness.clone();
+            tampered.main[column - N_PREPROCESSED][row] += Felt::ONE;
+            assert!(check(&model, &run, &tampered).is_err(), "{what} accepted");
+        }
     }
 
     #[test]

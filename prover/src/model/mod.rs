@@ -1,7 +1,8 @@
-//! Models: float MLPs loaded from ONNX ([`onnx`]), their fixed-point quantization
+//! Models: float networks (MLPs, CNNs lowered to chains of dense and sparse layers) loaded from ONNX ([`onnx`]), their fixed-point quantization
 //! ([`quantize`]) and input files ([`input`]).
 
 pub mod input;
+pub mod lowering;
 pub mod onnx;
 pub mod quantize;
 
@@ -44,26 +45,95 @@ pub enum ModelError {
     },
 }
 
-/// One dense layer `y = W·x + b`, optionally followed by ReLU.
+/// What a sparse layer computes (the operator it comes from).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SparseOp {
+    /// A 2-D convolution: each neuron reads its window.
+    Convolution,
+    /// An average pooling.
+    AveragePool,
+    /// A ReLU step of a max pooling (`relu(a − b)`, `relu(b)`, `relu(−b)`).
+    MaxPoolStep,
+    /// The last layer of a max pooling: each window's maximum from its steps' outputs (its
+    /// weights may carry an affine map folded after the pooling).
+    MaxPoolSum,
+    /// An elementwise affine map (`diag(s)·x + t`).
+    Elementwise,
+    /// A dense layer applied to each element of a batch ([`FloatMlp::batched`]).
+    BatchedDense,
+}
+
+/// Which inputs a sparse layer's neurons read: neuron `j`'s `k`-th weight multiplies input
+/// `indices[j][k]`. Convolutions and pooling are sparse layers; a dense layer has none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connections {
+    /// What the layer computes.
+    pub op: SparseOp,
+    /// The layer's number of inputs.
+    pub inputs: usize,
+    /// Per neuron, the input each weight multiplies (increasing, each below `inputs`).
+    pub indices: Vec<Vec<usize>>,
+}
+
+/// `(input, weight)` for each weight of a neuron: `weights` is the neuron's row, `indices` its
+/// connections when the layer is sparse (None: weight `k` multiplies input `k`).
+pub fn terms<'a, T: Copy>(weights: &'a [T], indices: Option<&'a [usize]>) -> impl Iterator<Item = (usize, T)> + 'a {
+    weights.iter().enumerate().map(move |(k, w)| (indices.map_or(k, |ix| ix[k]), *w))
+}
+
+/// One linear layer `y = W·x + b`, optionally followed by ReLU: dense (`weights[out][in]`) or
+/// sparse ([`Connections`]: a convolution, a pooling step).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DenseLayer {
-    /// Weights, `weights[out][in]`.
+    /// Weights: `weights[out][in]`, or for a sparse layer `weights[out][k]`, the weight of
+    /// input `connections.indices[out][k]`.
     pub weights: Vec<Vec<f64>>,
     /// Bias, one per output.
     pub bias: Vec<f64>,
     /// Whether ReLU follows.
     pub relu: bool,
+    /// The inputs each neuron reads, for a sparse layer; None for a dense one.
+    pub connections: Option<Connections>,
 }
 
 impl DenseLayer {
+    /// A dense layer.
+    pub fn dense(weights: Vec<Vec<f64>>, bias: Vec<f64>, relu: bool) -> Self {
+        DenseLayer { weights, bias, relu, connections: None }
+    }
+
     /// Number of inputs.
     pub fn inputs(&self) -> usize {
-        self.weights.first().map_or(0, Vec::len)
+        match &self.connections {
+            Some(c) => c.inputs,
+            None => self.weights.first().map_or(0, Vec::len),
+        }
     }
 
     /// Number of outputs.
     pub fn outputs(&self) -> usize {
         self.weights.len()
+    }
+
+    /// `(input, weight)` for each weight of neuron `j`.
+    pub fn row(&self, j: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        terms(&self.weights[j], self.connections.as_ref().map(|c| c.indices[j].as_slice()))
+    }
+
+    /// The weights as a dense matrix `[out][in]`.
+    pub fn dense_weights(&self) -> Vec<Vec<f64>> {
+        (0..self.outputs())
+            .map(|j| {
+                let mut row = vec![0.0; self.inputs()];
+                self.row(j).for_each(|(i, w)| row[i] = w);
+                row
+            })
+            .collect()
+    }
+
+    /// Neuron `j`'s `Σ w·x + b` on `x`.
+    pub fn pre_activation(&self, j: usize, x: &[f64]) -> f64 {
+        self.row(j).map(|(i, w)| w * x[i]).sum::<f64>() + self.bias[j]
     }
 }
 
@@ -94,10 +164,26 @@ impl FloatMlp {
                     "layer {l} has an empty weight matrix"
                 )));
             }
-            if layer.weights.iter().any(|row| row.len() != inputs) {
-                return Err(ModelError::ShapeMismatch(format!(
-                    "layer {l} has ragged weight rows"
-                )));
+            match &layer.connections {
+                None if layer.weights.iter().any(|row| row.len() != inputs) => {
+                    return Err(ModelError::ShapeMismatch(format!(
+                        "layer {l} has ragged weight rows"
+                    )));
+                }
+                Some(c) => {
+                    let consistent = c.indices.len() == layer.weights.len()
+                        && c.indices.iter().zip(&layer.weights).all(|(ix, w)| {
+                            ix.len() == w.len()
+                                && ix.windows(2).all(|p| p[0] < p[1])
+                                && ix.last().is_none_or(|i| *i < inputs)
+                        });
+                    if !consistent {
+                        return Err(ModelError::ShapeMismatch(format!(
+                            "layer {l}'s connections do not match its weights"
+                        )));
+                    }
+                }
+                None => {}
             }
             if layer.bias.len() != layer.outputs() {
                 return Err(ModelError::ShapeMismatch(format!(
@@ -143,12 +229,9 @@ impl FloatMlp {
         let mut activations = Vec::with_capacity(self.layers.len());
         let mut current = input.to_vec();
         for layer in &self.layers {
-            let next: Vec<f64> = layer
-                .weights
-                .iter()
-                .zip(&layer.bias)
-                .map(|(row, b)| {
-                    let y = row.iter().zip(&current).map(|(w, x)| w * x).sum::<f64>() + b;
+            let next: Vec<f64> = (0..layer.outputs())
+                .map(|j| {
+                    let y = layer.pre_activation(j, &current);
                     if layer.relu {
                         y.max(0.0)
                     } else {
@@ -160,6 +243,40 @@ impl FloatMlp {
             current = next;
         }
         activations
+    }
+
+    /// The model applied to each of `n` inputs at once: every layer repeated `n` times, each copy
+    /// reading its own element's activations (a sparse layer). It takes the `n` inputs one after
+    /// the other and gives the `n` outputs in the same order; one proof of it proves the `n`
+    /// inferences, at `n` times the trace rows.
+    pub fn batched(&self, n: usize) -> FloatMlp {
+        if n == 1 {
+            return self.clone();
+        }
+        let layers = self
+            .layers
+            .iter()
+            .map(|layer| {
+                let inputs = layer.inputs();
+                let op = layer.connections.as_ref().map_or(SparseOp::BatchedDense, |c| c.op);
+                let mut weights = Vec::with_capacity(n * layer.outputs());
+                let mut indices = Vec::with_capacity(n * layer.outputs());
+                for element in 0..n {
+                    for j in 0..layer.outputs() {
+                        let (ix, w): (Vec<usize>, Vec<f64>) = layer.row(j).map(|(i, w)| (element * inputs + i, w)).unzip();
+                        indices.push(ix);
+                        weights.push(w);
+                    }
+                }
+                DenseLayer {
+                    weights,
+                    bias: (0..n).flat_map(|_| layer.bias.iter().copied()).collect(),
+                    relu: layer.relu,
+                    connections: Some(Connections { op, inputs: n * inputs, indices }),
+                }
+            })
+            .collect();
+        FloatMlp { layers, weight_bits: self.weight_bits.clone() }
     }
 
     /// Float inference.

@@ -2,7 +2,7 @@
 //! (field numbers from `onnx/onnx.proto`), and the translation of a chain of
 //! Gemm / MatMul (+ Add) / Relu nodes into a [`FloatMlp`].
 
-use super::{DenseLayer, FloatMlp, ModelError};
+use super::{lowering, Connections, DenseLayer, FloatMlp, ModelError, SparseOp};
 use prost::Message;
 use std::collections::HashMap;
 use std::path::Path;
@@ -146,6 +146,9 @@ pub struct AttributeProto {
     /// Integer value.
     #[prost(int64, tag = "3")]
     pub i: i64,
+    /// String value (`auto_pad`).
+    #[prost(bytes = "vec", tag = "4")]
+    pub s: Vec<u8>,
     /// Tensor value (`Constant`'s `value`).
     #[prost(message, optional, tag = "5")]
     pub t: Option<TensorProto>,
@@ -332,8 +335,9 @@ fn bias_vector(t: &Tensor, outputs: usize, node: &str) -> Result<Vec<f64>, Model
 }
 
 /// The operators [`decode_onnx`] takes, as its refusals list them.
-pub const SUPPORTED_OPS: &str = "Gemm, MatMul, Add, Sub, Mul, Div (by constants), Relu, BatchNormalization, \
-     Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout, Cast (to float), Constant";
+pub const SUPPORTED_OPS: &str = "Gemm, MatMul, Conv (2-D), MaxPool, AveragePool, GlobalAveragePool, \
+     Add, Sub, Mul, Div (by constants), Relu, BatchNormalization, Flatten, Reshape, Squeeze, Unsqueeze, \
+     Identity, Dropout, Cast (to float), Constant";
 
 /// An elementwise affine map `v ↦ scale∘v + shift` on the features being decoded, waiting to be
 /// folded into a dense layer: the one before it when that layer's output has had nothing else
@@ -357,12 +361,13 @@ impl Affine {
         self
     }
 
-    /// The dense layer `y = diag(scale)·v + shift` (a layer of its own: its weights are a
-    /// diagonal matrix, so it costs `n²/16` trace rows like any dense layer of width `n`).
+    /// The layer `y = diag(scale)·v + shift`, a sparse layer of its own (each neuron reads one
+    /// input: two trace rows a neuron).
     fn into_layer(self, relu: bool) -> DenseLayer {
         let n = self.scale.len();
-        let weights = (0..n).map(|i| (0..n).map(|j| if i == j { self.scale[i] } else { 0.0 }).collect()).collect();
-        DenseLayer { weights, bias: self.shift, relu }
+        let weights = self.scale.iter().map(|s| vec![*s]).collect();
+        let connections = Connections { op: SparseOp::Elementwise, inputs: n, indices: (0..n).map(|i| vec![i]).collect() };
+        DenseLayer { weights, bias: self.shift, relu, connections: Some(connections) }
     }
 }
 
@@ -380,6 +385,83 @@ fn fold_before(affine: &Affine, weights: &mut [Vec<f64>], bias: &mut [f64]) {
         *b += row.iter().zip(&affine.shift).map(|(w, t)| w * t).sum::<f64>();
         row.iter_mut().zip(&affine.scale).for_each(|(w, s)| *w *= s);
     }
+}
+
+/// `affine` followed by `layer` (dense or sparse): `W·(s∘v + t) + b`.
+fn fold_before_layer(affine: &Affine, layer: &mut DenseLayer) {
+    for j in 0..layer.outputs() {
+        let terms: Vec<(usize, f64)> = layer.row(j).collect();
+        layer.bias[j] += terms.iter().map(|(i, w)| w * affine.shift[*i]).sum::<f64>();
+        for (k, (i, _)) in terms.iter().enumerate() {
+            layer.weights[j][k] *= affine.scale[*i];
+        }
+    }
+}
+
+/// Makes the features the last layer's outputs: a pending affine map folds into the last layer
+/// when it is open (nothing applied since its pre-activation), else becomes a layer of its own.
+fn settle(layers: &mut Vec<DenseLayer>, pending: &mut Option<Affine>, open: &mut bool) {
+    if let Some(affine) = pending.take() {
+        match layers.last_mut() {
+            Some(layer) if *open => fold_after(layer, affine),
+            _ => {
+                layers.push(affine.into_layer(false));
+                *open = true;
+            }
+        }
+    }
+}
+
+/// Two integers of an attribute (`kernel_shape`, `strides`, `dilations`), or `default`.
+fn pair_attribute(node: &NodeProto, name: &str, default: [usize; 2], label: &str) -> Result<[usize; 2], ModelError> {
+    match attribute(node, name) {
+        None => Ok(default),
+        Some(a) => match a.ints.as_slice() {
+            [x, y] if *x >= 1 && *y >= 1 => Ok([*x as usize, *y as usize]),
+            other => Err(ModelError::Structure(format!("{label}: {name} {other:?} (2-D, positive)"))),
+        },
+    }
+}
+
+/// The window of a `Conv` or a pooling node over an `h × w` image (`kernel`: the weights'
+/// kernel for `Conv`, else the `kernel_shape` attribute).
+fn window_of(node: &NodeProto, label: &str, kernel: Option<[usize; 2]>, h: usize, w: usize) -> Result<lowering::Window, ModelError> {
+    let kernel = match kernel {
+        Some(k) => pair_attribute(node, "kernel_shape", k, label)?,
+        None if attribute(node, "kernel_shape").is_none() => {
+            return Err(ModelError::Structure(format!("{label}: kernel_shape is required")))
+        }
+        None => pair_attribute(node, "kernel_shape", [1, 1], label)?,
+    };
+    let strides = pair_attribute(node, "strides", [1, 1], label)?;
+    let dilations = pair_attribute(node, "dilations", [1, 1], label)?;
+    let ceil_mode = attribute(node, "ceil_mode").is_some_and(|a| a.i != 0);
+    if attribute(node, "storage_order").is_some_and(|a| a.i != 0) {
+        return Err(ModelError::Structure(format!("{label}: storage_order 1 is not supported")));
+    }
+    let auto_pad = attribute(node, "auto_pad").map(|a| String::from_utf8_lossy(&a.s).into_owned()).unwrap_or_default();
+    let pads = match auto_pad.as_str() {
+        "" | "NOTSET" => match attribute(node, "pads").map(|a| a.ints.as_slice()) {
+            None => [0; 4],
+            Some([t, l, b, r]) if [t, l, b, r].iter().all(|p| **p >= 0) => [*t as usize, *l as usize, *b as usize, *r as usize],
+            Some(other) => return Err(ModelError::Structure(format!("{label}: pads {other:?} (2-D: top, left, bottom, right)"))),
+        },
+        "VALID" => [0; 4],
+        "SAME_UPPER" | "SAME_LOWER" => {
+            let mut pads = [0; 4];
+            for (axis, n) in [h, w].into_iter().enumerate() {
+                let out = n.div_ceil(strides[axis]);
+                let total = ((out - 1) * strides[axis] + (kernel[axis] - 1) * dilations[axis] + 1).saturating_sub(n);
+                let small = total / 2;
+                let (begin, end) = if auto_pad == "SAME_UPPER" { (small, total - small) } else { (total - small, small) };
+                pads[axis] = begin;
+                pads[axis + 2] = end;
+            }
+            pads
+        }
+        other => return Err(ModelError::Structure(format!("{label}: auto_pad {other:?}"))),
+    };
+    Ok(lowering::Window { kernel, strides, pads, dilations, ceil_mode })
 }
 
 /// `t` broadcast (numpy rules, the batch dimension of size 1 in front) to the features of
@@ -489,6 +571,10 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
     };
     let declared = declared_features(input)?;
     let mut shape = declared.clone();
+    // Where each ONNX element sits among the activations (None: in ONNX order); see `lowering`.
+    let mut onnx_index: Option<Vec<usize>> = None;
+    // Whether the features are known to be nonnegative (after a ReLU).
+    let mut nonnegative = false;
     let mut current = input.name.clone();
     let mut layers: Vec<DenseLayer> = Vec::new();
     // Whether the last layer's output is its pre-activation value, nothing applied since.
@@ -564,6 +650,10 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                 }
                 let trans_b = gemm && attribute(node, "transB").is_some_and(|a| a.i != 0);
                 let mut weights = if trans_b { weights_from_nk(w) } else { weights_from_kn(w) };
+                if let Some(index) = onnx_index.take() {
+                    // Flattened channels-last features: the weights' columns follow them.
+                    weights = weights.into_iter().map(|row| index.iter().map(|i| row.get(*i).copied().unwrap_or(0.0)).collect()).collect();
+                }
                 let alpha = if gemm { attribute(node, "alpha").map_or(1.0, |a| a.f as f64) } else { 1.0 };
                 let beta = if gemm { attribute(node, "beta").map_or(1.0, |a| a.f as f64) } else { 1.0 };
                 weights.iter_mut().flatten().for_each(|v| *v *= alpha);
@@ -585,8 +675,70 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                         fold_before(&affine, &mut weights, &mut bias);
                     }
                 }
-                layers.push(DenseLayer { weights, bias, relu: false });
+                layers.push(DenseLayer::dense(weights, bias, false));
                 shape = Some(vec![outputs]);
+                open = true;
+                nonnegative = false;
+            }
+            "Conv" => {
+                if node.input.first() != Some(&current) || !(2..=3).contains(&node.input.len()) {
+                    return Err(ModelError::Structure(format!("{label}: Conv(previous output, weights, bias?) expected")));
+                }
+                let input = lowering::Features { shape: features(&shape)?, onnx_index: onnx_index.clone() };
+                let w = constant(&node.input[1])?;
+                let kernel = match w.dims.as_slice() {
+                    [_, _, kh, kw] => [*kh, *kw],
+                    other => return Err(ModelError::ShapeMismatch(format!("{label}: weights of shape {other:?} (2-D convolutions only)"))),
+                };
+                let (h, w_) = (input.shape.get(1).copied().unwrap_or(0), input.shape.get(2).copied().unwrap_or(0));
+                let window = window_of(node, &label, Some(kernel), h, w_)?;
+                let bias = match node.input.get(2).filter(|n| !n.is_empty()) {
+                    Some(name) => Some(constant(name)?.values.clone()),
+                    None => None,
+                };
+                let groups = attribute(node, "group").map_or(1, |a| a.i.max(0) as usize);
+                let (mut layer, out) = lowering::convolution(&input, (&w.dims, &w.values), bias.as_deref(), &window, groups, &label)?;
+                if let Some(affine) = pending.take() {
+                    if open {
+                        fold_after(layers.last_mut().expect("an open layer exists"), affine);
+                    } else {
+                        fold_before_layer(&affine, &mut layer);
+                    }
+                }
+                layers.push(layer);
+                shape = Some(out.shape);
+                onnx_index = out.onnx_index;
+                open = true;
+                nonnegative = false;
+            }
+            "MaxPool" | "AveragePool" | "GlobalAveragePool" => {
+                if node.input.len() != 1 {
+                    return Err(ModelError::Structure(format!("{label}: one input expected")));
+                }
+                settle(&mut layers, &mut pending, &mut open);
+                let input = lowering::Features { shape: features(&shape)?, onnx_index: onnx_index.clone() };
+                let (h, w) = (input.shape.get(1).copied().unwrap_or(0), input.shape.get(2).copied().unwrap_or(0));
+                let out = match node.op_type.as_str() {
+                    "MaxPool" => {
+                        let window = window_of(node, &label, None, h, w)?;
+                        let (pool, out) = lowering::max_pool(&input, &window, nonnegative, &label)?;
+                        layers.extend(pool);
+                        out
+                    }
+                    op => {
+                        let (window, include_pad) = if op == "GlobalAveragePool" {
+                            let window = lowering::Window { kernel: [h.max(1), w.max(1)], strides: [1, 1], pads: [0; 4], dilations: [1, 1], ceil_mode: false };
+                            (window, false)
+                        } else {
+                            (window_of(node, &label, None, h, w)?, attribute(node, "count_include_pad").is_some_and(|a| a.i != 0))
+                        };
+                        let (pool, out) = lowering::average_pool(&input, &window, include_pad, &label)?;
+                        layers.push(pool);
+                        out
+                    }
+                };
+                shape = Some(out.shape);
+                onnx_index = out.onnx_index;
                 open = true;
             }
             "Add" | "Sub" | "Mul" | "Div" => {
@@ -611,6 +763,9 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                     }
                     _ => return Err(ModelError::Structure(format!("{label}: a constant divided by the data is not affine"))),
                 };
+                let arrange = |v: Vec<f64>| lowering::Features { shape: features.clone(), onnx_index: onnx_index.clone() }.arrange(&v);
+                let (a, b) = (arrange(a), arrange(b));
+                nonnegative = false;
                 pending = Some(pending.take().unwrap_or_else(|| Affine::identity(n)).then(&a, &b));
             }
             "BatchNormalization" => {
@@ -641,8 +796,11 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                         b.push(beta[c] - mean[c] * factor);
                     }
                 }
+                let arranged = lowering::Features { shape: features.clone(), onnx_index: onnx_index.clone() };
+                let (a, b) = (arranged.arrange(&a), arranged.arrange(&b));
                 let n = a.len();
                 pending = Some(pending.take().unwrap_or_else(|| Affine::identity(n)).then(&a, &b));
+                nonnegative = false;
             }
             "Relu" => {
                 if node.input.len() != 1 {
@@ -661,10 +819,11 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                     (None, false) if !layers.is_empty() => {}
                     (affine, false) => {
                         let n: usize = features(&shape)?.iter().product();
+                        // An elementwise layer: the features keep their shape and order.
                         layers.push(affine.unwrap_or_else(|| Affine::identity(n)).into_layer(true));
-                        shape = Some(vec![n]);
                     }
                 }
+                nonnegative = true;
             }
             "Flatten" => {
                 shape = shape.map(|s| vec![s.iter().product()]);
@@ -716,6 +875,18 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
     }
     if layers.is_empty() {
         return Err(ModelError::Structure("the graph has no dense layer and no activation: nothing to prove".into()));
+    }
+    if let (Some(index), Some(last)) = (onnx_index, layers.last_mut()) {
+        // The outputs in ONNX order: the last layer's neurons reordered.
+        let mut order = vec![0; index.len()];
+        for (p, i) in index.iter().enumerate() {
+            order[*i] = p;
+        }
+        last.weights = order.iter().map(|p| std::mem::take(&mut last.weights[*p])).collect();
+        last.bias = order.iter().map(|p| last.bias[*p]).collect();
+        if let Some(c) = &mut last.connections {
+            c.indices = order.iter().map(|p| std::mem::take(&mut c.indices[*p])).collect();
+        }
     }
     let mlp = FloatMlp { layers, weight_bits };
     mlp.validate()?;
@@ -857,6 +1028,9 @@ pub fn encode_onnx(mlp: &FloatMlp, style: DenseStyle, producer: &str) -> Vec<u8>
     for (l, layer) in mlp.layers.iter().enumerate() {
         let (k, n) = (layer.inputs(), layer.outputs());
         let out = format!("dense{l}");
+        // A sparse layer is written as its dense matrix.
+        let dense = layer.dense_weights();
+        let layer = &DenseLayer::dense(dense, layer.bias.clone(), layer.relu);
         match style {
             DenseStyle::Gemm => {
                 let w: Vec<f64> = layer.weights.iter().flatten().copied().collect();
@@ -931,6 +1105,113 @@ pub fn encode_onnx(mlp: &FloatMlp, style: DenseStyle, producer: &str) -> Vec<u8>
     }
 }
 
+/// Writes ONNX graphs of image models from code, node by node, the way PyTorch exports them
+/// (`Conv`, `Relu`, `MaxPool`, `AveragePool`, `GlobalAveragePool`, `Flatten`, `Gemm` with
+/// `transB = 1`; opset 13, FLOAT tensors): the examples' CNNs, and tests.
+#[derive(Clone, Debug)]
+pub struct GraphWriter {
+    input_shape: Vec<usize>,
+    nodes: Vec<NodeProto>,
+    initializers: Vec<TensorProto>,
+    current: String,
+}
+
+impl GraphWriter {
+    /// A graph taking `[batch, ...input_shape]` (e.g. `[1, 28, 28]` for a grey image).
+    pub fn new(input_shape: &[usize]) -> Self {
+        GraphWriter { input_shape: input_shape.to_vec(), nodes: Vec::new(), initializers: Vec::new(), current: "input".into() }
+    }
+
+    fn push(&mut self, op_type: &str, inputs: Vec<String>, attributes: Vec<AttributeProto>) -> &mut Self {
+        let name = format!("{}{}", op_type.to_lowercase(), self.nodes.len());
+        let mut all = vec![self.current.clone()];
+        all.extend(inputs);
+        self.nodes.push(node(op_type, &name, all, &name, attributes));
+        self.current = name;
+        self
+    }
+
+    fn constant(&mut self, dims: &[usize], values: &[f64]) -> String {
+        let name = format!("c{}", self.initializers.len());
+        self.initializers.push(float_tensor(&name, dims.iter().map(|d| *d as i64).collect(), values));
+        name
+    }
+
+    /// `Conv` with `weights` of shape `[M, C, k, k]` (row-major), `bias` (M values), `stride` and
+    /// `pad` on every side.
+    pub fn conv(&mut self, weights: &[f64], dims: [usize; 4], bias: &[f64], stride: usize, pad: usize) -> &mut Self {
+        let w = self.constant(&dims, weights);
+        let b = self.constant(&[dims[0]], bias);
+        let attributes = vec![
+            ints_attribute("kernel_shape", &[dims[2], dims[3]]),
+            ints_attribute("strides", &[stride, stride]),
+            ints_attribute("pads", &[pad; 4]),
+        ];
+        self.push("Conv", vec![w, b], attributes)
+    }
+
+    /// `Relu`.
+    pub fn relu(&mut self) -> &mut Self {
+        self.push("Relu", vec![], vec![])
+    }
+
+    /// `MaxPool` (`k × k`, stride `stride`).
+    pub fn max_pool(&mut self, k: usize, stride: usize) -> &mut Self {
+        self.push("MaxPool", vec![], vec![ints_attribute("kernel_shape", &[k, k]), ints_attribute("strides", &[stride, stride])])
+    }
+
+    /// `AveragePool` (`k × k`, stride `stride`).
+    pub fn average_pool(&mut self, k: usize, stride: usize) -> &mut Self {
+        self.push("AveragePool", vec![], vec![ints_attribute("kernel_shape", &[k, k]), ints_attribute("strides", &[stride, stride])])
+    }
+
+    /// `GlobalAveragePool`.
+    pub fn global_average_pool(&mut self) -> &mut Self {
+        self.push("GlobalAveragePool", vec![], vec![])
+    }
+
+    /// `Flatten`.
+    pub fn flatten(&mut self) -> &mut Self {
+        self.push("Flatten", vec![], vec![])
+    }
+
+    /// `Gemm(x, W, b)` with `transB = 1`: `weights[out][in]`.
+    pub fn gemm(&mut self, weights: &[Vec<f64>], bias: &[f64]) -> &mut Self {
+        let flat: Vec<f64> = weights.iter().flatten().copied().collect();
+        let w = self.constant(&[weights.len(), weights.first().map_or(0, Vec::len)], &flat);
+        let b = self.constant(&[bias.len()], bias);
+        let trans_b = AttributeProto { name: "transB".into(), i: 1, r#type: 2, ..AttributeProto::default() };
+        self.push("Gemm", vec![w, b], vec![trans_b])
+    }
+
+    /// The ONNX bytes.
+    pub fn encode(&self, producer: &str) -> Vec<u8> {
+        let dims = |shape: &[usize]| -> ValueInfoProto {
+            let mut dim = vec![TensorShapeDimension { dim_value: None, dim_param: Some("batch".into()) }];
+            dim.extend(shape.iter().map(|d| TensorShapeDimension { dim_value: Some(*d as i64), dim_param: None }));
+            ValueInfoProto {
+                name: String::new(),
+                r#type: Some(TypeProto { tensor_type: Some(TypeProtoTensor { elem_type: DATA_TYPE_FLOAT, shape: Some(TensorShapeProto { dim }) }) }),
+            }
+        };
+        let input = ValueInfoProto { name: "input".into(), ..dims(&self.input_shape) };
+        let output = ValueInfoProto { name: self.current.clone(), r#type: None };
+        ModelProto {
+            ir_version: 8,
+            producer_name: producer.to_string(),
+            producer_version: env!("CARGO_PKG_VERSION").to_string(),
+            graph: Some(GraphProto { node: self.nodes.clone(), name: "cnn".into(), initializer: self.initializers.clone(), input: vec![input], output: vec![output] }),
+            opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 13 }],
+            metadata_props: Vec::new(),
+        }
+        .encode_to_vec()
+    }
+}
+
+fn ints_attribute(name: &str, values: &[usize]) -> AttributeProto {
+    AttributeProto { name: name.into(), ints: values.iter().map(|v| *v as i64).collect(), r#type: 7, ..AttributeProto::default() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -938,16 +1219,8 @@ mod tests {
     fn small() -> FloatMlp {
         FloatMlp {
             layers: vec![
-                DenseLayer {
-                    weights: vec![vec![0.5, -0.25], vec![1.0, 2.0], vec![-1.5, 0.75]],
-                    bias: vec![0.125, -0.25, 0.375],
-                    relu: true,
-                },
-                DenseLayer {
-                    weights: vec![vec![1.0, -1.0, 0.5]],
-                    bias: vec![0.0],
-                    relu: false,
-                },
+                DenseLayer::dense(vec![vec![0.5, -0.25], vec![1.0, 2.0], vec![-1.5, 0.75]], vec![0.125, -0.25, 0.375], true),
+                DenseLayer::dense(vec![vec![1.0, -1.0, 0.5]], vec![0.0], false),
             ],
             weight_bits: None,
         }
@@ -1184,4 +1457,104 @@ mod tests {
         let chain = decode_onnx(&model.encode_to_vec()).unwrap_err().to_string();
         assert!(chain.contains("only chains are supported"), "{chain}");
     }
+
+    /// Direct CHW reference operators for the CNN tests.
+    mod reference {
+        #[allow(clippy::too_many_arguments)]
+        pub fn conv(x: &[f64], (c, h, w): (usize, usize, usize), k: &[f64], m: usize, size: usize, bias: &[f64], stride: usize, pad: usize) -> (Vec<f64>, (usize, usize, usize)) {
+            let (oh, ow) = ((h + 2 * pad - size) / stride + 1, (w + 2 * pad - size) / stride + 1);
+            let mut out = vec![0.0; m * oh * ow];
+            for o in 0..m {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        let mut sum = bias[o];
+                        for ch in 0..c {
+                            for ky in 0..size {
+                                for kx in 0..size {
+                                    let (y, xx) = ((oy * stride + ky) as isize - pad as isize, (ox * stride + kx) as isize - pad as isize);
+                                    if y >= 0 && xx >= 0 && (y as usize) < h && (xx as usize) < w {
+                                        sum += k[((o * c + ch) * size + ky) * size + kx] * x[(ch * h + y as usize) * w + xx as usize];
+                                    }
+                                }
+                            }
+                        }
+                        out[(o * oh + oy) * ow + ox] = sum;
+                    }
+                }
+            }
+            (out, (m, oh, ow))
+        }
+
+        pub fn max_pool(x: &[f64], (c, h, w): (usize, usize, usize), k: usize) -> (Vec<f64>, (usize, usize, usize)) {
+            let (oh, ow) = (h / k, w / k);
+            let mut out = vec![f64::MIN; c * oh * ow];
+            for ch in 0..c {
+                for y in 0..oh * k {
+                    for xx in 0..ow * k {
+                        let o = &mut out[(ch * oh + y / k) * ow + xx / k];
+                        *o = o.max(x[(ch * h + y) * w + xx]);
+                    }
+                }
+            }
+            (out, (c, oh, ow))
+        }
+
+        pub fn relu(x: Vec<f64>) -> Vec<f64> {
+            x.into_iter().map(|v| v.max(0.0)).collect()
+        }
+    }
+
+    fn values(n: usize, seed: usize) -> Vec<f64> {
+        (0..n).map(|i| ((i * 37 + seed * 11) % 23) as f64 / 11.0 - 1.0).collect()
+    }
+
+    /// What PyTorch writes for `Conv2d(1, 3, 3, padding=1) → ReLU → MaxPool2d(2) → Conv2d(3, 4, 3)
+    /// → ReLU → Flatten → Linear(16, 2)` on a `[batch, 1, 8, 8]` image, and for the MNIST
+    /// example's habit `Conv → MaxPool → ReLU` (a pool of signed values): the decoded model
+    /// computes what the operators compute, outputs in ONNX order.
+    #[test]
+    fn cnns_decode_to_what_their_operators_compute() {
+        let image = values(64, 1);
+        let (k1, b1, k2, b2) = (values(27, 2), values(3, 3), values(108, 4), values(4, 5));
+        let dense: Vec<Vec<f64>> = (0..2).map(|o| values(16, 6 + o)).collect();
+        let bias = values(2, 9);
+        for relu_after_pool in [false, true] {
+            let mut graph = GraphWriter::new(&[1, 8, 8]);
+            graph.conv(&k1, [3, 1, 3, 3], &b1, 1, 1);
+            if relu_after_pool {
+                graph.max_pool(2, 2).relu();
+            } else {
+                graph.relu().max_pool(2, 2);
+            }
+            graph.conv(&k2, [4, 3, 3, 3], &b2, 1, 0).relu().flatten().gemm(&dense, &bias);
+            let model = decode_onnx(&graph.encode("test")).unwrap();
+            let f32s = |v: &[f64]| v.iter().map(|x| *x as f32 as f64).collect::<Vec<_>>();
+            let (x, shape) = reference::conv(&image, (1, 8, 8), &f32s(&k1), 3, 3, &f32s(&b1), 1, 1);
+            let (x, shape) = reference::max_pool(&reference::relu(x), shape, 2);
+            let (x, _) = reference::conv(&x, shape, &f32s(&k2), 4, 3, &f32s(&b2), 1, 0);
+            let x = reference::relu(x);
+            let want: Vec<f64> = dense.iter().zip(&bias).map(|(row, b)| f32s(row).iter().zip(&x).map(|(w, v)| w * v).sum::<f64>() + *b as f32 as f64).collect();
+            let got = model.forward(&image);
+            assert!(close(&got, &want), "relu after pool {relu_after_pool}: {got:?} != {want:?}");
+            // 2 convolutions, the pool's 2 ReLU layers and its sum, the dense layer.
+            assert_eq!(model.layers.len(), 6);
+            assert!(model.layers[0].connections.is_some());
+        }
+        // An image-shaped output comes out in ONNX (CHW) order.
+        let mut graph = GraphWriter::new(&[1, 4, 4]);
+        graph.conv(&k1, [3, 1, 3, 3], &b1, 1, 1).average_pool(2, 2);
+        let model = decode_onnx(&graph.encode("test")).unwrap();
+        let (x, _) = reference::conv(&image[..16], (1, 4, 4), &k1.iter().map(|v| *v as f32 as f64).collect::<Vec<_>>(), 3, 3, &b1.iter().map(|v| *v as f32 as f64).collect::<Vec<_>>(), 1, 1);
+        let want: Vec<f64> = (0..12).map(|o| {
+            let (ch, y, xx) = (o / 4, o / 2 % 2, o % 2);
+            (0..4).map(|t| x[(ch * 4 + 2 * y + t / 2) * 4 + 2 * xx + t % 2]).sum::<f64>() / 4.0
+        }).collect();
+        assert!(close(&model.forward(&image[..16]), &want));
+        let mut graph = GraphWriter::new(&[1, 4, 4]);
+        graph.conv(&k1, [3, 1, 3, 3], &b1, 1, 1).global_average_pool().flatten();
+        let model = decode_onnx(&graph.encode("test")).unwrap();
+        let want: Vec<f64> = (0..3).map(|ch| x[ch * 16..(ch + 1) * 16].iter().sum::<f64>() / 16.0).collect();
+        assert!(close(&model.forward(&image[..16]), &want));
+    }
+
 }

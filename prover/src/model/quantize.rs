@@ -23,12 +23,22 @@
 //! `|w' - w| ≤ 2^(-w_l-1)`, `|b' - b| ≤ 2^(-(a_l+w_l)-1)`, `W'a' - Wa = W'(a' - a) + (W' - W)a`,
 //! truncation loses less than `2^(-a_{l+1})` and ReLU is 1-Lipschitz:
 //!
-//! `e_{l+1} = max_j ( ‖W'_j‖₁·e_l + 2^(-w_l-1)·‖a_l‖₁ + 2^(-(a_l+w_l)-1) ) + 2^(-a_{l+1})`.
+//! `e_{l+1} = max_j ( ‖W'_j‖₁·e_l + Σ_i |w'_ji − w_ji|·|a_{l,i}| + |b'_j − b_j| ) + 2^(-a_{l+1})`
+//!
+//! (the sum over the inputs neuron `j` reads: all of them in a dense layer, its window in a
+//! convolution or a pooling step; the weights' and biases' rounding errors, at most
+//! `2^(-w_l-1)` and `2^(-(a_l+w_l)-1)`, are taken as they are). [`error_bounds`] carries it
+//! neuron by neuron (`e_l` a vector, `‖W'_j‖₁·e_l` read as `Σ_i |w'_ji|·e_{l,i}`), with two
+//! refinements: a ReLU neuron whose float pre-activation is at most minus its bound before the
+//! rescale outputs 0 in both models (error 0); a max pooling (its ReLU steps and the sum after
+//! them) is 1-Lipschitz in each window, so an output receives the largest error of its window
+//! (times the largest factor of an affine map folded after it), plus the pooling's own
+//! rounding, bounded by the recursion from an exact input.
 //!
 //! [`error_bound`] evaluates it along the float inference of one input; the output error of the
 //! fixed-point model is at most `e_L` in every coordinate (checked by tests on the example models).
 
-use super::FloatMlp;
+use super::{terms, Connections, FloatMlp, SparseOp};
 
 /// Largest accepted magnitude of `|acc|` (exclusive): `2^40`.
 pub const ACC_BOUND: i128 = 1 << 40;
@@ -129,12 +139,22 @@ pub struct QuantizedLayer {
     pub relu: bool,
     /// `w_l`: the weights' fractional bits (at most the model's `scale_bits`).
     pub weight_bits: u32,
+    /// The inputs each neuron reads, for a sparse layer ([`Connections`]); None for a dense one.
+    pub connections: Option<Connections>,
 }
 
 impl QuantizedLayer {
     /// Number of inputs.
     pub fn inputs(&self) -> usize {
-        self.weights.first().map_or(0, Vec::len)
+        match &self.connections {
+            Some(c) => c.inputs,
+            None => self.weights.first().map_or(0, Vec::len),
+        }
+    }
+
+    /// `(input, weight)` for each weight of neuron `j`.
+    pub fn row(&self, j: usize) -> impl Iterator<Item = (usize, i64)> + '_ {
+        terms(&self.weights[j], self.connections.as_ref().map(|c| c.indices[j].as_slice()))
     }
 
     /// Number of outputs (neurons).
@@ -271,7 +291,7 @@ impl QuantizedModel {
                 .enumerate()
                 .map(|(j, b)| quantize_value(*b, activation_bits + bits, || format!("layer {l} bias [{j}]")))
                 .collect::<Result<Vec<_>, _>>()?;
-            layers.push(QuantizedLayer { weights, bias, relu: layer.relu, weight_bits: bits });
+            layers.push(QuantizedLayer { weights, bias, relu: layer.relu, weight_bits: bits, connections: layer.connections.clone() });
             activation_bits = activation_bits + bits - scale_bits;
         }
         Ok(Self { scale_bits, layers })
@@ -345,11 +365,10 @@ impl QuantizedModel {
         for (l, layer) in self.layers.iter().enumerate() {
             let mut accs = Vec::with_capacity(layer.outputs());
             let mut outs = Vec::with_capacity(layer.outputs());
-            for (j, (row, b)) in layer.weights.iter().zip(&layer.bias).enumerate() {
-                let acc: i128 = row
-                    .iter()
-                    .zip(&current)
-                    .map(|(w, a)| *w as i128 * *a as i128)
+            for (j, b) in layer.bias.iter().enumerate() {
+                let acc: i128 = layer
+                    .row(j)
+                    .map(|(i, w)| w as i128 * current[i] as i128)
                     .sum::<i128>()
                     + *b as i128;
                 if acc.abs() >= ACC_BOUND {
@@ -412,8 +431,8 @@ pub fn calibrate(model: &FloatMlp, scale_bits: u32, inputs: &[Vec<f64>]) -> Resu
         let mut worst_neuron = 0;
         for (input, run) in inputs.iter().zip(&runs) {
             let layer_input = if l == 0 { input } else { &run[l - 1] };
-            for (j, (row, b)) in layer.weights.iter().zip(&layer.bias).enumerate() {
-                let acc = (row.iter().zip(layer_input).map(|(w, x)| w * x).sum::<f64>() + b).abs();
+            for j in 0..layer.outputs() {
+                let acc = layer.pre_activation(j, layer_input).abs();
                 if acc > largest {
                     largest = acc;
                     worst_neuron = j;
@@ -446,29 +465,89 @@ pub fn calibrate(model: &FloatMlp, scale_bits: u32, inputs: &[Vec<f64>]) -> Resu
 }
 
 /// The a-priori bound `e_L` on `|fixed-point output - float output|` for one input (see the
-/// module docs).
+/// module docs): the largest of [`error_bounds`].
 pub fn error_bound(float_model: &FloatMlp, quantized: &QuantizedModel, input: &[f64]) -> f64 {
-    let s = quantized.scale_bits as f64;
-    let mut error = (-s - 1.0).exp2();
-    let mut activation: Vec<f64> = input.to_vec();
-    let mut activation_bits = s;
+    error_bounds(float_model, quantized, input).into_iter().fold(0.0, f64::max)
+}
+
+/// The bound of the module docs for each output, propagated neuron by neuron along the float
+/// inference of `input`.
+pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &[f64]) -> Vec<f64> {
+    let s = quantized.scale_bits;
     let float_activations = float_model.forward_all(input);
-    for (l, layer) in quantized.layers.iter().enumerate() {
-        let w = layer.weight_bits as f64;
-        let a_norm: f64 = activation.iter().map(|a| a.abs()).sum();
-        let worst = layer
-            .weights
-            .iter()
-            .map(|row| {
-                let w_norm: f64 = row.iter().map(|q| (*q as f64 / w.exp2()).abs()).sum();
-                w_norm * error + (-w - 1.0).exp2() * a_norm + (-(activation_bits + w) - 1.0).exp2()
-            })
-            .fold(0.0, f64::max);
-        activation_bits += w - s;
-        error = worst + (-activation_bits).exp2();
-        activation = float_activations[l].clone();
+    let layer_input = |l: usize| if l == 0 { input } else { float_activations[l - 1].as_slice() };
+    let mut errors = vec![(-(s as f64) - 1.0).exp2(); input.len()];
+    let mut activation_bits = s;
+    let mut l = 0;
+    while l < quantized.layers.len() {
+        let op = |k: usize| float_model.layers.get(k).and_then(|x| x.connections.as_ref()).map(|c| c.op);
+        let pool_end = (op(l) == Some(SparseOp::MaxPoolStep))
+            .then(|| (l..quantized.layers.len()).find(|k| op(*k) == Some(SparseOp::MaxPoolSum)))
+            .flatten();
+        match pool_end {
+            // A max pooling is 1-Lipschitz in each window: an output's error is at most the
+            // largest error of its window's inputs (times the largest factor of an affine map
+            // folded after the pooling), plus the pooling's own rounding, bounded by the
+            // recursion from an exact input.
+            Some(end) => {
+                let mut internal = vec![0.0; errors.len()];
+                let mut windows: Vec<Vec<usize>> = (0..errors.len()).map(|i| vec![i]).collect();
+                for k in l..=end {
+                    (internal, activation_bits) = layer_errors(float_model, quantized, k, layer_input(k), &internal, activation_bits);
+                    let layer = &float_model.layers[k];
+                    windows = (0..layer.outputs())
+                        .map(|j| {
+                            let mut window: Vec<usize> = layer.row(j).flat_map(|(i, _)| windows[i].iter().copied()).collect();
+                            window.sort_unstable();
+                            window.dedup();
+                            window
+                        })
+                        .collect();
+                }
+                let sum = &float_model.layers[end];
+                errors = (0..sum.outputs())
+                    .map(|j| {
+                        let factor = sum.row(j).fold(0.0f64, |m, (_, w)| m.max(w.abs()));
+                        let received = windows[j].iter().fold(0.0f64, |m, i| m.max(errors[*i]));
+                        factor * received + internal[j]
+                    })
+                    .collect();
+                l = end + 1;
+            }
+            None => {
+                (errors, activation_bits) = layer_errors(float_model, quantized, l, layer_input(l), &errors, activation_bits);
+                l += 1;
+            }
+        }
     }
-    error
+    errors
+}
+
+/// One step of the recursion, neuron by neuron: layer `l`'s output errors given its inputs'
+/// `errors`, and its outputs' fractional bits. The weights' and the bias's rounding errors are
+/// the actual ones. A ReLU neuron whose float pre-activation is below minus its error bound
+/// outputs 0 in both models: no error.
+fn layer_errors(float_model: &FloatMlp, quantized: &QuantizedModel, l: usize, activation: &[f64], errors: &[f64], activation_bits: u32) -> (Vec<f64>, u32) {
+    let (float, layer) = (&float_model.layers[l], &quantized.layers[l]);
+    let w = (layer.weight_bits as f64).exp2();
+    let bias_scale = ((activation_bits + layer.weight_bits) as f64).exp2();
+    let bits = activation_bits + layer.weight_bits - quantized.scale_bits;
+    let truncation = (-(bits as f64)).exp2();
+    let out = (0..layer.outputs())
+        .map(|j| {
+            let mut before_truncation = (layer.bias[j] as f64 / bias_scale - float.bias[j]).abs();
+            for ((i, q), (_, f)) in layer.row(j).zip(float.row(j)) {
+                let q = q as f64 / w;
+                before_truncation += q.abs() * errors[i] + (q - f).abs() * activation[i].abs();
+            }
+            if float.relu && float.pre_activation(j, activation) <= -before_truncation {
+                0.0
+            } else {
+                before_truncation + truncation
+            }
+        })
+        .collect();
+    (out, bits)
 }
 
 #[cfg(test)]
@@ -485,6 +564,7 @@ mod tests {
                 bias: vec![-100, 0],
                 relu: false,
                 weight_bits: 8,
+                connections: None,
             }],
         };
         // acc = 256·3 - 100 = 668 -> 668 >> 8 = 2; acc = -768 -> -3.
@@ -508,6 +588,7 @@ mod tests {
                 bias: vec![0],
                 relu: false,
                 weight_bits: 16,
+                connections: None,
             }],
         };
         match model.run(&[1 << 12]) {
@@ -525,11 +606,7 @@ mod tests {
         let message = coarse.run(&[1 << 20]).unwrap_err().to_string();
         assert!(message.contains("below 4.2950e9; scale this layer's inputs down"), "{message}");
         let float = FloatMlp {
-            layers: vec![DenseLayer {
-                weights: vec![vec![1e12]],
-                bias: vec![0.0],
-                relu: false,
-            }],
+            layers: vec![DenseLayer::dense(vec![vec![1e12]], vec![0.0], false)],
             weight_bits: None,
         };
         assert!(matches!(
@@ -547,8 +624,8 @@ mod tests {
     fn large_activations() -> FloatMlp {
         FloatMlp {
             layers: vec![
-                DenseLayer { weights: vec![vec![25.0, 25.0], vec![-12.5, 30.0]], bias: vec![3.25, -1.5], relu: true },
-                DenseLayer { weights: vec![vec![4.0, 3.5]], bias: vec![10.125], relu: false },
+                DenseLayer::dense(vec![vec![25.0, 25.0], vec![-12.5, 30.0]], vec![3.25, -1.5], true),
+                DenseLayer::dense(vec![vec![4.0, 3.5]], vec![10.125], false),
             ],
             weight_bits: None,
         }

@@ -356,7 +356,7 @@ fn mlp_from(layers: Vec<(Vec<Vec<f64>>, Vec<f64>, bool)>) -> PyResult<ciro_prove
             return Err(ModelError::new_err(format!("layer {index}: a weight or bias is not a finite number")));
         }
         width = Some(weights.len());
-        dense.push(ciro_prover::model::DenseLayer { weights, bias, relu });
+        dense.push(ciro_prover::model::DenseLayer::dense(weights, bias, relu));
     }
     Ok(ciro_prover::model::FloatMlp { layers: dense, weight_bits: None })
 }
