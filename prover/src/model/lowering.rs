@@ -305,6 +305,65 @@ pub fn max_pool(input: &Features, window: &Window, nonnegative: bool, what: &str
     Ok((layers, channels_last(c, oh, ow)))
 }
 
+/// A piecewise-linear activation `y = c + Σ_k s_k·relu(a_k·z + b_k)`, applied to each feature.
+/// `LeakyRelu`, `Clip` (ReLU6) and `HardSigmoid` are exactly of this form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PiecewiseLinear {
+    /// `c`.
+    pub constant: f64,
+    /// `(a_k, b_k, s_k)`.
+    pub terms: Vec<(f64, f64, f64)>,
+}
+
+impl PiecewiseLinear {
+    /// `LeakyRelu(alpha)`: `relu(z) − alpha·relu(−z)`.
+    pub fn leaky_relu(alpha: f64) -> Self {
+        PiecewiseLinear { constant: 0.0, terms: vec![(1.0, 0.0, 1.0), (-1.0, 0.0, -alpha)] }
+    }
+
+    /// `Clip(lo, hi)` (either bound may be absent): `lo + relu(z − lo) − relu(z − hi)`.
+    pub fn clip(lo: Option<f64>, hi: Option<f64>) -> Self {
+        match (lo, hi) {
+            (Some(lo), Some(hi)) => PiecewiseLinear { constant: lo, terms: vec![(1.0, -lo, 1.0), (1.0, -hi, -1.0)] },
+            (Some(lo), None) => PiecewiseLinear { constant: lo, terms: vec![(1.0, -lo, 1.0)] },
+            (None, Some(hi)) => PiecewiseLinear { constant: hi, terms: vec![(-1.0, hi, -1.0)] },
+            (None, None) => PiecewiseLinear { constant: 0.0, terms: vec![(1.0, 0.0, 1.0), (-1.0, 0.0, -1.0)] },
+        }
+    }
+
+    /// `HardSigmoid(alpha, beta)`: `max(0, min(1, alpha·z + beta))`.
+    pub fn hard_sigmoid(alpha: f64, beta: f64) -> Self {
+        PiecewiseLinear { constant: 0.0, terms: vec![(alpha, beta, 1.0), (alpha, beta - 1.0, -1.0)] }
+    }
+
+    /// The activation at `z`.
+    pub fn eval(&self, z: f64) -> f64 {
+        self.constant + self.terms.iter().map(|(a, b, s)| s * (a * z + b).max(0.0)).sum::<f64>()
+    }
+}
+
+/// `activation` on each of `n` features: a ReLU layer of its terms (each neuron reads one
+/// feature), then a linear layer summing them. Exact up to the weights' rounding.
+pub fn piecewise_linear(n: usize, activation: &PiecewiseLinear) -> [DenseLayer; 2] {
+    let k = activation.terms.len();
+    let mut terms = Vec::with_capacity(n * k);
+    let mut term_bias = Vec::with_capacity(n * k);
+    let mut sums = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut sum = Terms::with_capacity(k);
+        for &(a, b, s) in &activation.terms {
+            sum.push((terms.len(), s));
+            terms.push(vec![(i, a)]);
+            term_bias.push(b);
+        }
+        sums.push(sum);
+    }
+    [
+        sparse_layer(SparseOp::PiecewiseLinearTerms, n, terms, term_bias, true),
+        sparse_layer(SparseOp::PiecewiseLinearSum, n * k, sums, vec![activation.constant; n], false),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,6 +453,26 @@ mod tests {
         let (layer, out) = average_pool(&features, &window(2, 2, 0), false, "avg").unwrap();
         let got = onnx_order(&out, &run(&[layer], &arranged));
         assert_eq!(got[0], (image[0] + image[1] + image[4] + image[5]) / 4.0);
+    }
+
+    #[test]
+    fn piecewise_linear_activations_are_exact() {
+        let cases = [
+            (PiecewiseLinear::leaky_relu(0.1), (|z: f64| if z > 0.0 { z } else { 0.1 * z }) as fn(f64) -> f64),
+            (PiecewiseLinear::clip(Some(0.0), Some(6.0)), |z: f64| z.clamp(0.0, 6.0)),
+            (PiecewiseLinear::clip(Some(-1.5), None), |z: f64| z.max(-1.5)),
+            (PiecewiseLinear::clip(None, Some(2.0)), |z: f64| z.min(2.0)),
+            (PiecewiseLinear::hard_sigmoid(0.2, 0.5), |z: f64| (0.2 * z + 0.5).clamp(0.0, 1.0)),
+        ];
+        let zs: Vec<f64> = (-40..=40).map(|i| i as f64 / 4.0).collect();
+        for (activation, f) in cases {
+            let layers = piecewise_linear(zs.len(), &activation);
+            let got = run(&layers, &zs);
+            for (z, y) in zs.iter().zip(&got) {
+                assert!((y - f(*z)).abs() < 1e-12, "{activation:?} at {z}: {y} != {}", f(*z));
+                assert!((activation.eval(*z) - f(*z)).abs() < 1e-12);
+            }
+        }
     }
 
     #[test]

@@ -61,6 +61,11 @@ pub enum SparseOp {
     Elementwise,
     /// A dense layer applied to each element of a batch ([`FloatMlp::batched`]).
     BatchedDense,
+    /// The ReLU terms of a piecewise-linear activation (`LeakyRelu`, `Clip`, `HardSigmoid`):
+    /// `relu(a_k·z + b_k)` for each term `k` of each element.
+    PiecewiseLinearTerms,
+    /// The activation's value: `c + Σ_k s_k·relu(a_k·z + b_k)` for each element.
+    PiecewiseLinearSum,
 }
 
 /// Which inputs a sparse layer's neurons read: neuron `j`'s `k`-th weight multiplies input

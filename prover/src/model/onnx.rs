@@ -336,8 +336,8 @@ fn bias_vector(t: &Tensor, outputs: usize, node: &str) -> Result<Vec<f64>, Model
 
 /// The operators [`decode_onnx`] takes, as its refusals list them.
 pub const SUPPORTED_OPS: &str = "Gemm, MatMul, Conv (2-D), MaxPool, AveragePool, GlobalAveragePool, \
-     Add, Sub, Mul, Div (by constants), Relu, BatchNormalization, Flatten, Reshape, Squeeze, Unsqueeze, \
-     Identity, Dropout, Cast (to float), Constant";
+     Add, Sub, Mul, Div (by constants), Relu, LeakyRelu, Clip, HardSigmoid, BatchNormalization, Flatten, Reshape, Transpose, Squeeze, \
+     Unsqueeze, Identity, Dropout, Cast (to float), Constant";
 
 /// An elementwise affine map `v ↦ scale∘v + shift` on the features being decoded, waiting to be
 /// folded into a dense layer: the one before it when that layer's output has had nothing else
@@ -824,6 +824,79 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                     }
                 }
                 nonnegative = true;
+            }
+            "LeakyRelu" | "Clip" | "HardSigmoid" => {
+                if node.input.first() != Some(&current) {
+                    return Err(ModelError::Structure(format!("{label}: {}(previous output, …) expected", node.op_type)));
+                }
+                let float_attribute = |name: &str, default: f64| attribute(node, name).map_or(default, |a| a.f as f64);
+                let activation = match node.op_type.as_str() {
+                    "LeakyRelu" => lowering::PiecewiseLinear::leaky_relu(float_attribute("alpha", 0.01)),
+                    "HardSigmoid" => lowering::PiecewiseLinear::hard_sigmoid(float_attribute("alpha", 0.2), float_attribute("beta", 0.5)),
+                    _ => {
+                        // Opset 11 on: the bounds are inputs; before: attributes.
+                        let bound = |index: usize, name: &str| -> Result<Option<f64>, ModelError> {
+                            match node.input.get(index).filter(|n| !n.is_empty()) {
+                                Some(input) => match constant(input)?.values.as_slice() {
+                                    [v] => Ok(Some(*v)),
+                                    _ => Err(ModelError::Structure(format!("{label}: Clip's {name} is not a scalar"))),
+                                },
+                                None => Ok(attribute(node, name).map(|a| a.f as f64)),
+                            }
+                        };
+                        let (lo, hi) = (bound(1, "min")?, bound(2, "max")?);
+                        if let (Some(lo), Some(hi)) = (lo, hi) {
+                            if lo > hi {
+                                return Err(ModelError::Structure(format!("{label}: Clip's min {lo} is above its max {hi}")));
+                            }
+                        }
+                        if lo.is_none() && hi.is_none() {
+                            current = output.clone();
+                            continue;
+                        }
+                        lowering::PiecewiseLinear::clip(lo, hi)
+                    }
+                };
+                settle(&mut layers, &mut pending, &mut open);
+                let n: usize = features(&shape)?.iter().product();
+                layers.extend(lowering::piecewise_linear(n, &activation));
+                open = true;
+                nonnegative = node.op_type == "HardSigmoid" || (node.op_type == "Clip" && activation.constant >= 0.0 && activation.terms.first().is_some_and(|t| t.0 > 0.0));
+            }
+            "Transpose" => {
+                // The activations stay where they are; only which ONNX element each one is changes.
+                let features = features(&shape)?;
+                let rank = features.len() + 1;
+                let perm: Vec<usize> = match attribute(node, "perm") {
+                    Some(a) => a.ints.iter().map(|p| usize::try_from(*p).unwrap_or(usize::MAX)).collect(),
+                    None => (0..rank).rev().collect(),
+                };
+                let mut sorted = perm.clone();
+                sorted.sort_unstable();
+                if sorted != (0..rank).collect::<Vec<_>>() || perm[0] != 0 {
+                    return Err(ModelError::Structure(format!(
+                        "{label}: perm {perm:?} for a tensor of rank {rank} (the batch axis must stay first)"
+                    )));
+                }
+                let old: Vec<usize> = std::iter::once(1).chain(features.iter().copied()).collect();
+                let new: Vec<usize> = perm.iter().map(|p| old[*p]).collect();
+                let n: usize = features.iter().product();
+                // new_index[i]: where old ONNX element i goes.
+                let mut new_index = vec![0; n];
+                for (i, slot) in new_index.iter_mut().enumerate() {
+                    let mut rest = i;
+                    let mut coordinates = vec![0; rank];
+                    for axis in (0..rank).rev() {
+                        coordinates[axis] = rest % old[axis];
+                        rest /= old[axis];
+                    }
+                    *slot = perm.iter().zip(&new).fold(0, |flat, (p, d)| flat * d + coordinates[*p]);
+                }
+                onnx_index = Some(match onnx_index.take() {
+                    Some(index) => index.iter().map(|i| new_index[*i]).collect(),
+                    None => new_index,
+                });
+                shape = Some(new[1..].to_vec());
             }
             "Flatten" => {
                 shape = shape.map(|s| vec![s.iter().product()]);
@@ -1433,6 +1506,42 @@ mod tests {
         assert!(close(&mlp.forward(&x), &[2.0 * h[0], 2.0 * h[1]]), "{:?}", mlp.forward(&x));
     }
 
+    /// `Gemm → LeakyRelu → Gemm → Clip(0, 6) → Gemm → HardSigmoid`, and an opset-6 `Clip`
+    /// (bounds as attributes) at the input: each activation computes what ONNX defines.
+    #[test]
+    fn leaky_relu_clip_and_hard_sigmoid_compute_what_onnx_defines() {
+        let w = [1.5, -2.0, 0.5, 3.0];
+        let initializers = vec![
+            float_tensor("W", vec![2, 2], &w),
+            float_tensor("lo", vec![], &[0.0]),
+            float_tensor("hi", vec![], &[6.0]),
+        ];
+        let float_attribute = |name: &str, f: f32| AttributeProto { name: name.into(), f, r#type: 1, ..AttributeProto::default() };
+        let nodes = vec![
+            op("Gemm", &["x", "W"], "a", vec![]),
+            op("LeakyRelu", &["a"], "b", vec![float_attribute("alpha", 0.25)]),
+            op("Gemm", &["b", "W"], "c", vec![]),
+            op("Clip", &["c", "lo", "hi"], "d", vec![]),
+            op("Gemm", &["d", "W"], "e", vec![]),
+            op("HardSigmoid", &["e"], "y", vec![]),
+        ];
+        let model = decode_onnx(&exported(nodes, initializers, &[None, Some(2)], "y", false)).unwrap();
+        let gemm = |x: &[f64]| [x[0] * w[0] + x[1] * w[2], x[0] * w[1] + x[1] * w[3]];
+        for x in [[1.0, 2.0], [-1.0, 0.5], [3.0, -2.0], [0.1, 0.1]] {
+            let a = gemm(&x);
+            let b = a.map(|v| if v > 0.0 { v } else { 0.25 * v });
+            let d = gemm(&b).map(|v| v.clamp(0.0, 6.0));
+            let y = gemm(&d).map(|v| (0.2 * v + 0.5).clamp(0.0, 1.0));
+            assert!(close(&model.forward(&x), &y), "{x:?}: {:?} != {y:?}", model.forward(&x));
+        }
+        let old_clip = vec![op("Clip", &["x"], "y", vec![float_attribute("min", -1.0), float_attribute("max", 1.0)])];
+        let model = decode_onnx(&exported(old_clip, vec![], &[None, Some(3)], "y", false)).unwrap();
+        assert_eq!(model.forward(&[-3.0, 0.5, 2.0]), vec![-1.0, 0.5, 1.0]);
+        let inverted = vec![op("Clip", &["x"], "y", vec![float_attribute("min", 1.0), float_attribute("max", -1.0)])];
+        let err = decode_onnx(&exported(inverted, vec![], &[None, Some(3)], "y", false)).unwrap_err().to_string();
+        assert!(err.contains("Clip's min 1 is above its max -1"), "{err}");
+    }
+
     /// Refusals name the operator or the reason, and the loader lists what it supports.
     #[test]
     fn what_is_not_supported_is_refused_with_the_reason() {
@@ -1540,6 +1649,26 @@ mod tests {
             assert_eq!(model.layers.len(), 6);
             assert!(model.layers[0].connections.is_some());
         }
+        // A Transpose to channels-last (as TensorFlow exports) before the dense layer: the
+        // features are relabelled, and the dense layer reads them in the transposed order.
+        let mut graph = GraphWriter::new(&[1, 4, 4]);
+        graph.conv(&k1, [3, 1, 3, 3], &b1, 1, 1);
+        let perm = AttributeProto { name: "perm".into(), ints: vec![0, 2, 3, 1], r#type: 7, ..AttributeProto::default() };
+        graph.push("Transpose", vec![], vec![perm]);
+        let dense: Vec<Vec<f64>> = (0..2).map(|o| values(48, 20 + o)).collect();
+        graph.flatten().gemm(&dense, &bias);
+        let model = decode_onnx(&graph.encode("test")).unwrap();
+        let f32s = |v: &[f64]| v.iter().map(|x| *x as f32 as f64).collect::<Vec<_>>();
+        let (x, _) = reference::conv(&image[..16], (1, 4, 4), &f32s(&k1), 3, 3, &f32s(&b1), 1, 1);
+        let hwc: Vec<f64> = (0..48).map(|i| x[(i % 3) * 16 + i / 3]).collect();
+        let want: Vec<f64> = dense.iter().zip(&bias).map(|(row, b)| f32s(row).iter().zip(&hwc).map(|(w, v)| w * v).sum::<f64>() + *b as f32 as f64).collect();
+        assert!(close(&model.forward(&image[..16]), &want), "{:?} != {want:?}", model.forward(&image[..16]));
+
+        let mut graph = GraphWriter::new(&[1, 4, 4]);
+        graph.conv(&k1, [3, 1, 3, 3], &b1, 1, 1);
+        graph.push("Transpose", vec![], vec![AttributeProto { name: "perm".into(), ints: vec![0, 2, 3, 1], r#type: 7, ..AttributeProto::default() }]);
+        assert!(close(&decode_onnx(&graph.encode("test")).unwrap().forward(&image[..16]), &hwc), "a transposed output in ONNX order");
+
         // An image-shaped output comes out in ONNX (CHW) order.
         let mut graph = GraphWriter::new(&[1, 4, 4]);
         graph.conv(&k1, [3, 1, 3, 3], &b1, 1, 1).average_pool(2, 2);

@@ -38,7 +38,7 @@
 //! [`error_bound`] evaluates it along the float inference of one input; the output error of the
 //! fixed-point model is at most `e_L` in every coordinate (checked by tests on the example models).
 
-use super::{terms, Connections, FloatMlp, SparseOp};
+use super::{terms, Connections, DenseLayer, FloatMlp, SparseOp};
 
 /// Largest accepted magnitude of `|acc|` (exclusive): `2^40`.
 pub const ACC_BOUND: i128 = 1 << 40;
@@ -481,15 +481,18 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
     let mut l = 0;
     while l < quantized.layers.len() {
         let op = |k: usize| float_model.layers.get(k).and_then(|x| x.connections.as_ref()).map(|c| c.op);
-        let pool_end = (op(l) == Some(SparseOp::MaxPoolStep))
-            .then(|| (l..quantized.layers.len()).find(|k| op(*k) == Some(SparseOp::MaxPoolSum)))
-            .flatten();
-        match pool_end {
-            // A max pooling is 1-Lipschitz in each window: an output's error is at most the
-            // largest error of its window's inputs (times the largest factor of an affine map
-            // folded after the pooling), plus the pooling's own rounding, bounded by the
-            // recursion from an exact input.
-            Some(end) => {
+        // A max pooling or a piecewise-linear activation: its layers, and whether it pools.
+        let group = match op(l) {
+            Some(SparseOp::MaxPoolStep) => (l..quantized.layers.len()).find(|k| op(*k) == Some(SparseOp::MaxPoolSum)).map(|end| (end, true)),
+            Some(SparseOp::PiecewiseLinearTerms) if op(l + 1) == Some(SparseOp::PiecewiseLinearSum) => Some((l + 1, false)),
+            _ => None,
+        };
+        match group {
+            // Both are Lipschitz in each output's window (a max pooling: 1, times the largest
+            // factor of an affine map folded after it; an activation: its largest slope): an
+            // output's error is at most that constant times the largest error of its window's
+            // inputs, plus the group's own rounding, bounded by the recursion from an exact input.
+            Some((end, pools)) => {
                 let mut internal = vec![0.0; errors.len()];
                 let mut windows: Vec<Vec<usize>> = (0..errors.len()).map(|i| vec![i]).collect();
                 for k in l..=end {
@@ -507,7 +510,11 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
                 let sum = &float_model.layers[end];
                 errors = (0..sum.outputs())
                     .map(|j| {
-                        let factor = sum.row(j).fold(0.0f64, |m, (_, w)| m.max(w.abs()));
+                        let factor = if pools {
+                            sum.row(j).fold(0.0f64, |m, (_, w)| m.max(w.abs()))
+                        } else {
+                            largest_slope(&float_model.layers[l], sum, j)
+                        };
                         let received = windows[j].iter().fold(0.0f64, |m, i| m.max(errors[*i]));
                         factor * received + internal[j]
                     })
@@ -521,6 +528,27 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
         }
     }
     errors
+}
+
+/// The largest slope of output `j` of a piecewise-linear activation, `Σ_k s_k·relu(a_k·z + b_k)`
+/// (`terms`: the ReLU layer, `sum`: the layer summing them), over every interval between its
+/// breakpoints.
+fn largest_slope(terms: &DenseLayer, sum: &DenseLayer, j: usize) -> f64 {
+    let pieces: Vec<(f64, f64, f64)> = sum
+        .row(j)
+        .map(|(k, s)| (terms.row(k).next().map_or(0.0, |(_, a)| a), terms.bias[k], s))
+        .collect();
+    let mut breaks: Vec<f64> = pieces.iter().filter(|p| p.0 != 0.0).map(|(a, b, _)| -b / a).collect();
+    breaks.sort_by(f64::total_cmp);
+    let mut probes: Vec<f64> = breaks.windows(2).map(|w| (w[0] + w[1]) / 2.0).collect();
+    if let (Some(first), Some(last)) = (breaks.first(), breaks.last()) {
+        probes.extend([first - 1.0, last + 1.0]);
+    }
+    probes.push(0.0);
+    probes
+        .iter()
+        .map(|x| pieces.iter().filter(|(a, b, _)| a * x + b > 0.0).map(|(a, _, s)| a * s).sum::<f64>().abs())
+        .fold(0.0, f64::max)
 }
 
 /// One step of the recursion, neuron by neuron: layer `l`'s output errors given its inputs'
@@ -660,6 +688,39 @@ mod tests {
         // The precision travels with the float model.
         let calibrated = FloatMlp { weight_bits: Some(bits.clone()), ..float.clone() };
         assert_eq!(QuantizedModel::from_float(&calibrated, 16).unwrap(), quantized);
+    }
+
+    /// The bound holds through LeakyRelu, Clip and HardSigmoid (their layers as one Lipschitz
+    /// map) and through a max pooling, at both scales.
+    #[test]
+    fn the_bound_holds_through_piecewise_linear_activations_and_pooling() {
+        use crate::model::lowering::{max_pool, piecewise_linear, Features, PiecewiseLinear, Window};
+        let dense = |n_in: usize, n_out: usize, seed: usize| {
+            DenseLayer::dense((0..n_out).map(|o| (0..n_in).map(|i| ((o * 7 + i * 5 + seed) % 11) as f64 / 5.0 - 1.0).collect()).collect(), (0..n_out).map(|o| (o % 3) as f64 / 4.0 - 0.25).collect(), false)
+        };
+        let mut layers = vec![dense(4, 8, 1)];
+        layers.extend(piecewise_linear(8, &PiecewiseLinear::leaky_relu(0.1)));
+        let window = Window { kernel: [2, 2], strides: [2, 2], pads: [0; 4], dilations: [1, 1], ceil_mode: false };
+        layers.extend(max_pool(&Features::plain(vec![2, 2, 2]), &window, false, "pool").unwrap().0);
+        layers.push(dense(2, 6, 2));
+        layers.extend(piecewise_linear(6, &PiecewiseLinear::clip(Some(0.0), Some(6.0))));
+        layers.push(dense(6, 3, 3));
+        layers.extend(piecewise_linear(3, &PiecewiseLinear::hard_sigmoid(0.2, 0.5)));
+        let float = FloatMlp { layers, weight_bits: None };
+        float.validate().unwrap();
+        let mut rng = fastrand::Rng::with_seed(5);
+        for scale in [16, 8] {
+            let quantized = QuantizedModel::from_float(&float, scale).unwrap();
+            for _ in 0..200 {
+                let input: Vec<f64> = (0..4).map(|_| rng.f64() * 8.0 - 4.0).collect();
+                let fixed = quantized.dequantize(quantized.run(&quantized.quantize_input(&input).unwrap()).unwrap().output());
+                let bound = error_bound(&float, &quantized, &input);
+                for (q, f) in fixed.iter().zip(float.forward(&input)) {
+                    assert!((q - f).abs() <= bound, "scale {scale}: |{q} − {f}| > {bound}");
+                }
+                assert!(bound < if scale == 16 { 1e-2 } else { 1.0 }, "scale {scale}: a useful bound, {bound}");
+            }
+        }
     }
 
     #[test]
