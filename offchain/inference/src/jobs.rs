@@ -15,7 +15,8 @@ use ciro_client::outside_execution::{relay, RelayRequest, Request};
 use ciro_client::{format_ciro, Chain, ClientError, JobView, OperatorConfig};
 use starknet::core::types::Felt;
 
-use ciro_prover::api::{prove_inference, ProvenInference};
+use ciro_prover::api::{prove_inference, PreparedModel, ProvenInference};
+use ciro_prover::backend::cpu::CpuBackend;
 use ciro_prover::model::input::InputFile;
 use ciro_prover::stark::ProveOptions;
 
@@ -405,7 +406,33 @@ pub async fn wait_for_job(chain: &Chain, id: u64, timeout: Duration, every: Dura
 /// input that does not fit it.
 pub fn prove_locally(model_path: &Path, input: &[f64], job_id: u64) -> Result<ProvenInference, ClientError> {
     let model = load_model(model_path)?;
-    prove_inference(&model, input, Felt::from(job_id), &ProveOptions::default()).map_err(|e| match e {
+    prove_prepared(&model, model_path, input, job_id)
+}
+
+/// [`prove_locally`] for a batch: every element's inference in one proof (the model repeated
+/// `inputs.len()` times, [`ciro_prover::model::FloatMlp::batched`]), outputs in the same order.
+///
+/// # Errors
+/// As [`prove_locally`]; an element of the wrong length is named.
+pub fn prove_batch_locally(model_path: &Path, inputs: &[Vec<f64>], job_id: u64) -> Result<ProvenInference, ClientError> {
+    match inputs {
+        [] => Err(rejected("an empty batch".to_owned())),
+        [one] => prove_locally(model_path, one, job_id),
+        batch => {
+            let single = load_model(model_path)?;
+            let width = single.quantized.input_len();
+            if let Some((k, element)) = batch.iter().enumerate().find(|(_, x)| x.len() != width) {
+                return Err(rejected(format!("batch element {k} has {} values, {} takes {width}", element.len(), model_path.display())));
+            }
+            let model = PreparedModel::new(single.float.batched(batch.len()), single.quantized.scale_bits, single.params)
+                .map_err(|e| prover_error(&e))?;
+            prove_prepared(&model, model_path, &batch.concat(), job_id)
+        }
+    }
+}
+
+fn prove_prepared(model: &PreparedModel<CpuBackend>, model_path: &Path, input: &[f64], job_id: u64) -> Result<ProvenInference, ClientError> {
+    prove_inference(model, input, Felt::from(job_id), &ProveOptions::default()).map_err(|e| match e {
         ciro_prover::api::Error::Input(_) | ciro_prover::api::Error::Quantize(_) => {
             rejected(format!("the input does not fit {}: {}", model_path.display(), ciro_client::error_chain(&e)))
         }

@@ -267,13 +267,13 @@ impl NativeClient {
     }
 }
 
-/// Proves `model_path` on `input` for `job_id` here, without a chain; JSON with the proof file's
-/// text under "proof".
+/// Proves `model_path` on `input` (one row, or a batch of rows in one proof) for `job_id` here,
+/// without a chain; JSON with the proof file's text under "proof".
 #[pyfunction]
 #[pyo3(signature = (model_path, input, job_id=1))]
-fn prove(py: Python<'_>, model_path: PathBuf, input: Vec<f64>, job_id: u64) -> PyResult<String> {
+fn prove(py: Python<'_>, model_path: PathBuf, input: Vec<Vec<f64>>, job_id: u64) -> PyResult<String> {
     let started = Instant::now();
-    let proven = py.detach(|| jobs::prove_locally(&model_path, &input, job_id)).map_err(|e| to_py(e, Step::Model))?;
+    let proven = py.detach(|| jobs::prove_batch_locally(&model_path, &input, job_id)).map_err(|e| to_py(e, Step::Model))?;
     let prove_seconds = started.elapsed().as_secs_f64();
     let file = &proven.file;
     Ok(json!({

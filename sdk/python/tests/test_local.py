@@ -1,6 +1,7 @@
 """Proving and verifying here, without a chain."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -54,7 +55,9 @@ def test_the_wrong_input_shape_is_an_input_error(iris_model):
     with pytest.raises(ciro.InputError, match="does not fit"):
         ciro.prove(iris_model, [1.0, 2.0, 3.0])
     with pytest.raises(ciro.InputError, match="one vector"):
-        ciro.prove(iris_model, np.zeros((2, 4)))
+        ciro.prove(iris_model, np.zeros((2, 2, 4)))
+    with pytest.raises(ciro.InputError, match="batch element 0 has 3 values"):
+        ciro.prove(iris_model, np.zeros((2, 3)))
     with pytest.raises(ciro.InputError, match="NaN"):
         ciro.prove(iris_model, [1.0, float("nan"), 3.0, 4.0])
 
@@ -98,3 +101,24 @@ def test_save_mlp_onnx_refuses_a_bad_layer(tmp_path):
         ciro.save_mlp_onnx(tmp_path / "m.onnx", [(np.ones((3, 4)), np.ones(2), False)])
     with pytest.raises(ciro.ModelError, match="takes 5 inputs"):
         ciro.save_mlp_onnx(tmp_path / "m.onnx", [(np.ones((3, 4)), np.ones(3), True), (np.ones((2, 5)), np.ones(2), False)])
+
+
+def test_a_batch_proves_every_row_in_one_proof(iris_model, iris_input):
+    rows = np.asarray([iris_input, [6.2, 2.9, 4.3, 1.3], [7.7, 3.0, 6.1, 2.3]])
+    batch = ciro.prove(iris_model, rows, job_id=11)
+    assert batch.outputs.shape == (3, 3) and batch.float_outputs.shape == (3, 3)
+    assert ciro.verify(batch).valid
+    for k, row in enumerate(rows):
+        alone = ciro.prove(iris_model, row, job_id=12 + k)
+        np.testing.assert_array_equal(batch.outputs[k], alone.outputs)
+    assert list(batch.top_class) == [int(np.argmax(r)) for r in batch.outputs]
+
+
+def test_a_cnn_classifies_an_image(tmp_path):
+    models = Path(__file__).resolve().parents[3] / "prover" / "examples" / "models"
+    image = json.loads((models / "digits_cnn_input_0.json").read_text())["input"]
+    proven = ciro.prove(models / "digits_cnn.onnx", np.asarray(image).reshape(1, 64))
+    assert proven.outputs.shape == (10,)
+    assert ciro.verify(proven).valid
+    assert np.max(np.abs(proven.outputs - proven.float_outputs)) <= proven.error_bound
+    assert proven.top_class == 0  # the first held-out digit is a zero

@@ -180,8 +180,10 @@ class LocalProof:
     calldata_felts: int
 
     @property
-    def top_class(self) -> int:
-        """The index of the largest output."""
+    def top_class(self) -> Union[int, np.ndarray]:
+        """The index of the largest output (one per element for a batch)."""
+        if self.outputs.ndim == 2:
+            return np.argmax(self.outputs, axis=1)
         return int(np.argmax(self.outputs))
 
 
@@ -207,6 +209,21 @@ def _as_input(values: ArrayLike) -> List[float]:
     if not np.all(np.isfinite(array)):
         raise InputError("the input holds NaN or infinity")
     return array.tolist()
+
+
+def _as_batch(values: ArrayLike) -> List[List[float]]:
+    """Inputs for a local proof: one vector, shape (n,), or a batch, shape (batch, n)."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise InputError(f"the input is not an array of numbers: {error}") from None
+    if array.ndim == 2 and array.shape[0] > 1:
+        if array.shape[1] == 0:
+            raise InputError("the input is empty")
+        if not np.all(np.isfinite(array)):
+            raise InputError("the input holds NaN or infinity")
+        return array.tolist()
+    return [_as_input(array)]
 
 
 def _as_calibration(values: ArrayLike) -> List[List[float]]:
@@ -541,12 +558,18 @@ class Client:
 
 
 def prove(model_path: PathLike, input: ArrayLike, job_id: int = 1) -> LocalProof:
-    """Proves `model_path` on `input` here, as a worker does for job `job_id`."""
-    data = json.loads(_ciro.prove(os.fspath(model_path), _as_input(input), job_id))
+    """Proves `model_path` on `input` here, as a worker does for job `job_id`.
+
+    `input` is one vector, shape (n,), or a batch, shape (batch, n): a batch proves every row's
+    inference in one proof (the model repeated `batch` times), and the outputs have one row per
+    element."""
+    rows = _as_batch(input)
+    data = json.loads(_ciro.prove(os.fspath(model_path), rows, job_id))
+    shape = (len(rows), -1) if len(rows) > 1 else (-1,)
     return LocalProof(
         proof=Proof(data["proof"]),
-        outputs=np.asarray(data["outputs"], dtype=np.float64),
-        float_outputs=np.asarray(data["float_outputs"], dtype=np.float64),
+        outputs=np.asarray(data["outputs"], dtype=np.float64).reshape(shape),
+        float_outputs=np.asarray(data["float_outputs"], dtype=np.float64).reshape(shape),
         error_bound=float(data["error_bound"]),
         prove_seconds=float(data["prove_seconds"]),
         calldata_felts=int(data["calldata_felts"]),
