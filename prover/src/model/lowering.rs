@@ -9,7 +9,7 @@
 //! row of pixels (all channels) lies at consecutive addresses, two a trace row. [`Features`]
 //! carries the map from positions to ONNX indices through the graph.
 
-use super::{Connections, DenseLayer, ModelError, SparseOp};
+use super::{Connections, DenseLayer, ModelError, Smooth, SparseOp};
 
 /// The features between two operators: their ONNX shape (without the batch dimension) and where
 /// each ONNX element sits in the activation vector.
@@ -342,6 +342,19 @@ impl PiecewiseLinear {
     }
 }
 
+/// `f` on each of `n` features, as its piecewise-linear interpolation ([`Smooth::interpolation`]):
+/// the layers of [`piecewise_linear`], the sum marked [`SparseOp::SmoothSum`] (the float model
+/// computes `f` itself there).
+pub fn smooth(n: usize, f: Smooth) -> [DenseLayer; 2] {
+    let (constant, knots) = f.interpolation();
+    let activation = PiecewiseLinear { constant, terms: knots.iter().map(|(t, s)| (1.0, -t, *s)).collect() };
+    let [terms, mut sum] = piecewise_linear(n, &activation);
+    if let Some(c) = &mut sum.connections {
+        c.op = SparseOp::SmoothSum(f);
+    }
+    [terms, sum]
+}
+
 /// `activation` on each of `n` features: a ReLU layer of its terms (each neuron reads one
 /// feature), then a linear layer summing them. Exact up to the weights' rounding.
 pub fn piecewise_linear(n: usize, activation: &PiecewiseLinear) -> [DenseLayer; 2] {
@@ -472,6 +485,19 @@ mod tests {
                 assert!((y - f(*z)).abs() < 1e-12, "{activation:?} at {z}: {y} != {}", f(*z));
                 assert!((activation.eval(*z) - f(*z)).abs() < 1e-12);
             }
+        }
+    }
+
+    #[test]
+    fn smooth_activations_are_interpolated_within_their_bound() {
+        for f in [Smooth::Sigmoid, Smooth::Tanh] {
+            let zs: Vec<f64> = (-4000..=4000).map(|i| i as f64 / 200.0).collect();
+            let layers = smooth(zs.len(), f);
+            let got = run(&layers, &zs);
+            let worst = zs.iter().zip(&got).map(|(z, y)| (y - f.eval(*z)).abs()).fold(0.0, f64::max);
+            assert!(worst <= f.interpolation_error(), "{f:?}: {worst} > {}", f.interpolation_error());
+            assert!(f.interpolation_error() < 2e-3, "{f:?}: {}", f.interpolation_error());
+            assert!(worst > f.interpolation_error() / 4.0, "{f:?}: the bound is tight ({worst})");
         }
     }
 

@@ -66,6 +66,70 @@ pub enum SparseOp {
     PiecewiseLinearTerms,
     /// The activation's value: `c + Σ_k s_k·relu(a_k·z + b_k)` for each element.
     PiecewiseLinearSum,
+    /// The value of a smooth activation (after its [`SparseOp::PiecewiseLinearTerms`]): in the
+    /// trace its piecewise-linear interpolation ([`Smooth::interpolation`]), in the float model
+    /// the function itself.
+    SmoothSum(Smooth),
+}
+
+/// A smooth activation, proved as its piecewise-linear interpolation on [`Smooth::KNOTS`]
+/// evenly spaced knots over `[−range, range]` (constant beyond): a sum of ReLUs, so no new
+/// constraint, within [`Smooth::interpolation_error`] of the function everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Smooth {
+    /// `1 / (1 + e^−z)`.
+    Sigmoid,
+    /// `tanh(z)`.
+    Tanh,
+}
+
+impl Smooth {
+    /// Interpolation knots.
+    pub const KNOTS: usize = 65;
+
+    /// The function.
+    pub fn eval(self, z: f64) -> f64 {
+        match self {
+            Smooth::Sigmoid => 1.0 / (1.0 + (-z).exp()),
+            Smooth::Tanh => z.tanh(),
+        }
+    }
+
+    /// The knots span `[−range, range]`.
+    pub fn range(self) -> f64 {
+        match self {
+            Smooth::Sigmoid => 8.0,
+            Smooth::Tanh => 4.0,
+        }
+    }
+
+    /// A bound on `|interpolation − function|` over the reals: `h²/8·max|f''|` between knots
+    /// (`h` the spacing; `max|σ''| < 0.0963`, `max|tanh''| < 0.7699`), and beyond the last knots,
+    /// where the interpolation is constant, the distance to the function's limit.
+    pub fn interpolation_error(self) -> f64 {
+        let h = 2.0 * self.range() / (Self::KNOTS - 1) as f64;
+        let curvature = match self {
+            Smooth::Sigmoid => 0.0963,
+            Smooth::Tanh => 0.7699,
+        };
+        let tail = (self.eval(-self.range()) - self.eval(-1e3)).abs(); // the limit at −∞ (odd or point-symmetric: the same at +∞)
+        (h * h / 8.0 * curvature).max(tail)
+    }
+
+    /// The interpolation as `c + Σ_k s_k·relu(z − t_k)`: `(c, [(t_k, s_k)])`.
+    pub fn interpolation(self) -> (f64, Vec<(f64, f64)>) {
+        let n = Self::KNOTS;
+        let knots: Vec<f64> = (0..n).map(|k| -self.range() + 2.0 * self.range() * k as f64 / (n - 1) as f64).collect();
+        let values: Vec<f64> = knots.iter().map(|t| self.eval(*t)).collect();
+        let mut terms = Vec::with_capacity(n);
+        let mut slope = 0.0;
+        for k in 0..n {
+            let next = if k + 1 < n { (values[k + 1] - values[k]) / (knots[k + 1] - knots[k]) } else { 0.0 };
+            terms.push((knots[k], next - slope));
+            slope = next;
+        }
+        (values[0], terms)
+    }
 }
 
 /// Which inputs a sparse layer's neurons read: neuron `j`'s `k`-th weight multiplies input
@@ -231,9 +295,23 @@ impl FloatMlp {
 
     /// Float inference; returns the activations after every layer (the last is the output).
     pub fn forward_all(&self, input: &[f64]) -> Vec<Vec<f64>> {
-        let mut activations = Vec::with_capacity(self.layers.len());
+        let mut activations: Vec<Vec<f64>> = Vec::with_capacity(self.layers.len());
         let mut current = input.to_vec();
-        for layer in &self.layers {
+        for (l, layer) in self.layers.iter().enumerate() {
+            if let Some(SparseOp::SmoothSum(f)) = layer.connections.as_ref().map(|c| c.op) {
+                // The function itself, on the element its terms read.
+                let z = if l >= 2 { &activations[l - 2] } else { input };
+                let terms = &self.layers[l - 1];
+                let next: Vec<f64> = (0..layer.outputs())
+                    .map(|j| {
+                        let element = layer.row(j).next().and_then(|(k, _)| terms.row(k).next()).map_or(0, |(i, _)| i);
+                        f.eval(z[element])
+                    })
+                    .collect();
+                activations.push(next.clone());
+                current = next;
+                continue;
+            }
             let next: Vec<f64> = (0..layer.outputs())
                 .map(|j| {
                     let y = layer.pre_activation(j, &current);

@@ -336,7 +336,7 @@ fn bias_vector(t: &Tensor, outputs: usize, node: &str) -> Result<Vec<f64>, Model
 
 /// The operators [`decode_onnx`] takes, as its refusals list them.
 pub const SUPPORTED_OPS: &str = "Gemm, MatMul, Conv (2-D), MaxPool, AveragePool, GlobalAveragePool, \
-     Add, Sub, Mul, Div (by constants), Relu, LeakyRelu, Clip, HardSigmoid, BatchNormalization, Flatten, Reshape, Transpose, Squeeze, \
+     Add, Sub, Mul, Div (by constants), Relu, LeakyRelu, Clip, HardSigmoid, Sigmoid, Tanh, BatchNormalization, Flatten, Reshape, Transpose, Squeeze, \
      Unsqueeze, Identity, Dropout, Cast (to float), Constant";
 
 /// An elementwise affine map `v ↦ scale∘v + shift` on the features being decoded, waiting to be
@@ -815,8 +815,8 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                         layer.relu = true;
                         open = false;
                     }
-                    // A Relu of a Relu's output.
-                    (None, false) if !layers.is_empty() => {}
+                    // A Relu of features known to be nonnegative (a Relu's output, a Sigmoid's).
+                    (None, false) if nonnegative && !layers.is_empty() => {}
                     (affine, false) => {
                         let n: usize = features(&shape)?.iter().product();
                         // An elementwise layer: the features keep their shape and order.
@@ -824,6 +824,19 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                     }
                 }
                 nonnegative = true;
+            }
+            "Sigmoid" | "Tanh" => {
+                if node.input.len() != 1 {
+                    return Err(ModelError::Structure(format!("{label}: one input expected")));
+                }
+                let f = if node.op_type == "Sigmoid" { super::Smooth::Sigmoid } else { super::Smooth::Tanh };
+                settle(&mut layers, &mut pending, &mut open);
+                let n: usize = features(&shape)?.iter().product();
+                layers.extend(lowering::smooth(n, f));
+                // Nothing folds into the sum (the float model computes the function there): an
+                // affine map after it waits for the next layer, or becomes one.
+                open = false;
+                nonnegative = f == super::Smooth::Sigmoid;
             }
             "LeakyRelu" | "Clip" | "HardSigmoid" => {
                 if node.input.first() != Some(&current) {
@@ -1315,9 +1328,9 @@ mod tests {
     fn unsupported_op_shape_mismatch_and_garbage_are_typed_errors() {
         let mut model = graph_of(&encode_onnx(&small(), DenseStyle::Gemm, "test"));
         let graph = model.graph.as_mut().unwrap();
-        graph.node[1].op_type = "Sigmoid".into();
+        graph.node[1].op_type = "Softmax".into();
         match decode_onnx(&model.encode_to_vec()) {
-            Err(ModelError::UnsupportedOp { op_type, .. }) => assert_eq!(op_type, "Sigmoid"),
+            Err(ModelError::UnsupportedOp { op_type, .. }) => assert_eq!(op_type, "Softmax"),
             other => panic!("expected UnsupportedOp, got {other:?}"),
         }
         let mut model = graph_of(&encode_onnx(&small(), DenseStyle::Gemm, "test"));
@@ -1540,6 +1553,35 @@ mod tests {
         let inverted = vec![op("Clip", &["x"], "y", vec![float_attribute("min", 1.0), float_attribute("max", -1.0)])];
         let err = decode_onnx(&exported(inverted, vec![], &[None, Some(3)], "y", false)).unwrap_err().to_string();
         assert!(err.contains("Clip's min 1 is above its max -1"), "{err}");
+    }
+
+    /// `Gemm → Tanh → Relu → Gemm → Sigmoid`: the float model computes the functions
+    /// themselves, the fixed-point one their interpolations, within the documented bound.
+    #[test]
+    fn sigmoid_and_tanh_prove_their_interpolations_within_the_bound() {
+        use crate::model::quantize::{error_bound, QuantizedModel};
+        let w = [1.5, -2.0, 0.5, 3.0];
+        let nodes = vec![
+            op("Gemm", &["x", "W"], "a", vec![]),
+            op("Tanh", &["a"], "b", vec![]),
+            op("Relu", &["b"], "c", vec![]),
+            op("Gemm", &["c", "W"], "d", vec![]),
+            op("Sigmoid", &["d"], "y", vec![]),
+        ];
+        let model = decode_onnx(&exported(nodes, vec![float_tensor("W", vec![2, 2], &w)], &[None, Some(2)], "y", false)).unwrap();
+        let gemm = |x: &[f64]| [x[0] * w[0] + x[1] * w[2], x[0] * w[1] + x[1] * w[3]];
+        let quantized = QuantizedModel::from_float(&model, 16).unwrap();
+        for x in [[1.0, 2.0], [-1.0, 0.5], [3.0, -2.0], [0.1, 0.1], [-0.3, -0.2]] {
+            let c = gemm(&x).map(|v| v.tanh().max(0.0));
+            let y = gemm(&c).map(|v| 1.0 / (1.0 + (-v).exp()));
+            assert!(close(&model.forward(&x), &y), "{x:?}: {:?} != {y:?}", model.forward(&x));
+            let fixed = quantized.dequantize(quantized.run(&quantized.quantize_input(&x).unwrap()).unwrap().output());
+            let bound = error_bound(&model, &quantized, &x);
+            assert!(bound < 1e-2, "{bound}");
+            for (q, f) in fixed.iter().zip(&y) {
+                assert!((q - f).abs() <= bound, "{x:?}: |{q} − {f}| > {bound}");
+            }
+        }
     }
 
     /// Refusals name the operator or the reason, and the loader lists what it supports.

@@ -33,7 +33,11 @@
 //! rescale outputs 0 in both models (error 0); a max pooling (its ReLU steps and the sum after
 //! them) is 1-Lipschitz in each window, so an output receives the largest error of its window
 //! (times the largest factor of an affine map folded after it), plus the pooling's own
-//! rounding, bounded by the recursion from an exact input.
+//! rounding, bounded by the recursion from an exact input. A piecewise-linear activation
+//! (LeakyRelu, Clip, HardSigmoid) passes its input's error at its largest slope, plus its own
+//! rounding; a smooth one (Sigmoid, Tanh) is proved as its piecewise-linear interpolation and
+//! adds the interpolation's distance to the function
+//! ([`crate::model::Smooth::interpolation_error`], below 2e-3).
 //!
 //! [`error_bound`] evaluates it along the float inference of one input; the output error of the
 //! fixed-point model is at most `e_L` in every coordinate (checked by tests on the example models).
@@ -484,7 +488,7 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
         // A max pooling or a piecewise-linear activation: its layers, and whether it pools.
         let group = match op(l) {
             Some(SparseOp::MaxPoolStep) => (l..quantized.layers.len()).find(|k| op(*k) == Some(SparseOp::MaxPoolSum)).map(|end| (end, true)),
-            Some(SparseOp::PiecewiseLinearTerms) if op(l + 1) == Some(SparseOp::PiecewiseLinearSum) => Some((l + 1, false)),
+            Some(SparseOp::PiecewiseLinearTerms) if matches!(op(l + 1), Some(SparseOp::PiecewiseLinearSum | SparseOp::SmoothSum(_))) => Some((l + 1, false)),
             _ => None,
         };
         match group {
@@ -516,7 +520,12 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
                             largest_slope(&float_model.layers[l], sum, j)
                         };
                         let received = windows[j].iter().fold(0.0f64, |m, i| m.max(errors[*i]));
-                        factor * received + internal[j]
+                        // A smooth activation is proved as its interpolation.
+                        let approximation = match op(end) {
+                            Some(SparseOp::SmoothSum(f)) => f.interpolation_error(),
+                            _ => 0.0,
+                        };
+                        factor * received + internal[j] + approximation
                     })
                     .collect();
                 l = end + 1;

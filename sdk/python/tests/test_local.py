@@ -63,15 +63,15 @@ def test_the_wrong_input_shape_is_an_input_error(iris_model):
 
 
 def test_an_unsupported_operator_is_a_model_error(iris_model, iris_input, tmp_path):
-    # The same graph with its Relu node turned into a Tanh.
+    # The same graph with its Relu node turned into a Selu (not supported).
     bytes = iris_model.read_bytes()
     assert b"Relu" in bytes
-    tanh = tmp_path / "tanh.onnx"
-    tanh.write_bytes(bytes.replace(b"Relu", b"Tanh"))
-    with pytest.raises(ciro.ModelError, match="Tanh"):
-        ciro.prove(tanh, iris_input)
+    selu = tmp_path / "selu.onnx"
+    selu.write_bytes(bytes.replace(b"Relu", b"Selu"))
+    with pytest.raises(ciro.ModelError, match="Selu"):
+        ciro.prove(selu, iris_input)
     with pytest.raises(ciro.ModelError):
-        ciro.model_info(tanh)
+        ciro.model_info(selu)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
