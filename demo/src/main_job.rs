@@ -55,6 +55,8 @@ pub struct JobOutcome {
     pub id: u64,
     /// Paid through the Paymaster.
     pub sponsored: bool,
+    /// Its job type (`AIInference`, `ComputerVision`).
+    pub job_type: String,
     /// Its final state's name.
     pub state: String,
     /// Its payment was released.
@@ -194,9 +196,12 @@ pub async fn run(
     let started = Instant::now();
     let payment = PAYMENT_CIRO.to_string();
     let mut submitted = Vec::new();
-    for (_, job_model_id, input, sponsored) in &planned {
+    for (index, (_, job_model_id, input, sponsored)) in planned.iter().enumerate() {
         let (input, sponsored) = (input.display().to_string(), *sponsored);
         let mut args = vec!["--json", "submit-job", "--model", job_model_id, "--input", &input, "--payment", &payment, "--deadline-in", "1800"];
+        if index == 3 {
+            args.extend(["--job-type", "computer-vision"]);
+        }
         if sponsored {
             args.push("--pay-with-paymaster");
         }
@@ -214,7 +219,7 @@ pub async fn run(
         let job = market.job(*job_id).await?;
         let state = ciro_client::chain::state_name(&job.state).to_owned();
         let name = if job.worker.0 == network.address(first)? { "worker A" } else if job.worker.0 == network.address(second)? { "worker B" } else { "-" };
-        jobs.push(JobOutcome { id: *job_id, sponsored: *sponsored, state, settled: job.settled, worker: name.to_owned() });
+        jobs.push(JobOutcome { id: *job_id, sponsored: *sponsored, job_type: format!("{:?}", job.job_type), state, settled: job.settled, worker: name.to_owned() });
     }
     let run_time = started.elapsed();
 
@@ -471,12 +476,13 @@ pub fn render(report: &MainJobReport) -> String {
         let _ = writeln!(out, "{:<4} {:<40} {:<21} {:>11}  {:#066x}", format!("#{}", row.job_id), row.event, row.by, row.l2_gas, row.transaction_hash);
     }
     let _ = writeln!(out, "\nJobs");
-    let _ = writeln!(out, "{:<4} {:<10} {:<9} {:<9} paid with", "job", "state", "paid out", "worker");
+    let _ = writeln!(out, "{:<4} {:<15} {:<10} {:<9} {:<9} paid with", "job", "type", "state", "paid out", "worker");
     for job in &report.jobs {
         let _ = writeln!(
             out,
-            "{:<4} {:<10} {:<9} {:<9} {}",
+            "{:<4} {:<15} {:<10} {:<9} {:<9} {}",
             format!("#{}", job.id),
+            job.job_type,
             job.state,
             if job.settled { "yes" } else { "no" },
             job.worker,

@@ -5,10 +5,10 @@
 //! `[job_id, model_commitment, input_commitment, output_commitment,
 //!   log_blowup, log_fold, n_queries, grinding_bits,
 //!   log_trace_rows, scale_bits, output_scale_bits, n_inputs, n_outputs, input_reads, total_neurons,
-//!   preprocessed_root, packed inputs (ceil(n_inputs / 6)), outputs (n_outputs), STARK proof body]`.
+//!   kind, preprocessed_root, packed inputs (ceil(n_inputs / 6)), outputs (n_outputs), STARK proof body]`.
 
 use crate::air::inputs::{pack_inputs, packed_len, unpack_inputs};
-use crate::air::mlp::{MlpAir, MlpStatement, ModelLayout};
+use crate::air::mlp::{MlpAir, MlpStatement, ModelKind, ModelLayout};
 use crate::air::AirError;
 use crate::field::{felt_to_i128, parse_felt, to_hex, Felt};
 use crate::stark::{
@@ -20,7 +20,7 @@ use std::path::Path;
 /// The `format` field of proof files.
 pub const PROOF_FILE_FORMAT: &str = "ciro-mlp-stark-v2";
 /// Number of felts before the inputs in the calldata.
-pub const HEADER_FELTS: usize = 16;
+pub const HEADER_FELTS: usize = 17;
 
 /// Errors of proof files and calldata verification.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +118,8 @@ pub struct LayoutJson {
     pub input_reads: u64,
     /// All neurons.
     pub total_neurons: u64,
+    /// MLP or CNN.
+    pub kind: ModelKind,
     /// Preprocessed root.
     pub preprocessed_root: String,
 }
@@ -132,6 +134,7 @@ impl From<&ModelLayout> for LayoutJson {
             n_outputs: l.n_outputs,
             input_reads: l.input_reads,
             total_neurons: l.total_neurons,
+            kind: l.kind,
             preprocessed_root: to_hex(&l.preprocessed_root),
         }
     }
@@ -174,6 +177,7 @@ impl DecodedProof {
             Felt::from(l.n_outputs),
             Felt::from(l.input_reads),
             Felt::from(l.total_neurons),
+            Felt::from(l.kind as u64),
             l.preprocessed_root,
         ];
         out.extend(pack_inputs(&self.statement.inputs));
@@ -211,6 +215,7 @@ impl DecodedProof {
             n_outputs: r.small(u32::MAX as u64)?,
             input_reads: r.small(u32::MAX as u64)?,
             total_neurons: r.small(u32::MAX as u64)?,
+            kind: if r.small(1)? == 1 { ModelKind::Cnn } else { ModelKind::Mlp },
             preprocessed_root: r.felt()?,
         };
         let n_inputs = layout.n_inputs as usize;

@@ -267,10 +267,10 @@ mod tests {
     #[test]
     fn calldata_bound_matches_the_documented_numbers() {
         let params = ProofParams::default();
-        assert_eq!(calldata_upper_bound(16, 0, 0, &params), 3859);
-        assert_eq!(calldata_upper_bound(16, 180, 180, &params), 3859 + 30 + 180);
-        assert_eq!(calldata_upper_bound(12, 44, 44, &params), 3135);
-        assert_eq!(calldata_upper_bound(10, 16, 4, &params), 2619);
-        assert_eq!(calldata_upper_bound(16, 0, 0, &ProofParams::COMPACT), 3641);
+        assert_eq!(calldata_upper_bound(16, 0, 0, &params), 3860);
+        assert_eq!(calldata_upper_bound(16, 180, 180, &params), 3860 + 30 + 180);
+        assert_eq!(calldata_upper_bound(12, 44, 44, &params), 3136);
+        assert_eq!(calldata_upper_bound(10, 16, 4, &params), 2620);
+        assert_eq!(calldata_upper_bound(16, 0, 0, &ProofParams::COMPACT), 3642);
     }
 }

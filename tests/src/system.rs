@@ -12,7 +12,7 @@ use anyhow::{ensure, Context, Result};
 use cainome::cairo_serde::{ContractAddress, U256};
 use ciro_bindings::cdc_pool::{CdcPool, CdcPoolReader, PoolTotals, WorkerInfo};
 use ciro_bindings::constructors::{CDCPoolConstructor, CIROTokenConstructor, JobManagerConstructor};
-use ciro_bindings::job_manager::{Framework, Job, JobManager, JobManagerReader, JobPriority, JobSpec, JobType};
+use ciro_bindings::job_manager::{Framework, Job, JobManager, JobManagerReader, JobPriority, JobSpec, JobType, ModelKind, ModelLayout};
 use ciro_bindings::token::{CiroToken, CiroTokenReader};
 use ciro_deploy::tx::{self, TxError};
 use ciro_devnet::{DevnetAccount, DevnetProvider};
@@ -72,6 +72,22 @@ pub struct System {
     job_calls: JobManager<DevnetAccount>,
     /// Every address that ever held CIRO here: the supply invariant sums their balances.
     holders: std::sync::Mutex<BTreeSet<Felt>>,
+}
+
+/// A model layout for tests that never prove (the test verifier answers): a small MLP's shape,
+/// `seed` as its preprocessed root.
+pub fn test_layout(seed: Felt, kind: ModelKind) -> ModelLayout {
+    ModelLayout {
+        log_trace_rows: 8,
+        scale_bits: 16,
+        output_scale_bits: 16,
+        n_inputs: 4,
+        n_outputs: 3,
+        input_reads: 1,
+        total_neurons: 11,
+        kind,
+        preprocessed_root: seed,
+    }
 }
 
 /// `value` as a Cairo u256.
@@ -261,12 +277,20 @@ impl System {
         Ok(self.pool_reader().get_worker(&ContractAddress(self.address(actor)?)).call().await?)
     }
 
-    /// Registers an ONNX model with `commitment` as `owner`; returns its id.
+    /// Registers an ONNX MLP as `owner`, the layout [`test_layout`] of `seed`; returns its id.
     ///
     /// # Errors
     /// The transaction fails.
-    pub async fn register_model(&self, owner: usize, commitment: Felt) -> Result<u64> {
-        self.send(owner, self.job_manager().register_model_getcall(&commitment, &Framework::ONNX, &Felt::ZERO)).await?;
+    pub async fn register_model(&self, owner: usize, seed: Felt) -> Result<u64> {
+        self.register_layout(owner, &test_layout(seed, ModelKind::MLP)).await
+    }
+
+    /// Registers an ONNX model with `layout` as `owner`; returns its id.
+    ///
+    /// # Errors
+    /// The transaction fails.
+    pub async fn register_layout(&self, owner: usize, layout: &ModelLayout) -> Result<u64> {
+        self.send(owner, self.job_manager().register_model_getcall(layout, &Framework::ONNX, &Felt::ZERO)).await?;
         Ok(self.job_reader().model_count().call().await?)
     }
 

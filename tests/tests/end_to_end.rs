@@ -39,12 +39,12 @@ async fn launch(name: &str) -> anyhow::Result<LocalNetwork> {
 }
 
 /// Two staked workers, a funded client and a registered model; returns the model id.
-async fn open_market(market: &Market<'_>, commitment: Felt) -> anyhow::Result<u64> {
+async fn open_market(market: &Market<'_>, layout: &ciro_bindings::job_manager::ModelLayout) -> anyhow::Result<u64> {
     let [first, second] = actor::WORKERS;
     market.fund(&[(actor::CLIENT, 1_000 * CIRO), (first, 5_000 * CIRO), (second, 5_000 * CIRO)]).await?;
     market.join_as_worker(first, 1, 24, 2_000 * CIRO).await?;
     market.join_as_worker(second, 1, 24, 2_000 * CIRO).await?;
-    let register = market.jobs().register_model_getcall(&commitment, &Framework::ONNX, &Felt::ZERO);
+    let register = market.jobs().register_model_getcall(layout, &Framework::ONNX, &Felt::ZERO);
     market.send("register model", actor::CLIENT, vec![register]).await?;
     Ok(market.job_reader().model_count().call().await?)
 }
@@ -126,7 +126,7 @@ async fn a_tampered_proof_reverts_and_moves_no_token() -> anyhow::Result<()> {
     let inputs = JobInputs::iris(&repository().join("prover/examples/models"));
     let model = PreparedModel::<CpuBackend>::from_onnx_file(&inputs.model, DEFAULT_SCALE_BITS, ProofParams::default())?;
     let input = InputFile::read(&inputs.input)?.input;
-    let model_id = open_market(&market, model.model_commitment()).await?;
+    let model_id = open_market(&market, &ciro_inference::models::onchain_layout(&model.layout)).await?;
     let deadline = network.devnet.block_timestamp().await? + HOUR;
     let (job_id, _) = market.submit_job(actor::CLIENT, &spec(model_id, model.input_commitment(&input)?, deadline), 100 * CIRO).await?;
     market.send("assign", actor::KEEPER, vec![market.jobs().assign_job_getcall(&job_id)]).await?;
@@ -166,7 +166,7 @@ async fn a_tampered_proof_reverts_and_moves_no_token() -> anyhow::Result<()> {
 async fn a_timed_out_job_is_refunded() -> anyhow::Result<()> {
     let network = launch("timeout").await?;
     let market = Market::new(&network)?;
-    let model_id = open_market(&market, Felt::from(0xc0ffeeu32)).await?;
+    let model_id = open_market(&market, &ciro_tests::system::test_layout(Felt::from(0xc0ffeeu32), ciro_bindings::job_manager::ModelKind::MLP)).await?;
     let client = network.address(actor::CLIENT)?;
     let treasury = market.treasury;
     let (client_before, treasury_before) = (market.balance(client).await?, market.balance(treasury).await?);
@@ -206,7 +206,7 @@ async fn a_proposal_changes_the_platform_fee_for_the_next_job() -> anyhow::Resul
     let inputs = JobInputs::iris(&repository().join("prover/examples/models"));
     let model = PreparedModel::<CpuBackend>::from_onnx_file(&inputs.model, DEFAULT_SCALE_BITS, ProofParams::default())?;
     let input = InputFile::read(&inputs.input)?.input;
-    let model_id = open_market(&market, model.model_commitment()).await?;
+    let model_id = open_market(&market, &ciro_inference::models::onchain_layout(&model.layout)).await?;
 
     let deployer = network.address(actor::DEPLOYER)?;
     let governance = GovernanceTreasury::new(market.treasury, network.devnet.account(actor::DEPLOYER)?);
@@ -272,7 +272,7 @@ async fn the_council_pauses_job_manager_at_two_confirmations() -> anyhow::Result
 
     let network = launch("council").await?;
     let market = Market::new(&network)?;
-    let model_id = open_market(&market, Felt::from(0xc0u8)).await?;
+    let model_id = open_market(&market, &ciro_tests::system::test_layout(Felt::from(0xc0u8), ciro_bindings::job_manager::ModelKind::MLP)).await?;
     let council = GovernanceTreasury::new(market.treasury, network.devnet.account(actor::DEPLOYER)?);
     let reader = GovernanceTreasuryReader::new(market.treasury, network.devnet.provider());
     let [first, second, _] = actor::COUNCIL;

@@ -5,21 +5,40 @@
 use ciro_bindings::errors;
 use cainome::cairo_serde::ContractAddress;
 use ciro_bindings::job_manager::{JobState, JobType};
-use ciro_tests::system::{actor, to_u128, u256, System, CAP_CUDA, CAP_TENSOR_CORES, CIRO};
+use ciro_bindings::job_manager::ModelKind;
+use ciro_bindings::job_manager::ModelLayout;
+use ciro_tests::system::{actor, test_layout, to_u128, u256, System, CAP_CUDA, CAP_TENSOR_CORES, CIRO};
 use ciro_tests::{decoded_events, events_named, expect_revert};
 use starknet::core::types::Felt;
 
 const STAKE: u128 = 1_000 * CIRO;
 const PAYMENT: u128 = 100 * CIRO;
-const MODEL_COMMITMENT: u64 = 0x4d4c50;
+/// The test model's preprocessed root ([`test_layout`]).
+const MODEL_SEED: u64 = 0x4d4c50;
 const HOUR: u64 = 3600;
+
+/// The commitment JobManager computes for `layout` (as the prover does).
+pub fn layout_commitment(layout: &ModelLayout) -> Felt {
+    ciro_prover::air::mlp::ModelLayout {
+        log_trace_rows: layout.log_trace_rows,
+        scale_bits: layout.scale_bits,
+        output_scale_bits: layout.output_scale_bits,
+        n_inputs: layout.n_inputs.into(),
+        n_outputs: layout.n_outputs.into(),
+        input_reads: layout.input_reads.into(),
+        total_neurons: layout.total_neurons.into(),
+        kind: if layout.kind == ModelKind::CNN { ciro_prover::air::mlp::ModelKind::Cnn } else { ciro_prover::air::mlp::ModelKind::Mlp },
+        preprocessed_root: layout.preprocessed_root,
+    }
+    .commitment()
+}
 
 /// A system with one CUDA worker, a funded client and a registered model; returns the model id.
 async fn ready_system() -> anyhow::Result<(System, u64)> {
     let system = System::deploy().await?;
     system.add_worker(actor::WORKERS[0], CAP_CUDA, 24, STAKE).await?;
     system.fund(actor::CLIENT, 1_000 * CIRO).await?;
-    let model = system.register_model(actor::CLIENT, Felt::from(MODEL_COMMITMENT)).await?;
+    let model = system.register_model(actor::CLIENT, Felt::from(MODEL_SEED)).await?;
     Ok((system, model))
 }
 
@@ -49,26 +68,54 @@ async fn register_model_numbers_models_and_emits_event() -> anyhow::Result<()> {
     assert_eq!((first, second), (1, 2));
     let model = system.job_reader().get_model(&2).call().await?;
     assert_eq!(model.owner, ContractAddress(system.address(actor::OTHER_CLIENT)?));
-    assert_eq!(model.commitment, Felt::from(22u8));
+    // The commitment is computed from the layout, as the prover computes it.
+    assert_eq!(model.commitment, layout_commitment(&test_layout(Felt::from(22u8), ModelKind::MLP)));
+    assert_eq!(model.kind, ModelKind::MLP);
     assert_eq!(model.labels, Felt::ZERO, "a model registered without labels records 0");
     let labels = Felt::from(0x1abe1u64);
+    let cnn = test_layout(Felt::from(33u8), ModelKind::CNN);
     let receipt = system
-        .send(actor::CLIENT, system.job_manager().register_model_getcall(&Felt::from(33u8), &ciro_bindings::job_manager::Framework::PyTorch, &labels))
+        .send(actor::CLIENT, system.job_manager().register_model_getcall(&cnn, &ciro_bindings::job_manager::Framework::PyTorch, &labels))
         .await?;
     match decoded_events::<ciro_bindings::job_manager::Event>(&receipt, system.job_manager, "ModelRegistered")?.as_slice() {
         [ciro_bindings::job_manager::Event::ModelRegistered(e)] => {
-            assert_eq!((e.model_id, e.commitment, e.labels), (3, Felt::from(33u8), labels));
+            assert_eq!((e.model_id, e.commitment, e.kind.clone(), e.labels), (3, layout_commitment(&cnn), ModelKind::CNN, labels));
         }
         other => panic!("expected one ModelRegistered event, got {other:?}"),
     }
-    assert_eq!(system.job_reader().get_model(&3).call().await?.labels, labels);
+    let third = system.job_reader().get_model(&3).call().await?;
+    assert_eq!((third.labels, third.kind), (labels, ModelKind::CNN));
+    // The kind is part of the commitment: the same shape as an MLP commits to another value.
+    assert_ne!(layout_commitment(&cnn), layout_commitment(&test_layout(Felt::from(33u8), ModelKind::MLP)));
     Ok(())
+}
+
+/// A job type is accepted when the model's proof covers it: `ComputerVision` needs a CNN,
+/// `AIInference`, `TimeSeriesAnalysis`, `AudioProcessing` and `SpecializedAI` take any model, the
+/// others are refused.
+#[tokio::test]
+async fn job_types_follow_what_the_model_proves() -> anyhow::Result<()> {
+    let (system, mlp) = ready_system().await?;
+    let cnn = system.register_layout(actor::CLIENT, &test_layout(Felt::from(0xc22u64), ModelKind::CNN)).await?;
+    let deadline = system.now().await? + HOUR;
+    let spec = |model: u64, job_type: JobType| ciro_bindings::job_manager::JobSpec { job_type, ..system.inference_spec(model, deadline) };
+    for job_type in [JobType::AIInference, JobType::TimeSeriesAnalysis, JobType::AudioProcessing, JobType::SpecializedAI] {
+        system.submit_job(actor::CLIENT, &spec(mlp, job_type.clone()), PAYMENT).await?;
+        system.submit_job(actor::CLIENT, &spec(cnn, job_type), PAYMENT).await?;
+    }
+    system.submit_job(actor::CLIENT, &spec(cnn, JobType::ComputerVision), PAYMENT).await?;
+    expect_revert(system.submit_job(actor::CLIENT, &spec(mlp, JobType::ComputerVision), PAYMENT).await, errors::job_manager::JOB_TYPE_NEEDS_CNN);
+    for job_type in [JobType::AITraining, JobType::NLP, JobType::MultimodalAI, JobType::ReinforcementLearning, JobType::ProofGeneration, JobType::ProofVerification, JobType::DataProcessing, JobType::Custom] {
+        expect_revert(system.submit_job(actor::CLIENT, &spec(cnn, job_type), PAYMENT).await, errors::job_manager::UNSUPPORTED_JOB_TYPE);
+    }
+    assert_eq!(system.job(9).await?.job_type, JobType::ComputerVision);
+    system.check_invariants().await
 }
 
 #[tokio::test]
 async fn register_model_rejects_zero_commitment() -> anyhow::Result<()> {
     let system = System::deploy().await?;
-    let call = system.job_manager().register_model_getcall(&Felt::ZERO, &ciro_bindings::job_manager::Framework::ONNX, &Felt::ZERO);
+    let call = system.job_manager().register_model_getcall(&test_layout(Felt::ZERO, ModelKind::MLP), &ciro_bindings::job_manager::Framework::ONNX, &Felt::ZERO);
     expect_revert(system.send(actor::CLIENT, call).await, errors::job_manager::COMMITMENT_IS_ZERO);
     expect_revert(system.job_reader().get_model(&1).call().await.map_err(|e| ciro_deploy::TxError::Rejected { reason: format!("{e:?}") }), errors::job_manager::MODEL_NOT_FOUND);
     Ok(())
@@ -200,7 +247,8 @@ async fn complete_job_checks_the_statement_through_the_verifier() -> anyhow::Res
     assert_eq!(events_named(&receipt, system.job_manager, "JobCompleted").len(), 1);
     // The verifier saw exactly (model commitment, input commitment, output commitment, job id).
     let seen = system.chain.call(system.verifier, "last_statement", vec![]).await?;
-    assert_eq!(seen, vec![Felt::from(MODEL_COMMITMENT), Felt::from(0x1a2b3cu64), Felt::from(77u8), Felt::from(job_id)]);
+    let model_commitment = layout_commitment(&test_layout(Felt::from(MODEL_SEED), ModelKind::MLP));
+    assert_eq!(seen, vec![model_commitment, Felt::from(0x1a2b3cu64), Felt::from(77u8), Felt::from(job_id)]);
     assert_eq!(system.chain.call(system.verifier, "last_proof_len", vec![]).await?, vec![Felt::THREE]);
     let worker = system.worker(actor::WORKERS[0]).await?;
     assert_eq!((worker.active_jobs, worker.jobs_completed, worker.reputation), (0, 1, 510));
@@ -419,7 +467,7 @@ async fn pause_stops_new_work_and_keeps_refunds_open() -> anyhow::Result<()> {
     let deadline = system.now().await? + HOUR;
     expect_revert(system.submit_job(actor::CLIENT, &system.inference_spec(model, deadline), PAYMENT).await, errors::access::PAUSED);
     expect_revert(system.send(actor::KEEPER, system.job_manager().assign_job_getcall(&pending)).await, errors::access::PAUSED);
-    let register = system.job_manager().register_model_getcall(&Felt::from(9u8), &ciro_bindings::job_manager::Framework::ONNX, &Felt::ZERO);
+    let register = system.job_manager().register_model_getcall(&test_layout(Felt::from(9u8), ModelKind::MLP), &ciro_bindings::job_manager::Framework::ONNX, &Felt::ZERO);
     expect_revert(system.send(actor::CLIENT, register).await, errors::access::PAUSED);
     // The client can still take its money back.
     let client = system.address(actor::CLIENT)?;

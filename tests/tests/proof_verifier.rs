@@ -119,7 +119,7 @@ impl Parts {
         let mut parts = HashMap::new();
         for (i, name) in ["job_id", "model_commitment", "input_commitment", "output_commitment", "log_blowup", "log_fold",
             "n_queries", "grinding_bits", "log_trace_rows", "scale_bits", "output_scale_bits", "n_inputs", "n_outputs",
-            "input_reads", "total_neurons", "preprocessed_root"]
+            "input_reads", "total_neurons", "kind", "preprocessed_root"]
             .iter()
             .enumerate()
         {
@@ -127,7 +127,7 @@ impl Parts {
         }
         let log_n = small(8)?;
         let (n_in, n_out) = (small(11)?, small(12)?);
-        let mut at = 16;
+        let mut at = 17;
         // Six inputs per felt (PROOF_FORMAT.md §3.1).
         let n_packed = n_in.div_ceil(6);
         parts.insert("packed_inputs".into(), (at, n_packed));
@@ -365,7 +365,7 @@ async fn verify_inference_rejects_tampered_public_inputs() -> Result<()> {
     for name in ["job_id", "model_commitment", "input_commitment", "output_commitment", "preprocessed_root"] {
         cases.push((name.to_owned(), bumped(&golden, parts.get(name).0)));
     }
-    for name in ["input_reads", "total_neurons", "output_scale_bits"] {
+    for name in ["input_reads", "total_neurons", "kind", "output_scale_bits"] {
         cases.push((name.to_owned(), bumped(&golden, parts.get(name).0)));
     }
     // Another output (or input) with its commitment recomputed: the statement is self-consistent,

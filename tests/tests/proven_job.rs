@@ -32,7 +32,7 @@ async fn a_job_is_paid_only_for_a_proof_the_chain_verifies() -> anyhow::Result<(
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../prover/examples/models");
     let model = PreparedModel::<CpuBackend>::from_onnx_file(&models.join("iris_mlp.onnx"), DEFAULT_SCALE_BITS, ProofParams::default())?;
     let input = [5.1, 3.5, 1.4, 0.2];
-    let model_id = system.register_model(actor::CLIENT, model.model_commitment()).await?;
+    let model_id = system.register_layout(actor::CLIENT, &ciro_inference::models::onchain_layout(&model.layout)).await?;
 
     // The input commitment depends only on the input, so any job id gives the same one.
     let preview = prove_inference(&model, &input, Felt::ZERO, &ProveOptions::default())?;

@@ -223,6 +223,8 @@ pub mod job_manager {
     pub const TRANSFER_FAILED: &str = "JM: token transfer failed";
     /// `'JM: unsupported job type'`.
     pub const UNSUPPORTED_JOB_TYPE: &str = "JM: unsupported job type";
+    /// `'JM: job type needs a CNN'`.
+    pub const JOB_TYPE_NEEDS_CNN: &str = "JM: job type needs a CNN";
     /// `'JM: caller not assigner'`.
     pub const CALLER_NOT_ASSIGNER: &str = "JM: caller not assigner";
     /// `'JM: deadline too soon'`.

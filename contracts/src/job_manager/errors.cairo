@@ -18,6 +18,7 @@ const PAYMENT_ALREADY_RELEASED: felt252 = 'JM: payment already released';
 const PAYMENT_IS_ZERO: felt252 = 'JM: payment is zero';
 const TRANSFER_FAILED: felt252 = 'JM: token transfer failed';
 const UNSUPPORTED_JOB_TYPE: felt252 = 'JM: unsupported job type';
+const JOB_TYPE_NEEDS_CNN: felt252 = 'JM: job type needs a CNN';
 const CALLER_NOT_ASSIGNER: felt252 = 'JM: caller not assigner';
 const DEADLINE_TOO_SOON: felt252 = 'JM: deadline too soon';
 const WINDOW_TOO_SHORT: felt252 = 'JM: window too short';

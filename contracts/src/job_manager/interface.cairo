@@ -1,7 +1,8 @@
 use starknet::ContractAddress;
 
-/// The 13 job types. Only types with a supported verification method are accepted: today
-/// `AIInference` (fixed-point MLP inference proved with a STARK).
+/// The 13 job types. Only types with a supported verification method are accepted: the STARK
+/// of fixed-point inference covers `AIInference`, `TimeSeriesAnalysis`, `AudioProcessing` and
+/// `SpecializedAI` on any registered model, and `ComputerVision` on a CNN.
 #[derive(Copy, Drop, Serde, PartialEq, starknet::Store)]
 enum JobType {
     AIInference,
@@ -47,6 +48,29 @@ enum Framework {
     PyTorch,
     ONNX,
     Custom,
+}
+
+/// The kind of network a model is, from its layout (part of its commitment): a CNN has
+/// convolutions or pooling, an MLP dense layers only.
+#[derive(Copy, Drop, Serde, PartialEq, starknet::Store)]
+enum ModelKind {
+    MLP,
+    CNN,
+}
+
+/// A model's public shape as the prover commits to it (prover/PROOF_FORMAT.md §4.3, §9): the
+/// model's commitment is computed from it.
+#[derive(Copy, Drop, Serde)]
+struct ModelLayout {
+    log_trace_rows: u32,
+    scale_bits: u32,
+    output_scale_bits: u32,
+    n_inputs: u32,
+    n_outputs: u32,
+    input_reads: u32,
+    total_neurons: u32,
+    kind: ModelKind,
+    preprocessed_root: felt252,
 }
 
 /// What a client asks for.
@@ -100,6 +124,8 @@ struct Model {
     /// model's layout and the Merkle root of its quantized weights (`air::model_commitment`).
     commitment: felt252,
     framework: Framework,
+    /// MLP or CNN, from the layout the model was registered with.
+    kind: ModelKind,
     /// The commitment of the model's class labels (a Poseidon hash of their text, as
     /// `ciro_client::labels` computes it), or 0 for a model without labels. The labels themselves
     /// are stored off-chain, under this name, in the coordinator.
@@ -109,9 +135,10 @@ struct Model {
 /// Entry points for clients and model owners.
 #[starknet::interface]
 trait IJobManager<TContractState> {
-    /// Registers a model, with the commitment of its class labels (0: none); returns its id (from 1).
+    /// Registers a model from its layout (its commitment is computed from it), with the
+    /// commitment of its class labels (0: none); returns its id (from 1).
     fn register_model(
-        ref self: TContractState, commitment: felt252, framework: Framework, labels: felt252
+        ref self: TContractState, layout: ModelLayout, framework: Framework, labels: felt252
     ) -> u64;
     /// Creates a job and pulls `payment` CIRO from the caller into escrow; returns its id (from 1).
     fn submit_ai_job(ref self: TContractState, spec: JobSpec, payment: u256) -> u64;

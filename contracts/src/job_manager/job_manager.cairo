@@ -23,8 +23,9 @@ mod JobManager {
     use super::super::errors;
     use super::super::interface::{
         Framework, IJobManager, IJobManagerAdmin, IJobManagerKeeper, IJobManagerWorker, Job,
-        JobPriority, JobSpec, JobState, JobType, Model
+        JobPriority, JobSpec, JobState, JobType, Model, ModelKind, ModelLayout
     };
+    use super::super::super::proof_verifier::air::model_commitment;
     use super::super::super::proof_verifier::interface::{
         IProofVerifierDispatcher, IProofVerifierDispatcherTrait, InferenceStatement
     };
@@ -100,6 +101,7 @@ mod JobManager {
         owner: ContractAddress,
         commitment: felt252,
         framework: Framework,
+        kind: ModelKind,
         labels: felt252,
     }
 
@@ -252,36 +254,66 @@ mod JobManager {
 
     #[external(v0)]
     impl JobManagerImpl of IJobManager<ContractState> {
-        /// Registers a model owned by the caller, with the commitment of its class labels (0 for a
-        /// model without labels; any other value is recorded as given).
+        /// Registers a model owned by the caller from its layout: its commitment is computed from
+        /// the layout as ProofVerifier computes it (`air::model_commitment`), and its kind (MLP,
+        /// CNN) recorded, which decides the job types it takes. With the commitment of its class
+        /// labels (0 for a model without labels; any other value is recorded as given).
         ///
-        /// Requirements: not paused; `commitment` is not zero.
+        /// Requirements: not paused; the layout's `preprocessed_root` is not zero.
         ///
         /// Emits `ModelRegistered`.
         fn register_model(
-            ref self: ContractState, commitment: felt252, framework: Framework, labels: felt252
+            ref self: ContractState, layout: ModelLayout, framework: Framework, labels: felt252
         ) -> u64 {
             self.assert_not_paused();
-            assert(commitment != 0, errors::COMMITMENT_IS_ZERO);
+            assert(layout.preprocessed_root != 0, errors::COMMITMENT_IS_ZERO);
+            let kind_index: u32 = if layout.kind == ModelKind::CNN {
+                1
+            } else {
+                0
+            };
+            let commitment = model_commitment(
+                layout.log_trace_rows,
+                layout.scale_bits,
+                layout.output_scale_bits,
+                layout.n_inputs,
+                layout.n_outputs,
+                layout.input_reads,
+                layout.total_neurons,
+                kind_index,
+                layout.preprocessed_root
+            );
             let model_id = self.model_count.read() + 1;
             let owner = get_caller_address();
-            self.models.write(model_id, Model { owner, commitment, framework, labels });
+            let kind = layout.kind;
+            self.models.write(model_id, Model { owner, commitment, framework, kind, labels });
             self.model_count.write(model_id);
-            self.emit(ModelRegistered { model_id, owner, commitment, framework, labels });
+            self.emit(ModelRegistered { model_id, owner, commitment, framework, kind, labels });
             model_id
         }
 
         /// Creates a Pending job and pulls `payment` from the caller into escrow.
         ///
-        /// Requirements: not paused; a supported job type (AIInference: the one with a verifier today); a
+        /// Requirements: not paused; a job type its model's proof covers (`ComputerVision`: a CNN;
+        /// `AIInference`, `TimeSeriesAnalysis`, `AudioProcessing`, `SpecializedAI`: any model); a
         /// registered model; a non-zero input commitment; a future deadline at least the minimum
         /// completion window away; `payment` > 0 and approved; a tier ≤ 8.
         ///
         /// Emits `JobSubmitted`.
         fn submit_ai_job(ref self: ContractState, spec: JobSpec, payment: u256) -> u64 {
             self.assert_not_paused();
-            assert(spec.job_type == JobType::AIInference, errors::UNSUPPORTED_JOB_TYPE);
             self._assert_model_exists(spec.model_id);
+            // What the inference proof covers: any model for these types, a CNN for vision.
+            if spec.job_type == JobType::ComputerVision {
+                let model = self.models.read(spec.model_id);
+                assert(model.kind == ModelKind::CNN, errors::JOB_TYPE_NEEDS_CNN);
+            } else {
+                let covered = spec.job_type == JobType::AIInference
+                    || spec.job_type == JobType::TimeSeriesAnalysis
+                    || spec.job_type == JobType::AudioProcessing
+                    || spec.job_type == JobType::SpecializedAI;
+                assert(covered, errors::UNSUPPORTED_JOB_TYPE);
+            }
             assert(spec.input_commitment != 0, errors::COMMITMENT_IS_ZERO);
             let now = get_block_timestamp();
             assert(spec.deadline > now, errors::DEADLINE_PASSED);

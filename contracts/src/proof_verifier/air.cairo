@@ -16,8 +16,9 @@ const N_OOD: u32 = 94;
 /// Neurons per block (the accumulators of a MAC row).
 const BLOCK_NEURONS: u32 = 8;
 
-/// `Hmany([MLP_AIR_TAG, log_n, scale_bits, output_scale_bits, n_inputs, n_outputs, R, NT,
-/// preprocessed_root])`.
+/// `Hmany([MLP_AIR_TAG, log_n, scale_bits, output_scale_bits, n_inputs, n_outputs, R, NT, kind,
+/// preprocessed_root])`; `kind` is 0 for an MLP, 1 for a CNN. JobManager computes it too, from the
+/// layout a model is registered with.
 fn model_commitment(
     log_n: u32,
     scale_bits: u32,
@@ -26,6 +27,7 @@ fn model_commitment(
     n_outputs: u32,
     input_reads: u32,
     nt: u32,
+    kind: u32,
     preprocessed_root: felt252
 ) -> felt252 {
     let mut items = ArrayTrait::new();
@@ -37,6 +39,7 @@ fn model_commitment(
     items.append(n_outputs.into());
     items.append(input_reads.into());
     items.append(nt.into());
+    items.append(kind.into());
     items.append(preprocessed_root);
     poseidon_hash_span(items.span())
 }

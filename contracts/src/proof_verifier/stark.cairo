@@ -180,10 +180,11 @@ struct Header {
     output_scale_bits: u32,
     input_reads: u32,
     nt: u32,
+    kind: u32,
     preprocessed_root: felt252,
 }
 
-/// Parses and checks §3 offsets 0..=15 (policy §4.2, layout §4.3); reverts on a violation.
+/// Parses and checks §3 offsets 0..=16 (policy §4.2, layout §4.3); reverts on a violation.
 fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
     let job_id = take(ref data);
     let model_commitment = take(ref data);
@@ -200,6 +201,7 @@ fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
     let n_outputs = take_small(ref data);
     let input_reads = take_small(ref data);
     let nt = take_small(ref data);
+    let kind = take_small(ref data);
     let preprocessed_root = take(ref data);
 
     assert(log_blowup >= MIN_LOG_BLOWUP, errors::BAD_LOG_BLOWUP);
@@ -218,6 +220,7 @@ fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
     assert(n_outputs >= 1, errors::BAD_MODEL_LAYOUT);
     assert(input_reads >= 1, errors::BAD_MODEL_LAYOUT);
     assert(nt >= n_outputs, errors::BAD_MODEL_LAYOUT);
+    assert(kind <= 1, errors::BAD_MODEL_LAYOUT);
     (
         Header {
             job_id,
@@ -232,6 +235,7 @@ fn parse_header(ref data: Span<felt252>) -> (Header, u32, u32) {
             output_scale_bits,
             input_reads,
             nt,
+            kind,
             preprocessed_root,
         },
         n_inputs,
@@ -359,6 +363,7 @@ fn verify_proof(statement: InferenceStatement, proof: Span<felt252>) -> bool {
         n_outputs,
         header.input_reads,
         header.nt,
+        header.kind,
         header.preprocessed_root
     ) {
         return false;

@@ -20,7 +20,7 @@ use ciro_prover::backend::cpu::CpuBackend;
 use ciro_prover::model::input::InputFile;
 use ciro_prover::stark::ProveOptions;
 
-use crate::models::{calibrate_model, input_text, load_model, prepare_model, prover_error, ModelStore};
+use crate::models::{calibrate_model, input_text, load_model, onchain_layout, prepare_model, prover_error, ModelStore};
 
 fn rejected(message: String) -> ClientError {
     ClientError::Rejected(message)
@@ -106,16 +106,21 @@ pub async fn register_model(
         }
         None => None,
     };
-    let register = chain.jobs().register_model_getcall(&commitment, &Framework::ONNX, &labels_commitment);
+    let register = chain.jobs().register_model_getcall(&onchain_layout(&prepared.layout), &Framework::ONNX, &labels_commitment);
     let sent = chain.send("registering the model", vec![register]).await?;
     let events = chain.job_manager_events_of(sent.transaction_hash).await?;
-    let model_id = events
+    let (model_id, registered_commitment) = events
         .iter()
         .find_map(|event| match event {
-            job_manager::Event::ModelRegistered(registered) => Some(registered.model_id),
+            job_manager::Event::ModelRegistered(registered) => Some((registered.model_id, registered.commitment)),
             _ => None,
         })
         .ok_or_else(|| ClientError::Result(format!("transaction {:#x} registered no model", sent.transaction_hash)))?;
+    if registered_commitment != commitment {
+        return Err(ClientError::Result(format!(
+            "JobManager computed the commitment {registered_commitment:#x} from the layout, the prover {commitment:#x}"
+        )));
+    }
     if let Some(coordinator) = &config.coordinator {
         wait_until_served(coordinator, &commitment_name(commitment)).await?;
     }
@@ -200,6 +205,8 @@ pub struct JobRequest {
     pub input: Vec<f64>,
     /// The payment escrowed, in base units.
     pub payment: u128,
+    /// The job's type (JobManager accepts `ComputerVision` for CNNs only).
+    pub job_type: JobType,
     /// The deadline.
     pub deadline: Deadline,
     /// Capabilities the worker must have (a bit mask).
@@ -220,6 +227,7 @@ impl JobRequest {
             model_id,
             input,
             payment,
+            job_type: JobType::AIInference,
             deadline: Deadline::In(3_600),
             required_capabilities: 0,
             min_gpu_memory_gb: 0,
@@ -282,6 +290,12 @@ pub async fn submit_job(chain: &Chain, config: &OperatorConfig, request: &JobReq
         )));
     }
     let record = chain.model(request.model_id).await?;
+    if request.job_type == JobType::ComputerVision && record.kind != job_manager::ModelKind::CNN {
+        return Err(rejected(format!(
+            "model #{} is an MLP: a computer-vision job needs a CNN (a model with convolutions or pooling); submit it as ai-inference",
+            request.model_id
+        )));
+    }
     let (model_path, model) = ModelStore::from_config(config).find(record.commitment).await?;
     let input_commitment = model.input_commitment(&request.input).map_err(|e| {
         rejected(format!("the input does not fit model #{} ({}): {}", request.model_id, model_path.display(), ciro_client::error_chain(&e)))
@@ -306,7 +320,7 @@ pub async fn submit_job(chain: &Chain, config: &OperatorConfig, request: &JobReq
     let text = input_text(&request.input).map_err(|e| rejected(e.to_string()))?;
     let input_stored_at = config.inputs.put(input_commitment, &text).await?;
     let spec = JobSpec {
-        job_type: JobType::AIInference,
+        job_type: request.job_type.clone(),
         priority: JobPriority::Standard,
         required_capabilities: request.required_capabilities,
         min_gpu_memory_gb: request.min_gpu_memory_gb,

@@ -53,6 +53,27 @@ pub fn load_model(path: &Path) -> Result<Model, ClientError> {
         .map_err(|e| ClientError::Prover(format!("model {}: {}", path.display(), ciro_client::error_chain(&e))))
 }
 
+/// `layout` as JobManager's `register_model` takes it (it computes the model's commitment, and
+/// records its kind, from it).
+pub fn onchain_layout(layout: &ciro_prover::air::mlp::ModelLayout) -> ciro_bindings::job_manager::ModelLayout {
+    use ciro_bindings::job_manager::ModelKind;
+    let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    ciro_bindings::job_manager::ModelLayout {
+        log_trace_rows: layout.log_trace_rows,
+        scale_bits: layout.scale_bits,
+        output_scale_bits: layout.output_scale_bits,
+        n_inputs: small(layout.n_inputs),
+        n_outputs: small(layout.n_outputs),
+        input_reads: small(layout.input_reads),
+        total_neurons: small(layout.total_neurons),
+        kind: match layout.kind {
+            ciro_prover::air::mlp::ModelKind::Mlp => ModelKind::MLP,
+            ciro_prover::air::mlp::ModelKind::Cnn => ModelKind::CNN,
+        },
+        preprocessed_root: layout.preprocessed_root,
+    }
+}
+
 /// Quantizes and commits the ONNX model in `bytes`, exactly as [`load_model`] does a file.
 ///
 /// # Errors

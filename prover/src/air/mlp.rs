@@ -142,6 +142,30 @@ pub const N_COMPOSITION: usize = 2;
 /// Constraints.
 pub const N_CONSTRAINTS: usize = 16;
 
+/// The kind of network a model is, part of its commitment: JobManager records it when the model
+/// is registered and accepts `ComputerVision` jobs for CNNs only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Dense layers (and elementwise maps, activations) only.
+    Mlp = 0,
+    /// With a convolution or a pooling.
+    Cnn = 1,
+}
+
+impl ModelKind {
+    /// The kind of `model`: a CNN when a layer is a convolution or a pooling.
+    pub fn of(model: &QuantizedModel) -> Self {
+        use crate::model::SparseOp;
+        let image_op = |op: SparseOp| matches!(op, SparseOp::Convolution | SparseOp::AveragePool | SparseOp::MaxPoolStep | SparseOp::MaxPoolSum);
+        if model.layers.iter().any(|l| l.connections.as_ref().is_some_and(|c| image_op(c.op))) {
+            ModelKind::Cnn
+        } else {
+            ModelKind::Mlp
+        }
+    }
+}
+
 /// The public shape of a model, fixed at registration; its hash is the model commitment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ModelLayout {
@@ -160,19 +184,21 @@ pub struct ModelLayout {
     pub input_reads: u64,
     /// Neurons of all layers.
     pub total_neurons: u64,
+    /// MLP or CNN.
+    pub kind: ModelKind,
     /// Merkle root of the preprocessed trace's LDE (binds the quantized weights and biases).
     pub preprocessed_root: Felt,
 }
 
 impl ModelLayout {
     /// The model commitment: `poseidon_hash_many([MLP_AIR_TAG, log_trace_rows, scale_bits,
-    /// output_scale_bits, n_inputs, n_outputs, input_reads, total_neurons,
+    /// output_scale_bits, n_inputs, n_outputs, input_reads, total_neurons, kind,
     /// preprocessed_root])`.
     pub fn commitment(&self) -> Felt {
         poseidon_hash_many(&self.to_felts_with_tag())
     }
 
-    fn to_felts_with_tag(self) -> [Felt; 9] {
+    fn to_felts_with_tag(self) -> [Felt; 10] {
         [
             MLP_AIR_TAG,
             Felt::from(self.log_trace_rows),
@@ -182,6 +208,7 @@ impl ModelLayout {
             Felt::from(self.n_outputs),
             Felt::from(self.input_reads),
             Felt::from(self.total_neurons),
+            Felt::from(self.kind as u64),
             self.preprocessed_root,
         ]
     }
@@ -349,6 +376,7 @@ pub fn layout_for(model: &QuantizedModel, preprocessed_root: Felt) -> ModelLayou
         n_outputs: model.output_len() as u64,
         input_reads: schedule.input_reads(),
         total_neurons: model.layers.iter().map(|l| l.outputs() as u64).sum(),
+        kind: ModelKind::of(model),
         preprocessed_root,
     }
 }

@@ -228,14 +228,12 @@ impl NativeClient {
             PaymentRoute::OwnAccount
         };
         let request = JobRequest {
-            model_id,
-            input,
-            payment,
             deadline: deadline.map_or(Deadline::In(deadline_in), Deadline::At),
             required_capabilities,
             min_gpu_memory_gb,
             min_tier,
             route,
+            ..JobRequest::new(model_id, input, payment)
         };
         let submitted = py.detach(|| self.runtime.block_on(jobs::submit_job(&self.chain, &self.config, &request))).map_err(|e| to_py(e, Step::Model))?;
         Ok(submitted.to_json().to_string())

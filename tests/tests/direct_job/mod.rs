@@ -119,7 +119,7 @@ pub async fn run(market: &Market<'_>, inputs: &JobInputs, progress: &dyn Fn(&str
     progress("preparing the model (quantize, commit the weights)");
     let model = PreparedModel::<CpuBackend>::from_onnx_file(&inputs.model, DEFAULT_SCALE_BITS, ProofParams::default())?;
     let input = InputFile::read(&inputs.input)?.input;
-    let register = market.jobs().register_model_getcall(&model.model_commitment(), &Framework::ONNX, &Felt::ZERO);
+    let register = market.jobs().register_model_getcall(&ciro_inference::models::onchain_layout(&model.layout), &Framework::ONNX, &Felt::ZERO);
     let sent = market.send("registering the model", actor::CLIENT, vec![register]).await?;
     let model_id = market.job_reader().model_count().call().await.map_err(|e| DemoError::Read { what: "model_count", message: e.to_string() })?;
     record("register the iris MLP's commitment", "client", None, sent);
