@@ -34,7 +34,7 @@ pub struct SubmitJob {
     #[arg(long, default_value = "100")]
     pub payment: String,
     /// The job's type: those an inference proof covers (computer-vision needs a CNN).
-    #[arg(long, default_value = "ai-inference", value_parser = JOB_TYPES)]
+    #[arg(long, default_value = "ai-inference", value_parser = jobs::JOB_TYPES)]
     pub job_type: String,
     /// Seconds from now the job must be completed within.
     #[arg(long, default_value_t = 3_600)]
@@ -66,21 +66,7 @@ pub struct SubmitJob {
     pub timeout: u64,
 }
 
-/// The job types `ciro submit-job` takes: the ones JobManager accepts for a proved inference
-/// (`computer-vision` for a CNN only).
-pub const JOB_TYPES: [&str; 5] = ["ai-inference", "computer-vision", "time-series-analysis", "audio-processing", "specialized-ai"];
 
-/// The JobManager job type of one of [`JOB_TYPES`].
-fn job_type(name: &str) -> anyhow::Result<job_manager::JobType> {
-    Ok(match name {
-        "ai-inference" => job_manager::JobType::AIInference,
-        "computer-vision" => job_manager::JobType::ComputerVision,
-        "time-series-analysis" => job_manager::JobType::TimeSeriesAnalysis,
-        "audio-processing" => job_manager::JobType::AudioProcessing,
-        "specialized-ai" => job_manager::JobType::SpecializedAI,
-        other => bail!("unknown job type {other:?}: one of {JOB_TYPES:?}"),
-    })
-}
 
 /// Where `ciro job-result` reads the proof.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -360,7 +346,7 @@ async fn submit_job(config: &OperatorConfig, args: &SubmitJob, as_json: bool) ->
         model_id: args.model,
         input,
         payment: parse_ciro(&args.payment)?,
-        job_type: job_type(&args.job_type)?,
+        job_type: jobs::job_type(&args.job_type)?,
         deadline: args.deadline.map_or(Deadline::In(args.deadline_in), Deadline::At),
         required_capabilities: args.required_capabilities,
         min_gpu_memory_gb: args.min_gpu_memory_gb,

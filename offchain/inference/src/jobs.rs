@@ -237,6 +237,25 @@ impl JobRequest {
     }
 }
 
+/// The job types a client may submit: the ones JobManager accepts for a proved inference
+/// (`computer-vision` for a CNN only), as `ciro submit-job --job-type` and the SDK name them.
+pub const JOB_TYPES: [&str; 5] = ["ai-inference", "computer-vision", "time-series-analysis", "audio-processing", "specialized-ai"];
+
+/// The JobManager job type named `name`, one of [`JOB_TYPES`].
+///
+/// # Errors
+/// [`ClientError::Rejected`] for another name, listing them.
+pub fn job_type(name: &str) -> Result<JobType, ClientError> {
+    Ok(match name {
+        "ai-inference" => JobType::AIInference,
+        "computer-vision" => JobType::ComputerVision,
+        "time-series-analysis" => JobType::TimeSeriesAnalysis,
+        "audio-processing" => JobType::AudioProcessing,
+        "specialized-ai" => JobType::SpecializedAI,
+        other => return Err(rejected(format!("unknown job type {other:?}: one of {}", JOB_TYPES.join(", ")))),
+    })
+}
+
 /// A submitted job.
 #[derive(Debug, Clone)]
 pub struct SubmittedJob {

@@ -202,7 +202,7 @@ impl NativeClient {
     }
 
     /// Submits an inference job; JSON.
-    #[pyo3(signature = (model_id, input, payment, deadline=None, deadline_in=3600, pay_with_paymaster=false, keeper_url=None, required_capabilities=0, min_gpu_memory_gb=0, min_tier=1))]
+    #[pyo3(signature = (model_id, input, payment, deadline=None, deadline_in=3600, pay_with_paymaster=false, keeper_url=None, required_capabilities=0, min_gpu_memory_gb=0, min_tier=1, job_type="ai-inference"))]
     #[allow(clippy::too_many_arguments)]
     fn submit(
         &self,
@@ -217,8 +217,10 @@ impl NativeClient {
         required_capabilities: u8,
         min_gpu_memory_gb: u32,
         min_tier: u8,
+        job_type: &str,
     ) -> PyResult<String> {
         let payment = ciro_client::parse_ciro(payment).map_err(|e| InputError::new_err(format!("the payment: {e}")))?;
+        let job_type = jobs::job_type(job_type).map_err(|e| to_py(e, Step::Model))?;
         let route = if pay_with_paymaster {
             let keeper_url = keeper_url
                 .or_else(|| self.config.coordinator.as_ref().map(|c| c.base().as_str().trim_end_matches('/').to_owned()))
@@ -233,6 +235,7 @@ impl NativeClient {
             min_gpu_memory_gb,
             min_tier,
             route,
+            job_type,
             ..JobRequest::new(model_id, input, payment)
         };
         let submitted = py.detach(|| self.runtime.block_on(jobs::submit_job(&self.chain, &self.config, &request))).map_err(|e| to_py(e, Step::Model))?;

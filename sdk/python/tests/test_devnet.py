@@ -82,6 +82,15 @@ def test_the_wrong_input_shape_is_refused_and_sends_nothing(client, iris):
     assert chain_state(client) == before
 
 
+def test_a_job_type_the_model_cannot_prove_is_refused_and_sends_nothing(client, iris, iris_input):
+    before = chain_state(client)
+    with pytest.raises(ciro.InputError, match="is an MLP: a computer-vision job needs a CNN"):
+        client.submit(iris, iris_input, payment=1, job_type="computer-vision")
+    with pytest.raises(ciro.InputError, match='unknown job type "nlp"'):
+        client.submit(iris, iris_input, payment=1, job_type="nlp")
+    assert chain_state(client) == before
+
+
 def test_an_unknown_model_is_refused(client):
     before = chain_state(client)
     with pytest.raises(ciro.InputError, match="there is no model #999"):

@@ -510,10 +510,13 @@ class Client:
         required_capabilities: int = 0,
         min_gpu_memory_gb: int = 0,
         min_tier: int = 1,
+        job_type: str = "ai-inference",
     ) -> Job:
         """Submits an inference job on `input` (a NumPy array or a list), escrowing `payment` CIRO.
-        Everything that can be checked first is (the model exists and the input fits it, the
-        deadline, the balance): `InputError` then, and nothing is sent."""
+        `job_type` is one of "ai-inference", "computer-vision" (the model must be a CNN),
+        "time-series-analysis", "audio-processing", "specialized-ai". Everything that can be
+        checked first is (the model exists and the input fits it, the job type, the deadline, the
+        balance): `InputError` then, and nothing is sent."""
         data = json.loads(
             self._native.submit(
                 _model_id(model),
@@ -526,6 +529,7 @@ class Client:
                 required_capabilities=required_capabilities,
                 min_gpu_memory_gb=min_gpu_memory_gb,
                 min_tier=min_tier,
+                job_type=job_type,
             )
         )
         return Job(self, int(data["job_id"]), data)
