@@ -163,13 +163,13 @@ pub async fn run(
     let _keeper = sites.keeper.spawn_keeper(actor::KEEPER, network.address(actor::DEPLOYER)?, keeper_address, 300)?;
     wait_for_health(keeper_address).await?;
     let model_id = set_up(market, sites.client, sites.workers, model, 1, progress).await?;
-    // (model path, its id, input path, paid through the Paymaster) of each job.
-    let mut planned: Vec<(&std::path::Path, String, &std::path::Path, bool)> =
-        inputs.iter().enumerate().map(|(index, input)| (model, model_id.clone(), input.as_path(), index == 2)).collect();
+    // (model path, its id, input path, paid through the Paymaster, job type) of each job.
+    let mut planned: Vec<(&std::path::Path, String, &std::path::Path, bool, &str)> =
+        inputs.iter().enumerate().map(|(index, input)| (model, model_id.clone(), input.as_path(), index == 2, "ai-inference")).collect();
     if let Some((cnn, image)) = vision {
         progress("the client registers an image classifier (a CNN) with `ciro`");
         let cnn_id = register_model(sites.client, cnn).await?;
-        planned.push((cnn, cnn_id, image, false));
+        planned.push((cnn, cnn_id, image, false, "computer-vision"));
     }
     let paymaster_address = network.contract("Paymaster")?;
 
@@ -196,12 +196,9 @@ pub async fn run(
     let started = Instant::now();
     let payment = PAYMENT_CIRO.to_string();
     let mut submitted = Vec::new();
-    for (index, (_, job_model_id, input, sponsored)) in planned.iter().enumerate() {
+    for (_, job_model_id, input, sponsored, job_type) in &planned {
         let (input, sponsored) = (input.display().to_string(), *sponsored);
-        let mut args = vec!["--json", "submit-job", "--model", job_model_id, "--input", &input, "--payment", &payment, "--deadline-in", "1800"];
-        if index == 3 {
-            args.extend(["--job-type", "computer-vision"]);
-        }
+        let mut args = vec!["--json", "submit-job", "--model", job_model_id, "--input", &input, "--payment", &payment, "--deadline-in", "1800", "--job-type", job_type];
         if sponsored {
             args.push("--pay-with-paymaster");
         }
@@ -226,7 +223,7 @@ pub async fn run(
     progress("the client reads each result back from the chain and verifies it (`ciro job-result`)");
     let mut prepared_models = BTreeMap::new();
     let mut outputs = Vec::new();
-    for (((job_id, _, _, submit), (job_model, _, input, _)), (assigned, completed)) in submitted.iter().zip(&planned).zip(&seen) {
+    for (((job_id, _, _, submit), (job_model, _, input, _, _)), (assigned, completed)) in submitted.iter().zip(&planned).zip(&seen) {
         if !prepared_models.contains_key(job_model) {
             let loaded = ciro_inference::models::load_model(job_model).map_err(|e| operator_error(e.to_string()))?;
             prepared_models.insert(*job_model, loaded);

@@ -1,7 +1,7 @@
 //! High-level entry points: prepare a model, prove one inference, verify a proof file.
 
 use crate::air::mlp::{
-    layout_for, log_trace_rows, preprocessed_columns, MlpAir, MlpStatement, MlpWitness, ModelLayout,
+    layout_for, preprocessed_columns, MlpAir, MlpStatement, MlpWitness, ModelLayout,
 };
 use crate::air::AirError;
 use crate::backend::Backend;
@@ -65,8 +65,8 @@ impl<B: Backend> PreparedModel<B> {
         float.validate()?;
         let quantized = QuantizedModel::from_float(&float, scale_bits)?;
         let columns = preprocessed_columns(&quantized)?;
-        let preprocessed =
-            PreprocessedTrace::<B>::commit(columns, log_trace_rows(&quantized), &params)?;
+        let log_rows = columns.first().map_or(0, |c| c.len().trailing_zeros());
+        let preprocessed = PreprocessedTrace::<B>::commit(columns, log_rows, &params)?;
         let layout = layout_for(&quantized, preprocessed.root());
         Ok(Self {
             float,

@@ -20,7 +20,7 @@ use ciro_prover::backend::cpu::CpuBackend;
 use ciro_prover::model::input::InputFile;
 use ciro_prover::stark::ProveOptions;
 
-use crate::models::{calibrate_model, input_text, load_model, onchain_layout, prepare_model, prover_error, ModelStore};
+use crate::models::{calibrate_model, input_text, load_batched_model, load_model, onchain_layout, prepare_model, prover_error, ModelStore};
 
 fn rejected(message: String) -> ClientError {
     ClientError::Rejected(message)
@@ -452,13 +452,11 @@ pub fn prove_batch_locally(model_path: &Path, inputs: &[Vec<f64>], job_id: u64) 
         [] => Err(rejected("an empty batch".to_owned())),
         [one] => prove_locally(model_path, one, job_id),
         batch => {
-            let single = load_model(model_path)?;
-            let width = single.quantized.input_len();
+            let model = load_batched_model(model_path, batch.len())?;
+            let width = model.quantized.input_len() / batch.len();
             if let Some((k, element)) = batch.iter().enumerate().find(|(_, x)| x.len() != width) {
                 return Err(rejected(format!("batch element {k} has {} values, {} takes {width}", element.len(), model_path.display())));
             }
-            let model = PreparedModel::new(single.float.batched(batch.len()), single.quantized.scale_bits, single.params)
-                .map_err(|e| prover_error(&e))?;
             prove_prepared(&model, model_path, &batch.concat(), job_id)
         }
     }

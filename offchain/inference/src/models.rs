@@ -49,8 +49,22 @@ pub fn input_text(input: &[f64]) -> Result<String, ClientError> {
 /// # Errors
 /// The model cannot be read or does not fit the prover.
 pub fn load_model(path: &Path) -> Result<Model, ClientError> {
-    PreparedModel::from_onnx_file(path, DEFAULT_SCALE_BITS, ProofParams::default())
-        .map_err(|e| ClientError::Prover(format!("model {}: {}", path.display(), ciro_client::error_chain(&e))))
+    PreparedModel::from_onnx_file(path, DEFAULT_SCALE_BITS, ProofParams::default()).map_err(|e| model_error(path, &e))
+}
+
+/// The ONNX model at `path` applied to batches of `n` inputs
+/// ([`ciro_prover::model::FloatMlp::batched`]), quantized and committed as [`load_model`] does
+/// (the single model is not committed).
+///
+/// # Errors
+/// The model cannot be read or does not fit the prover.
+pub fn load_batched_model(path: &Path, n: usize) -> Result<Model, ClientError> {
+    let float = ciro_prover::model::onnx::load_onnx(path).map_err(|e| model_error(path, &e))?;
+    PreparedModel::new(float.batched(n), DEFAULT_SCALE_BITS, ProofParams::default()).map_err(|e| model_error(path, &e))
+}
+
+fn model_error(path: &Path, error: &(dyn std::error::Error + 'static)) -> ClientError {
+    ClientError::Prover(format!("model {}: {}", path.display(), ciro_client::error_chain(error)))
 }
 
 /// `layout` as JobManager's `register_model` takes it (it computes the model's commitment, and

@@ -353,6 +353,18 @@ impl Schedule {
     pub fn log_trace_rows(&self) -> u32 {
         self.rows.next_power_of_two().trailing_zeros().max(MIN_LOG_TRACE_ROWS)
     }
+
+    /// The output row of neuron `neuron` of layer `layer`, if the model has it.
+    pub fn output_row(&self, layer: usize, neuron: usize) -> Option<usize> {
+        let mut row = 0;
+        for block in &self.blocks {
+            if block.layer == layer && (block.start..block.end).contains(&neuron) {
+                return Some(row + block.pairs.len() + neuron - block.start);
+            }
+            row += block.pairs.len() + block.end - block.start;
+        }
+        None
+    }
 }
 
 /// Number of used trace rows for a model ([`Schedule`]).
@@ -400,10 +412,14 @@ fn weight_of(layer: &QuantizedLayer, j: usize, i: usize) -> i64 {
 /// # Errors
 /// [`AirError::Unsupported`].
 pub fn check_model(model: &QuantizedModel) -> Result<(), AirError> {
+    check_scheduled(model, &Schedule::of(model))
+}
+
+/// [`check_model`] with the model's schedule already made.
+fn check_scheduled(model: &QuantizedModel, schedule: &Schedule) -> Result<(), AirError> {
     if model.layers.is_empty() {
         return Err(AirError::Unsupported("model without layers".into()));
     }
-    let schedule = Schedule::of(model);
     if schedule.log_trace_rows() > MAX_LOG_TRACE_ROWS {
         return Err(AirError::Unsupported(format!(
             "model needs {} trace rows, more than 2^{MAX_LOG_TRACE_ROWS}",
@@ -434,8 +450,12 @@ pub fn check_model(model: &QuantizedModel) -> Result<(), AirError> {
 /// # Errors
 /// [`AirError::Unsupported`] when the model does not fit.
 pub fn preprocessed_columns(model: &QuantizedModel) -> Result<Vec<Vec<Felt>>, AirError> {
-    check_model(model)?;
-    let schedule = Schedule::of(model);
+    scheduled_columns(model, &Schedule::of(model))
+}
+
+/// [`preprocessed_columns`] with the model's schedule already made.
+fn scheduled_columns(model: &QuantizedModel, schedule: &Schedule) -> Result<Vec<Vec<Felt>>, AirError> {
+    check_scheduled(model, schedule)?;
     let n = 1usize << schedule.log_trace_rows();
     let mut cols = vec![vec![Felt::ZERO; n]; N_PREPROCESSED];
     let mut row = 0;
@@ -711,14 +731,14 @@ impl MlpWitness {
     /// # Errors
     /// [`AirError::Unsupported`] when the model or values do not fit the AIR.
     pub fn new(model: &QuantizedModel, run: &FixedPointRun) -> Result<Self, AirError> {
-        let preprocessed = preprocessed_columns(model)?;
+        let schedule = Schedule::of(model);
+        let preprocessed = scheduled_columns(model, &schedule)?;
         let n = preprocessed[0].len();
         let mut main = vec![vec![Felt::ZERO; n]; N_MAIN];
         let main_index = |c: usize| c - N_PREPROCESSED;
         let mut limb_counts = [0u64; 256];
         let mut row = 0;
         let scale_bits = model.scale_bits;
-        let schedule = Schedule::of(model);
         for (l, layer) in model.layers.iter().enumerate() {
             let activations: &[i64] = if l == 0 { &run.input } else { &run.outputs[l - 1] };
             if activations.len() != layer.inputs() || run.outputs.get(l).map(Vec::len) != Some(layer.outputs()) {
@@ -805,18 +825,12 @@ impl MlpWitness {
     /// # Errors
     /// [`AirError::Shape`] when the model has no such neuron.
     pub fn with_wrong_activation(&self, model: &QuantizedModel, layer: usize, neuron: usize, delta: i64) -> Result<Self, AirError> {
-        let schedule = Schedule::of(model);
-        let mut row = 0;
-        for block in &schedule.blocks {
-            if block.layer == layer && (block.start..block.end).contains(&neuron) {
-                let mut tampered = self.clone();
-                let cell = &mut tampered.main[column::XA - N_PREPROCESSED][row + block.pairs.len() + neuron - block.start];
-                *cell += felt_from_i64(delta);
-                return Ok(tampered);
-            }
-            row += block.pairs.len() + block.end - block.start;
-        }
-        Err(AirError::Shape(format!("the model has no neuron {neuron} in layer {layer}")))
+        let row = Schedule::of(model)
+            .output_row(layer, neuron)
+            .ok_or_else(|| AirError::Shape(format!("the model has no neuron {neuron} in layer {layer}")))?;
+        let mut tampered = self.clone();
+        tampered.main[column::XA - N_PREPROCESSED][row] += felt_from_i64(delta);
+        Ok(tampered)
     }
 }
 
@@ -997,10 +1011,9 @@ mod tests {
         assert!(conv_block.pairs.len() <= 6, "{:?}", conv_block.pairs);
         let witness = MlpWitness::new(&model, &run).unwrap();
         check(&model, &run, &witness).unwrap();
-        let conv_output_row = conv_block.pairs.len();
-        let pool_block = schedule.blocks.iter().position(|b| b.layer == 1).unwrap();
-        let pool_rows: usize = schedule.blocks[..pool_block].iter().map(|b| b.pairs.len() + b.end - b.start).sum();
-        let pool_output_row = pool_rows + schedule.blocks[pool_block].pairs.len();
+        let conv_output_row = schedule.output_row(0, 0).unwrap();
+        assert_eq!(conv_output_row, conv_block.pairs.len());
+        let pool_output_row = schedule.output_row(1, 0).unwrap();
         let balance_row = schedule.rows() - 1;
         let cases = [
             ("a convolution's output", column::XA, conv_output_row),

@@ -379,16 +379,8 @@ fn fold_after(layer: &mut DenseLayer, affine: Affine) {
     }
 }
 
-/// `affine` followed by the dense map `(weights, bias)`: `W·(s∘v + t) + b`.
-fn fold_before(affine: &Affine, weights: &mut [Vec<f64>], bias: &mut [f64]) {
-    for (row, b) in weights.iter_mut().zip(bias.iter_mut()) {
-        *b += row.iter().zip(&affine.shift).map(|(w, t)| w * t).sum::<f64>();
-        row.iter_mut().zip(&affine.scale).for_each(|(w, s)| *w *= s);
-    }
-}
-
 /// `affine` followed by `layer` (dense or sparse): `W·(s∘v + t) + b`.
-fn fold_before_layer(affine: &Affine, layer: &mut DenseLayer) {
+fn fold_before(affine: &Affine, layer: &mut DenseLayer) {
     for j in 0..layer.outputs() {
         let terms: Vec<(usize, f64)> = layer.row(j).collect();
         layer.bias[j] += terms.iter().map(|(i, w)| w * affine.shift[*i]).sum::<f64>();
@@ -396,6 +388,18 @@ fn fold_before_layer(affine: &Affine, layer: &mut DenseLayer) {
             layer.weights[j][k] *= affine.scale[*i];
         }
     }
+}
+
+/// Pushes a new linear layer (a dense layer, a convolution) with the pending affine map folded
+/// into the last layer when it is open, else into the new one.
+fn push_linear(layers: &mut Vec<DenseLayer>, pending: &mut Option<Affine>, open: bool, mut layer: DenseLayer) {
+    if let Some(affine) = pending.take() {
+        match layers.last_mut() {
+            Some(last) if open => fold_after(last, affine),
+            _ => fold_before(&affine, &mut layer),
+        }
+    }
+    layers.push(layer);
 }
 
 /// Makes the features the last layer's outputs: a pending affine map folds into the last layer
@@ -658,7 +662,7 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                 let beta = if gemm { attribute(node, "beta").map_or(1.0, |a| a.f as f64) } else { 1.0 };
                 weights.iter_mut().flatten().for_each(|v| *v *= alpha);
                 let outputs = weights.len();
-                let mut bias = match node.input.get(2).filter(|n| gemm && !n.is_empty()) {
+                let bias = match node.input.get(2).filter(|n| gemm && !n.is_empty()) {
                     Some(name) => bias_vector(constant(name)?, outputs, &label)?.iter().map(|b| b * beta).collect(),
                     None => vec![0.0; outputs],
                 };
@@ -668,14 +672,7 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                         return Err(ModelError::ShapeMismatch(format!("{label}: takes {inputs} values, given {}", s[0])));
                     }
                 }
-                if let Some(affine) = pending.take() {
-                    if open {
-                        fold_after(layers.last_mut().expect("an open layer exists"), affine);
-                    } else {
-                        fold_before(&affine, &mut weights, &mut bias);
-                    }
-                }
-                layers.push(DenseLayer::dense(weights, bias, false));
+                push_linear(&mut layers, &mut pending, open, DenseLayer::dense(weights, bias, false));
                 shape = Some(vec![outputs]);
                 open = true;
                 nonnegative = false;
@@ -697,15 +694,8 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                     None => None,
                 };
                 let groups = attribute(node, "group").map_or(1, |a| a.i.max(0) as usize);
-                let (mut layer, out) = lowering::convolution(&input, (&w.dims, &w.values), bias.as_deref(), &window, groups, &label)?;
-                if let Some(affine) = pending.take() {
-                    if open {
-                        fold_after(layers.last_mut().expect("an open layer exists"), affine);
-                    } else {
-                        fold_before_layer(&affine, &mut layer);
-                    }
-                }
-                layers.push(layer);
+                let (layer, out) = lowering::convolution(&input, (&w.dims, &w.values), bias.as_deref(), &window, groups, &label)?;
+                push_linear(&mut layers, &mut pending, open, layer);
                 shape = Some(out.shape);
                 onnx_index = out.onnx_index;
                 open = true;

@@ -218,11 +218,7 @@ def _as_batch(values: ArrayLike) -> List[List[float]]:
     except (TypeError, ValueError) as error:
         raise InputError(f"the input is not an array of numbers: {error}") from None
     if array.ndim == 2 and array.shape[0] > 1:
-        if array.shape[1] == 0:
-            raise InputError("the input is empty")
-        if not np.all(np.isfinite(array)):
-            raise InputError("the input holds NaN or infinity")
-        return array.tolist()
+        return [_as_input(row) for row in array]
     return [_as_input(array)]
 
 
