@@ -2,7 +2,8 @@
 //! `iris_mlp.onnx` (4 → 8 ReLU → 3, Gemm nodes), `digits_mlp.onnx` (16 → 24 ReLU → 16 ReLU → 4,
 //! MatMul + Add nodes), `regression_mlp.onnx` (2 → 2 ReLU → 1, activations in the thousands:
 //! it proves only calibrated), `digits_cnn.onnx` (a small CNN for 8×8 images), `lenet5.onnx`
-//! (LeNet-5 for 28×28 images), JSON inputs for each and the iris model's class labels. The
+//! (LeNet-5 for 28×28 images), `residual_cnn.onnx` (two ResNet blocks for 8×8 images), JSON
+//! inputs for each and the iris model's class labels. The
 //! weights are random (seeded): the models show shapes and costs, not predictions.
 //! Deterministic (a fixed-seed splitmix64, and fixed weights for the regression model).
 //!
@@ -305,5 +306,24 @@ fn main() -> std::io::Result<()> {
     lenet.gemm(&matrix(&mut rng, 10, 84), &weights(&mut rng, 10, 10));
     write(&dir, "lenet5.onnx", &lenet.encode(producer))?;
     write(&dir, "lenet5_input_0.json", input_json(&digit_image(28, 1)).as_bytes())?;
+
+    // A residual CNN for 8×8 images, ResNet's two blocks (random weights: it shows what the
+    // proof costs and checks, not accuracy): Conv(2@3×3, pad 1) → ReLU, then a block whose
+    // shortcut is the identity (Conv → ReLU → Conv, Add, ReLU) and one whose shortcut is a
+    // strided 1×1 convolution (Conv(4@3×3, stride 2) → ReLU → Conv; Conv(4@1×1, stride 2);
+    // Add, ReLU), GlobalAveragePool → Flatten → Linear(4, 10).
+    let mut resnet = GraphWriter::new(&[1, 8, 8]);
+    resnet.conv(&weights(&mut rng, 18, 9), [2, 1, 3, 3], &weights(&mut rng, 2, 10), 1, 1).relu();
+    let block = resnet.tensor();
+    resnet.conv(&weights(&mut rng, 36, 18), [2, 2, 3, 3], &weights(&mut rng, 2, 10), 1, 1).relu();
+    resnet.conv(&weights(&mut rng, 36, 18), [2, 2, 3, 3], &weights(&mut rng, 2, 10), 1, 1).add(&block).relu();
+    let block = resnet.tensor();
+    resnet.conv(&weights(&mut rng, 72, 18), [4, 2, 3, 3], &weights(&mut rng, 4, 10), 2, 1).relu();
+    resnet.conv(&weights(&mut rng, 144, 36), [4, 4, 3, 3], &weights(&mut rng, 4, 10), 1, 1);
+    let branch = resnet.tensor();
+    resnet.resume(&block).conv(&weights(&mut rng, 8, 2), [4, 2, 1, 1], &weights(&mut rng, 4, 10), 2, 0).add(&branch).relu();
+    resnet.global_average_pool().flatten().gemm(&matrix(&mut rng, 10, 4), &weights(&mut rng, 10, 10));
+    write(&dir, "residual_cnn.onnx", &resnet.encode(producer))?;
+    write(&dir, "residual_cnn_input_0.json", input_json(&held_out[2].pixels).as_bytes())?;
     Ok(())
 }

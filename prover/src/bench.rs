@@ -82,6 +82,7 @@ fn synthetic_mlp(widths: &[usize]) -> FloatMlp {
             bias: (0..w[1]).map(|_| next() * 0.1).collect(),
             relu: l + 2 < widths.len(),
             connections: None,
+            sources: None,
         })
         .collect();
     FloatMlp { layers, weight_bits: None }
@@ -239,7 +240,7 @@ pub fn permutations(trees: &[TreeShape]) -> u64 {
 /// (interpolation, evaluation, constraints, FRI folding, grinding) costs.
 ///
 /// # Errors
-/// [`MerkleError`] for a shape that is not a power of two.
+/// [`crate::merkle::MerkleError`] for a shape that is not a power of two.
 pub fn poseidon_floor<B: crate::merkle::MerkleOps>(trees: &[TreeShape]) -> Result<Duration, crate::merkle::MerkleError> {
     let mut total = Duration::ZERO;
     for (t, tree) in trees.iter().enumerate() {

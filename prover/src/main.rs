@@ -29,8 +29,9 @@ enum Command {
     /// Run a model on an input and prove the inference for a job.
     Prove {
         /// ONNX model: an MLP or a CNN (dense layers, 2-D convolutions, max and average pooling,
-        /// ReLU, constant affine maps and batch norms, shape-only nodes); an unsupported
-        /// operator is refused with the list of supported ones.
+        /// ReLU and other activations, residual connections, constant affine maps and batch
+        /// norms, shape-only nodes); an unsupported operator is refused with the list of
+        /// supported ones.
         #[arg(long)]
         model: PathBuf,
         /// JSON input: {"input": [numbers]}, or a batch {"input": [[numbers], ...]} (one proof of

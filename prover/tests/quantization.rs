@@ -66,6 +66,13 @@ fn error_bound_holds_for_the_digits_cnn() {
     check("digits_cnn.onnx", 8, 1.0, 10.0);
 }
 
+/// Two residual blocks: the bound follows both branches to where they join.
+#[test]
+fn error_bound_holds_for_the_residual_cnn() {
+    check("residual_cnn.onnx", 16, 1.0, 0.1);
+    check("residual_cnn.onnx", 8, 1.0, 10.0);
+}
+
 #[path = "../examples/data/digits.rs"]
 mod digits;
 

@@ -333,3 +333,28 @@ fn a_wrong_convolution_output_or_pooling_maximum_is_rejected() {
     // The honest proof of the same model verifies.
     prove(&model, &image, 7).decoded.verify(&test_policy()).unwrap();
 }
+
+/// Residual connections: a prover that cheats where two branches join (the sum written, or the
+/// shortcut's 1×1 convolution that the join reads) is rejected; the honest proof verifies.
+#[test]
+fn a_wrong_branch_sum_or_shortcut_is_rejected() {
+    use ciro_prover::api::prove_with_wrong_activation;
+    use ciro_prover::model::SparseOp;
+    let model = prepare("residual_cnn.onnx", test_params());
+    let image = input("residual_cnn_input_0.json");
+    let joins: Vec<usize> = model.float.layers.iter().enumerate().filter(|(_, l)| l.connections.as_ref().is_some_and(|c| c.op == SparseOp::BranchSum)).map(|(k, _)| k).collect();
+    assert_eq!(joins.len(), 2, "two blocks join their branches");
+    // The second join reads first the Add's first input: the shortcut's convolution.
+    let shortcut = model.float.layers[joins[1]].sources.as_ref().and_then(|s| s.first()).map(|v| v - 1).expect("the join reads two vectors");
+    assert_eq!(model.float.layers[shortcut].connections.as_ref().map(|c| (c.op, c.indices[0].len())), Some((SparseOp::Convolution, 2)), "a 1×1 convolution of 2 channels");
+    for (what, layer) in [("the identity block's sum", joins[0]), ("the projection block's sum", joins[1]), ("the shortcut's convolution", shortcut)] {
+        let cheat = prove_with_wrong_activation(&model, &image, Felt::from(7u64), (layer, 3, 1)).expect("a cheating prover still writes a proof");
+        assert!(cheat.decoded.verify(&test_policy()).is_err(), "{what}: accepted");
+    }
+    let honest = prove(&model, &image, 7);
+    honest.decoded.verify(&test_policy()).unwrap();
+    for (q, f) in honest.decoded.statement.outputs.iter().zip(&honest.float_output) {
+        let q = ciro_prover::field::felt_to_i128(*q).unwrap() as f64 / 65536.0;
+        assert!((q - f).abs() <= honest.error_bound, "|{q} − {f}| > {}", honest.error_bound);
+    }
+}

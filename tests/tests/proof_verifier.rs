@@ -329,6 +329,38 @@ async fn verify_inference_accepts_a_cnn_and_rejects_a_wrong_convolution_or_pooli
     Ok(())
 }
 
+/// Residual connections need nothing new on-chain: the join reads both branches through the
+/// same LogUp memory. ProofVerifier accepts the residual CNN's proof and rejects one whose
+/// branch sum is off by one.
+#[tokio::test]
+async fn verify_inference_accepts_a_residual_cnn_and_rejects_a_wrong_branch_sum() -> Result<()> {
+    use ciro_prover::api::{prove_inference, prove_with_wrong_activation, PreparedModel};
+    use ciro_prover::backend::cpu::CpuBackend;
+    use ciro_prover::model::input::InputFile;
+    use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
+    use ciro_prover::model::SparseOp;
+    use ciro_prover::stark::{ProofParams, ProveOptions, SecurityPolicy};
+    let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("prover").join("examples").join("models");
+    let model = PreparedModel::<CpuBackend>::from_onnx_file(&models.join("residual_cnn.onnx"), DEFAULT_SCALE_BITS, ProofParams::default())?;
+    let image = InputFile::read(&models.join("residual_cnn_input_0.json"))?.input;
+    let job_id = Felt::from(0x5e5u64);
+    let honest = prove_inference(&model, &image, job_id, &ProveOptions::default())?.decoded.to_calldata();
+    let chain = start_chain().await?;
+    let verifier = chain.deploy(VERIFIER, vec![]).await?;
+    let receipt = chain.invoke(1, verifier, "verify_inference", verify_calldata(statement_of(&honest), &honest)).await?;
+    assert_eq!(chain.call_results(&receipt).await?, vec![vec![Felt::ONE]]);
+    println!("residual CNN proof ({} felts): {}", honest.len(), cost(&receipt)?);
+
+    let join = model.float.layers.iter().rposition(|l| l.connections.as_ref().is_some_and(|c| c.op == SparseOp::BranchSum)).context("the model joins branches")?;
+    let cheat = prove_with_wrong_activation(&model, &image, job_id, (join, 2, 1))?.decoded;
+    anyhow::ensure!(cheat.verify(&SecurityPolicy::default()).is_err(), "the Rust verifier accepted a wrong branch sum");
+    let proof = cheat.to_calldata();
+    let outcome = submit(&chain, verifier, statement_of(&proof), &proof).await?;
+    println!("a wrong branch sum: {outcome:?}");
+    anyhow::ensure!(outcome != Outcome::Accepted, "ProofVerifier accepted a wrong branch sum");
+    Ok(())
+}
+
 #[tokio::test]
 async fn verify_inference_rejects_another_job_and_another_output() -> Result<()> {
     let chain = start_chain().await?;

@@ -10,8 +10,10 @@
 //!
 //! Activations live in a read-only memory checked with LogUp: address 0 is the 8-bit range
 //! table, `1..1+n_in` the inputs, then every layer's outputs in order (the last layer's outputs
-//! start at `1 + n_in + total_neurons - n_out`). Every block of layer `l + 1` reads all of
-//! layer `l`'s outputs, so an output is written with multiplicity `−ceil(m_{l+1}/8)`.
+//! start at `1 + n_in + total_neurons - n_out`). A block reads the activations its neurons
+//! have weights for, from the layer before it or from the earlier layers it names (two
+//! branches joining); an activation is written with multiplicity minus its number of reads
+//! ([`Schedule`]).
 //!
 //! | # | preprocessed | meaning |
 //! |---|---|---|
@@ -61,8 +63,9 @@
 //! - 15. `s' − s − i1' − i2' − i3' − i4' + T/n = 0`
 //!
 //! Maximal degree 3, so the composition quotient has 2 segments. `T` is the public LogUp sum:
-//! `T = ceil(m_1/8)·Σ_k 1/(β − (1+k) − γ·x_k) − Σ_j 1/(β − (A_out + j) − γ·y_j)`
-//! (inputs `x` written once per first-layer block, outputs `y` read once by the verifier).
+//! `T = R·Σ_k 1/(β − (1+k) − γ·x_k) − Σ_j 1/(β − (A_out + j) − γ·y_j)`
+//! (inputs `x` written `R` times, the layout's `input_reads`; outputs `y` read once by the
+//! verifier).
 
 use super::inputs::input_commitment_of;
 use super::{Air, AirError, ColumnCounts, Frame, TraceSource};
@@ -272,7 +275,8 @@ struct Block {
 pub struct Schedule {
     blocks: Vec<Block>,
     /// `reads[v][i]`: reads of activation `i` of vector `v` (0: the inputs, `l + 1`: layer
-    /// `l`'s outputs).
+    /// `l`'s outputs; a layer reads the vector before it, or those it names, see
+    /// [`crate::model::InputMap`]).
     reads: Vec<Vec<u64>>,
     /// Balance rows: the input `a` read, and whether `a + 1` is read too.
     balance: Vec<(usize, bool)>,
@@ -292,6 +296,7 @@ impl Schedule {
         let mut rows = 0;
         for (l, layer) in model.layers.iter().enumerate() {
             let n_in = layer.inputs();
+            let map = model.input_map(l);
             for start in (0..layer.outputs()).step_by(BLOCK_NEURONS) {
                 let end = (start + BLOCK_NEURONS).min(layer.outputs());
                 let mut needed: Vec<usize> = (start..end)
@@ -307,10 +312,12 @@ impl Schedule {
                 let mut k = 0;
                 while k < needed.len() {
                     let a = needed[k];
-                    let b = a + 1 < n_in;
-                    reads[l][a] += 1;
+                    let (v, offset) = map.locate(a);
+                    // `b` is the next address: the next input of the same vector.
+                    let b = a + 1 < n_in && map.locate(a + 1) == (v, offset + 1);
+                    reads[v][offset] += 1;
                     if b {
-                        reads[l][a + 1] += 1;
+                        reads[v][offset + 1] += 1;
                     }
                     pairs.push((a, b));
                     k += if needed.get(k + 1) == Some(&(a + 1)) { 2 } else { 1 };
@@ -459,9 +466,10 @@ fn scheduled_columns(model: &QuantizedModel, schedule: &Schedule) -> Result<Vec<
     let n = 1usize << schedule.log_trace_rows();
     let mut cols = vec![vec![Felt::ZERO; n]; N_PREPROCESSED];
     let mut row = 0;
+    let maps: Vec<_> = (0..model.layers.len()).map(|l| model.input_map(l)).collect();
     for block in &schedule.blocks {
         let layer = &model.layers[block.layer];
-        let in_base = vector_base(model, block.layer);
+        let map = &maps[block.layer];
         let out_base = vector_base(model, block.layer + 1);
         for (r, &(a, b)) in block.pairs.iter().enumerate() {
             for (k, j) in (block.start..block.end).enumerate() {
@@ -470,7 +478,8 @@ fn scheduled_columns(model: &QuantizedModel, schedule: &Schedule) -> Result<Vec<
                     cols[column::W + 2 * k + 1][row] = felt_from_i64(weight_of(layer, j, a + 1));
                 }
             }
-            cols[column::ADDR][row] = Felt::from(in_base + a as u64);
+            let (v, offset) = map.locate(a);
+            cols[column::ADDR][row] = Felt::from(vector_base(model, v) + offset as u64);
             cols[column::MA][row] = Felt::ONE;
             cols[column::MB][row] = Felt::from(b);
             cols[column::KEEP][row] = Felt::from(r > 0);
@@ -739,18 +748,17 @@ impl MlpWitness {
         let mut limb_counts = [0u64; 256];
         let mut row = 0;
         let scale_bits = model.scale_bits;
-        for (l, layer) in model.layers.iter().enumerate() {
-            let activations: &[i64] = if l == 0 { &run.input } else { &run.outputs[l - 1] };
-            if activations.len() != layer.inputs() || run.outputs.get(l).map(Vec::len) != Some(layer.outputs()) {
-                return Err(AirError::Shape(format!(
-                    "layer {l} receives {} activations",
-                    activations.len()
-                )));
-            }
+        let shapes_match = run.input.len() == model.input_len()
+            && run.outputs.len() == model.layers.len()
+            && run.outputs.iter().zip(&model.layers).all(|(o, layer)| o.len() == layer.outputs());
+        if !shapes_match {
+            return Err(AirError::Shape("the run's activations do not match the model's layers".into()));
         }
+        let vectors: Vec<&[i64]> = std::iter::once(run.input.as_slice()).chain(run.outputs.iter().map(Vec::as_slice)).collect();
+        let layer_inputs: Vec<Vec<i64>> = (0..model.layers.len()).map(|l| model.input_map(l).gather(&vectors)).collect();
         for block in &schedule.blocks {
             let (l, layer) = (block.layer, &model.layers[block.layer]);
-            let activations: &[i64] = if l == 0 { &run.input } else { &run.outputs[l - 1] };
+            let activations = &layer_inputs[l];
             let mut sums = [0i128; BLOCK_NEURONS];
             for &(a, b) in &block.pairs {
                 let x_a = activations[a];
@@ -912,6 +920,7 @@ mod tests {
             relu,
             weight_bits: 8,
             connections: None,
+            sources: None,
         };
         let model = QuantizedModel {
             scale_bits: 8,
@@ -1020,6 +1029,49 @@ mod tests {
             ("an input read by the convolution", column::XA, 0),
             ("a pooling step's output", column::XA, pool_output_row),
             ("an input read by a balance row", column::XA, balance_row),
+        ];
+        for (what, column, row) in cases {
+            let mut tampered = witness.clone();
+            tampered.main[column - N_PREPROCESSED][row] += Felt::ONE;
+            assert!(check(&model, &run, &tampered).is_err(), "{what} accepted");
+        }
+    }
+
+    /// `h = relu(W₀·x)`, `y = W₂·(W₁·h + x)`: the join (layer 2) reads layer 1's outputs and the
+    /// model's inputs, at their own addresses.
+    #[test]
+    fn a_residual_join_reads_both_branches_and_rejects_tampering() {
+        use crate::model::{Connections, DenseLayer, FloatMlp, SparseOp};
+        let matrix = |n_out: usize, n_in: usize, seed: usize| (0..n_out).map(|o| (0..n_in).map(|i| ((o * 5 + i * 3 + seed) % 7) as f64 / 4.0 - 0.75).collect()).collect();
+        let join = DenseLayer {
+            weights: vec![vec![1.0, 1.0]; 4],
+            bias: vec![0.0; 4],
+            relu: false,
+            connections: Some(Connections { op: SparseOp::BranchSum, inputs: 8, indices: (0..4).map(|j| vec![j, 4 + j]).collect() }),
+            sources: Some(vec![2, 0]),
+        };
+        let layers = vec![DenseLayer::dense(matrix(4, 4, 1), vec![0.5; 4], true), DenseLayer::dense(matrix(4, 4, 2), vec![-0.25; 4], false), join, DenseLayer::dense(matrix(2, 4, 3), vec![0.0; 2], false)];
+        let float = FloatMlp { layers, weight_bits: None };
+        float.validate().unwrap();
+        let model = QuantizedModel::from_float(&float, 8).unwrap();
+        let input = [1.0, -0.5, 0.25, 2.0];
+        let run = model.run(&model.quantize_input(&input).unwrap()).unwrap();
+        let sum: Vec<i64> = run.outputs[1].iter().zip(&run.input).map(|(h, x)| h + x).collect();
+        assert_eq!(run.outputs[2], sum, "the join adds the branches");
+        let schedule = Schedule::of(&model);
+        // The inputs are read by layer 0 and by the join: R = 2, no balance rows.
+        assert_eq!(schedule.input_reads(), 2);
+        assert!(schedule.balance.is_empty());
+        let witness = MlpWitness::new(&model, &run).unwrap();
+        check(&model, &run, &witness).unwrap();
+        // The join's MAC rows: layer 1's outputs (addresses 9..13) then the inputs (1..5).
+        let join_output = schedule.output_row(2, 0).unwrap();
+        let addresses: Vec<Felt> = (join_output - 4..join_output).map(|r| witness.preprocessed[column::ADDR][r]).collect();
+        assert_eq!(addresses, [9u64, 11, 1, 3].map(Felt::from));
+        let cases = [
+            ("the join's output", column::XA, join_output),
+            ("an input the join reads", column::XA, join_output - 2),
+            ("a hidden value the join reads", column::XB, join_output - 4),
         ];
         for (what, column, row) in cases {
             let mut tampered = witness.clone();

@@ -158,7 +158,7 @@ fn sparse_layer(op: SparseOp, inputs: usize, neurons: Vec<Terms>, bias: Vec<f64>
         indices.push(merged.iter().map(|(p, _)| *p).collect());
         weights.push(merged.iter().map(|(_, w)| *w).collect());
     }
-    DenseLayer { weights, bias, relu, connections: Some(Connections { op, inputs, indices }) }
+    DenseLayer { weights, bias, relu, connections: Some(Connections { op, inputs, indices }), sources: None }
 }
 
 /// A 2-D convolution: `weight` of shape `[M, C/groups, kh, kw]` (row-major values), `bias` of

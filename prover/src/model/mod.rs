@@ -1,4 +1,4 @@
-//! Models: float networks (MLPs, CNNs lowered to chains of dense and sparse layers) loaded from ONNX ([`onnx`]), their fixed-point quantization
+//! Models: float networks (MLPs, CNNs lowered to dense and sparse layers, a layer reading the one before it or earlier ones) loaded from ONNX ([`onnx`]), their fixed-point quantization
 //! ([`quantize`]) and input files ([`input`]).
 
 pub mod input;
@@ -32,7 +32,7 @@ pub enum ModelError {
     /// Tensor shapes that do not chain.
     #[error("shape mismatch: {0}")]
     ShapeMismatch(String),
-    /// A graph this loader does not understand (not a chain of dense layers).
+    /// A graph this loader does not understand.
     #[error("unsupported model structure: {0}")]
     Structure(String),
     /// A tensor with an unsupported element type or inconsistent data.
@@ -61,6 +61,9 @@ pub enum SparseOp {
     Elementwise,
     /// A dense layer applied to each element of a batch ([`FloatMlp::batched`]).
     BatchedDense,
+    /// Two branches joining (ONNX `Add`/`Sub` of two computed tensors, a residual connection):
+    /// each neuron reads one element of each branch ([`DenseLayer::sources`]).
+    BranchSum,
     /// The ReLU terms of a piecewise-linear activation (`LeakyRelu`, `Clip`, `HardSigmoid`):
     /// `relu(a_k·z + b_k)` for each term `k` of each element.
     PiecewiseLinearTerms,
@@ -144,6 +147,60 @@ pub struct Connections {
     pub indices: Vec<Vec<usize>>,
 }
 
+/// Where a layer's inputs come from: the vectors it reads, one after the other (vector 0: the
+/// model's inputs, vector `k + 1`: layer `k`'s outputs). A chain reads the vector before it; a
+/// layer after a branch, or joining two, names its vectors ([`DenseLayer::sources`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputMap {
+    /// `(vector, first input, length)` per vector read.
+    segments: Vec<(usize, usize, usize)>,
+}
+
+impl InputMap {
+    /// The inputs of layer `l` reading `sources` (None: vector `l`), given each vector's length.
+    pub fn new(l: usize, sources: Option<&[usize]>, vector_len: impl Fn(usize) -> usize) -> Self {
+        let default = [l];
+        let mut start = 0;
+        let segments = sources
+            .unwrap_or(&default)
+            .iter()
+            .map(|v| {
+                let len = vector_len(*v);
+                start += len;
+                (*v, start - len, len)
+            })
+            .collect();
+        InputMap { segments }
+    }
+
+    /// The vectors read, in order.
+    pub fn vectors(&self) -> impl Iterator<Item = usize> + '_ {
+        self.segments.iter().map(|s| s.0)
+    }
+
+    /// Number of inputs.
+    pub fn len(&self) -> usize {
+        self.segments.last().map_or(0, |s| s.1 + s.2)
+    }
+
+    /// Whether the layer reads nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Input `i` as `(vector, index in the vector)`.
+    pub fn locate(&self, i: usize) -> (usize, usize) {
+        let k = self.segments.partition_point(|s| s.1 + s.2 <= i).min(self.segments.len().saturating_sub(1));
+        let (v, start, _) = self.segments[k];
+        (v, i - start)
+    }
+
+    /// The inputs' values, from every vector's values (`vectors[v]`).
+    pub fn gather<T: Clone>(&self, vectors: &[&[T]]) -> Vec<T> {
+        self.segments.iter().flat_map(|(v, _, _)| vectors[*v].iter().cloned()).collect()
+    }
+}
+
 /// `(input, weight)` for each weight of a neuron: `weights` is the neuron's row, `indices` its
 /// connections when the layer is sparse (None: weight `k` multiplies input `k`).
 pub fn terms<'a, T: Copy>(weights: &'a [T], indices: Option<&'a [usize]>) -> impl Iterator<Item = (usize, T)> + 'a {
@@ -163,12 +220,15 @@ pub struct DenseLayer {
     pub relu: bool,
     /// The inputs each neuron reads, for a sparse layer; None for a dense one.
     pub connections: Option<Connections>,
+    /// The vectors the layer reads, concatenated ([`InputMap`]; each at most the layer's own
+    /// index); None: the previous layer's outputs (the model's inputs for the first layer).
+    pub sources: Option<Vec<usize>>,
 }
 
 impl DenseLayer {
     /// A dense layer.
     pub fn dense(weights: Vec<Vec<f64>>, bias: Vec<f64>, relu: bool) -> Self {
-        DenseLayer { weights, bias, relu, connections: None }
+        DenseLayer { weights, bias, relu, connections: None, sources: None }
     }
 
     /// Number of inputs.
@@ -206,7 +266,8 @@ impl DenseLayer {
     }
 }
 
-/// A float MLP: a chain of dense layers.
+/// A float network: dense and sparse layers in trace order, each reading the layer before it or
+/// the earlier vectors it names ([`DenseLayer::sources`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FloatMlp {
     /// The layers, input first.
@@ -261,11 +322,15 @@ impl FloatMlp {
                     layer.outputs()
                 )));
             }
-            if l > 0 && self.layers[l - 1].outputs() != inputs {
+            if let Some(sources) = &layer.sources {
+                if sources.is_empty() || sources.iter().any(|v| *v > l) || (l == 0 && inputs % sources.len() != 0) {
+                    return Err(ModelError::Structure(format!("layer {l} reads vectors {sources:?}")));
+                }
+            }
+            let given = self.input_map(l).len();
+            if l > 0 && given != inputs {
                 return Err(ModelError::ShapeMismatch(format!(
-                    "layer {l} takes {inputs} inputs but layer {} gives {}",
-                    l - 1,
-                    self.layers[l - 1].outputs()
+                    "layer {l} takes {inputs} inputs but its sources give {given}"
                 )));
             }
             let finite = layer
@@ -285,7 +350,21 @@ impl FloatMlp {
 
     /// Number of model inputs.
     pub fn input_len(&self) -> usize {
-        self.layers.first().map_or(0, DenseLayer::inputs)
+        self.layers.first().map_or(0, |l| l.inputs() / l.sources.as_ref().map_or(1, |s| s.len().max(1)))
+    }
+
+    /// Length of vector `v` (0: the model's inputs, `k + 1`: layer `k`'s outputs).
+    pub fn vector_len(&self, v: usize) -> usize {
+        if v == 0 {
+            self.input_len()
+        } else {
+            self.layers.get(v - 1).map_or(0, DenseLayer::outputs)
+        }
+    }
+
+    /// Where layer `l`'s inputs come from.
+    pub fn input_map(&self, l: usize) -> InputMap {
+        InputMap::new(l, self.layers[l].sources.as_deref(), |v| self.vector_len(v))
     }
 
     /// Number of model outputs.
@@ -296,34 +375,32 @@ impl FloatMlp {
     /// Float inference; returns the activations after every layer (the last is the output).
     pub fn forward_all(&self, input: &[f64]) -> Vec<Vec<f64>> {
         let mut activations: Vec<Vec<f64>> = Vec::with_capacity(self.layers.len());
-        let mut current = input.to_vec();
         for (l, layer) in self.layers.iter().enumerate() {
-            if let Some(SparseOp::SmoothSum(f)) = layer.connections.as_ref().map(|c| c.op) {
+            let vectors: Vec<&[f64]> = std::iter::once(input).chain(activations.iter().map(Vec::as_slice)).collect();
+            let next: Vec<f64> = if let Some(SparseOp::SmoothSum(f)) = layer.connections.as_ref().map(|c| c.op) {
                 // The function itself, on the element its terms read.
-                let z = if l >= 2 { &activations[l - 2] } else { input };
+                let z = self.input_map(l - 1).gather(&vectors);
                 let terms = &self.layers[l - 1];
-                let next: Vec<f64> = (0..layer.outputs())
+                (0..layer.outputs())
                     .map(|j| {
                         let element = layer.row(j).next().and_then(|(k, _)| terms.row(k).next()).map_or(0, |(i, _)| i);
                         f.eval(z[element])
                     })
-                    .collect();
-                activations.push(next.clone());
-                current = next;
-                continue;
-            }
-            let next: Vec<f64> = (0..layer.outputs())
-                .map(|j| {
-                    let y = layer.pre_activation(j, &current);
-                    if layer.relu {
-                        y.max(0.0)
-                    } else {
-                        y
-                    }
-                })
-                .collect();
-            activations.push(next.clone());
-            current = next;
+                    .collect()
+            } else {
+                let current = self.input_map(l).gather(&vectors);
+                (0..layer.outputs())
+                    .map(|j| {
+                        let y = layer.pre_activation(j, &current);
+                        if layer.relu {
+                            y.max(0.0)
+                        } else {
+                            y
+                        }
+                    })
+                    .collect()
+            };
+            activations.push(next);
         }
         activations
     }
@@ -339,14 +416,21 @@ impl FloatMlp {
         let layers = self
             .layers
             .iter()
-            .map(|layer| {
-                let inputs = layer.inputs();
+            .enumerate()
+            .map(|(l, layer)| {
+                let map = self.input_map(l);
+                // Input `i` of element `e`: each vector read is now `n` copies, one per element.
+                let batched_index = |e: usize, i: usize| {
+                    let (v, offset) = map.locate(i);
+                    let start = i - offset;
+                    n * start + e * self.vector_len(v) + offset
+                };
                 let op = layer.connections.as_ref().map_or(SparseOp::BatchedDense, |c| c.op);
                 let mut weights = Vec::with_capacity(n * layer.outputs());
                 let mut indices = Vec::with_capacity(n * layer.outputs());
                 for element in 0..n {
                     for j in 0..layer.outputs() {
-                        let (ix, w): (Vec<usize>, Vec<f64>) = layer.row(j).map(|(i, w)| (element * inputs + i, w)).unzip();
+                        let (ix, w): (Vec<usize>, Vec<f64>) = layer.row(j).map(|(i, w)| (batched_index(element, i), w)).unzip();
                         indices.push(ix);
                         weights.push(w);
                     }
@@ -355,7 +439,8 @@ impl FloatMlp {
                     weights,
                     bias: (0..n).flat_map(|_| layer.bias.iter().copied()).collect(),
                     relu: layer.relu,
-                    connections: Some(Connections { op, inputs: n * inputs, indices }),
+                    connections: Some(Connections { op, inputs: n * layer.inputs(), indices }),
+                    sources: layer.sources.clone(),
                 }
             })
             .collect();

@@ -42,7 +42,7 @@
 //! [`error_bound`] evaluates it along the float inference of one input; the output error of the
 //! fixed-point model is at most `e_L` in every coordinate (checked by tests on the example models).
 
-use super::{terms, Connections, DenseLayer, FloatMlp, SparseOp};
+use super::{terms, Connections, DenseLayer, FloatMlp, InputMap, SparseOp};
 
 /// Largest accepted magnitude of `|acc|` (exclusive): `2^40`.
 pub const ACC_BOUND: i128 = 1 << 40;
@@ -145,6 +145,8 @@ pub struct QuantizedLayer {
     pub weight_bits: u32,
     /// The inputs each neuron reads, for a sparse layer ([`Connections`]); None for a dense one.
     pub connections: Option<Connections>,
+    /// The vectors the layer reads ([`DenseLayer::sources`]); None: the previous layer's outputs.
+    pub sources: Option<Vec<usize>>,
 }
 
 impl QuantizedLayer {
@@ -224,9 +226,31 @@ impl FixedPointRun {
     }
 }
 
+/// The fractional bits of every vector (0: the inputs, `l + 1`: layer `l`'s outputs) when layer
+/// `l` reads first the vector `first_sources[l]` and has `weight_bits[l]`-bit weights:
+/// `a_{l+1} = a_l + w_l − s`, `a_l` the bits of the first vector it reads (a layer joining two
+/// branches quantizes its other branches' weights to match, see [`QuantizedModel::input_weight_bits`]).
+/// None when a layer's outputs would have fewer than 0 bits.
+fn vector_bits(first_sources: &[usize], scale_bits: u32, weight_bits: &[u32]) -> Result<Vec<u32>, (usize, u32)> {
+    let mut bits = vec![scale_bits];
+    for (l, (&v, &w)) in first_sources.iter().zip(weight_bits).enumerate() {
+        let a = bits[v];
+        if a + w < scale_bits {
+            return Err((l, a));
+        }
+        bits.push(a + w - scale_bits);
+    }
+    Ok(bits)
+}
+
+/// The first vector each layer reads.
+fn first_sources<'a>(sources: impl Iterator<Item = &'a Option<Vec<usize>>>) -> Vec<usize> {
+    sources.enumerate().map(|(l, s)| s.as_ref().and_then(|s| s.first().copied()).unwrap_or(l)).collect()
+}
+
 /// Checks `weight_bits` (one per layer of `model`) against `scale_bits`: each at most
-/// `scale_bits`, and no layer's output scale below 0.
-fn check_weight_bits(model: &FloatMlp, scale_bits: u32, weight_bits: &[u32]) -> Result<(), QuantizeError> {
+/// `scale_bits`, and no layer's output scale below 0. Returns every vector's fractional bits.
+fn check_weight_bits(model: &FloatMlp, scale_bits: u32, weight_bits: &[u32]) -> Result<Vec<u32>, QuantizeError> {
     if weight_bits.len() != model.layers.len() {
         return Err(QuantizeError::UnsupportedPrecision(format!(
             "{} weight precisions for {} layers",
@@ -234,22 +258,18 @@ fn check_weight_bits(model: &FloatMlp, scale_bits: u32, weight_bits: &[u32]) -> 
             model.layers.len()
         )));
     }
-    let mut activation_bits = scale_bits;
-    for (l, &bits) in weight_bits.iter().enumerate() {
-        if bits > scale_bits {
-            return Err(QuantizeError::UnsupportedPrecision(format!(
-                "layer {l}'s weights have {bits} bits, more than the scale's {scale_bits}"
-            )));
-        }
-        if activation_bits + bits < scale_bits {
-            return Err(QuantizeError::UnsupportedPrecision(format!(
-                "layer {l}'s weights have {bits} bits: its outputs would have fewer than 0 \
-                 fractional bits ({activation_bits} + {bits} − {scale_bits})"
-            )));
-        }
-        activation_bits = activation_bits + bits - scale_bits;
+    if let Some((l, bits)) = weight_bits.iter().enumerate().find(|(_, b)| **b > scale_bits) {
+        return Err(QuantizeError::UnsupportedPrecision(format!(
+            "layer {l}'s weights have {bits} bits, more than the scale's {scale_bits}"
+        )));
     }
-    Ok(())
+    vector_bits(&first_sources(model.layers.iter().map(|l| &l.sources)), scale_bits, weight_bits).map_err(|(l, activation_bits)| {
+        QuantizeError::UnsupportedPrecision(format!(
+            "layer {l}'s weights have {} bits: its outputs would have fewer than 0 \
+             fractional bits ({activation_bits} + {} − {scale_bits})",
+            weight_bits[l], weight_bits[l]
+        ))
+    })
 }
 
 impl QuantizedModel {
@@ -274,18 +294,18 @@ impl QuantizedModel {
         if scale_bits != 8 && scale_bits != 16 {
             return Err(QuantizeError::UnsupportedScale(scale_bits));
         }
-        check_weight_bits(model, scale_bits, weight_bits)?;
-        let mut activation_bits = scale_bits;
+        let bits_of = check_weight_bits(model, scale_bits, weight_bits)?;
         let mut layers = Vec::with_capacity(model.layers.len());
         for (l, (layer, &bits)) in model.layers.iter().zip(weight_bits).enumerate() {
-            let weights = layer
-                .weights
-                .iter()
-                .enumerate()
-                .map(|(j, row)| {
-                    row.iter()
-                        .enumerate()
-                        .map(|(i, w)| quantize_value(*w, bits, || format!("layer {l} weight [{j}][{i}]")))
+            let map = model.input_map(l);
+            let activation_bits = bits_of[map.vectors().next().unwrap_or(l)];
+            // A branch at other bits than the first vector's: its weights carry the difference.
+            let input_bits = |i: usize| bits + activation_bits - bits_of[map.locate(i).0];
+            let weights = (0..layer.outputs())
+                .map(|j| {
+                    layer
+                        .row(j)
+                        .map(|(i, w)| quantize_value(w, input_bits(i), || format!("layer {l} weight [{j}][{i}]")))
                         .collect::<Result<Vec<_>, _>>()
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -295,15 +315,52 @@ impl QuantizedModel {
                 .enumerate()
                 .map(|(j, b)| quantize_value(*b, activation_bits + bits, || format!("layer {l} bias [{j}]")))
                 .collect::<Result<Vec<_>, _>>()?;
-            layers.push(QuantizedLayer { weights, bias, relu: layer.relu, weight_bits: bits, connections: layer.connections.clone() });
-            activation_bits = activation_bits + bits - scale_bits;
+            layers.push(QuantizedLayer {
+                weights,
+                bias,
+                relu: layer.relu,
+                weight_bits: bits,
+                connections: layer.connections.clone(),
+                sources: layer.sources.clone(),
+            });
         }
         Ok(Self { scale_bits, layers })
     }
 
     /// Number of inputs.
     pub fn input_len(&self) -> usize {
-        self.layers.first().map_or(0, QuantizedLayer::inputs)
+        self.layers.first().map_or(0, |l| l.inputs() / l.sources.as_ref().map_or(1, |s| s.len().max(1)))
+    }
+
+    /// Length of vector `v` (0: the model's inputs, `k + 1`: layer `k`'s outputs).
+    pub fn vector_len(&self, v: usize) -> usize {
+        if v == 0 {
+            self.input_len()
+        } else {
+            self.layers.get(v - 1).map_or(0, QuantizedLayer::outputs)
+        }
+    }
+
+    /// Where layer `l`'s inputs come from.
+    pub fn input_map(&self, l: usize) -> InputMap {
+        InputMap::new(l, self.layers[l].sources.as_deref(), |v| self.vector_len(v))
+    }
+
+    /// The fractional bits of every vector (0: the inputs, `l + 1`: layer `l`'s outputs).
+    pub fn vector_bits(&self) -> Vec<u32> {
+        let weight_bits: Vec<u32> = self.layers.iter().map(|l| l.weight_bits).collect();
+        // The precisions were checked when the model was quantized.
+        vector_bits(&first_sources(self.layers.iter().map(|l| &l.sources)), self.scale_bits, &weight_bits).unwrap_or_default()
+    }
+
+    /// The fractional bits of each of layer `l`'s weights by input: the layer's `w_l` for the
+    /// first vector it reads, and `w_l + a_l − a_v` for a vector `v` at other bits (a branch
+    /// joining), so that every product has the accumulator's `a_l + w_l` bits.
+    pub fn input_weight_bits(&self, l: usize) -> Vec<u32> {
+        let bits = self.vector_bits();
+        let map = self.input_map(l);
+        let a = bits[map.vectors().next().unwrap_or(l)];
+        (0..map.len()).map(|i| self.layers[l].weight_bits + a - bits[map.locate(i).0]).collect()
     }
 
     /// Number of outputs.
@@ -311,9 +368,11 @@ impl QuantizedModel {
         self.layers.last().map_or(0, QuantizedLayer::outputs)
     }
 
-    /// `a_l`: the fractional bits of layer `l`'s inputs (`l = layers.len()`: the model's outputs).
+    /// `a_l`: the fractional bits of layer `l`'s (first) inputs (`l = layers.len()`: the model's
+    /// outputs).
     pub fn activation_bits(&self, l: usize) -> u32 {
-        self.layers[..l].iter().fold(self.scale_bits, |a, layer| a + layer.weight_bits - self.scale_bits)
+        let v = if l == self.layers.len() { l } else { self.input_map(l).vectors().next().unwrap_or(l) };
+        self.vector_bits().get(v).copied().unwrap_or(self.scale_bits)
     }
 
     /// `a_L`: the fractional bits of the model's outputs.
@@ -363,10 +422,13 @@ impl QuantizedModel {
             });
         }
         let mut accumulators = Vec::with_capacity(self.layers.len());
-        let mut outputs = Vec::with_capacity(self.layers.len());
-        let mut current: Vec<i64> = input.to_vec();
-        let mut activation_bits = self.scale_bits;
+        let mut outputs: Vec<Vec<i64>> = Vec::with_capacity(self.layers.len());
+        let bits = self.vector_bits();
         for (l, layer) in self.layers.iter().enumerate() {
+            let map = self.input_map(l);
+            let vectors: Vec<&[i64]> = std::iter::once(input).chain(outputs.iter().map(Vec::as_slice)).collect();
+            let current = map.gather(&vectors);
+            let activation_bits = bits[map.vectors().next().unwrap_or(l)];
             let mut accs = Vec::with_capacity(layer.outputs());
             let mut outs = Vec::with_capacity(layer.outputs());
             for (j, b) in layer.bias.iter().enumerate() {
@@ -392,9 +454,7 @@ impl QuantizedModel {
                 accs.push(acc);
             }
             accumulators.push(accs);
-            current = outs.clone();
             outputs.push(outs);
-            activation_bits = activation_bits + layer.weight_bits - self.scale_bits;
         }
         Ok(FixedPointRun {
             input: input.to_vec(),
@@ -428,15 +488,18 @@ pub fn calibrate(model: &FloatMlp, scale_bits: u32, inputs: &[Vec<f64>]) -> Resu
     }
     let runs: Vec<Vec<Vec<f64>>> = inputs.iter().map(|x| model.forward_all(x)).collect();
     let mut weight_bits = Vec::with_capacity(model.layers.len());
-    let mut activation_bits = scale_bits;
+    let mut bits_of = vec![scale_bits];
     for (l, layer) in model.layers.iter().enumerate() {
+        let map = model.input_map(l);
+        let activation_bits = bits_of[map.vectors().next().unwrap_or(l)];
         // The largest |Σ w·x + b| over the calibration inputs (before ReLU).
         let mut largest: f64 = 0.0;
         let mut worst_neuron = 0;
         for (input, run) in inputs.iter().zip(&runs) {
-            let layer_input = if l == 0 { input } else { &run[l - 1] };
+            let vectors: Vec<&[f64]> = std::iter::once(input.as_slice()).chain(run.iter().map(Vec::as_slice)).collect();
+            let layer_input = map.gather(&vectors);
             for j in 0..layer.outputs() {
-                let acc = layer.pre_activation(j, layer_input).abs();
+                let acc = layer.pre_activation(j, &layer_input).abs();
                 if acc > largest {
                     largest = acc;
                     worst_neuron = j;
@@ -459,7 +522,7 @@ pub fn calibrate(model: &FloatMlp, scale_bits: u32, inputs: &[Vec<f64>]) -> Resu
         }
         let bits = if fits >= scale_bits as f64 { scale_bits } else { fits as u32 };
         weight_bits.push(bits);
-        activation_bits = activation_bits + bits - scale_bits;
+        bits_of.push(activation_bits + bits - scale_bits);
     }
     let quantized = QuantizedModel::with_weight_bits(model, scale_bits, &weight_bits)?;
     for input in inputs {
@@ -479,9 +542,10 @@ pub fn error_bound(float_model: &FloatMlp, quantized: &QuantizedModel, input: &[
 pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &[f64]) -> Vec<f64> {
     let s = quantized.scale_bits;
     let float_activations = float_model.forward_all(input);
-    let layer_input = |l: usize| if l == 0 { input } else { float_activations[l - 1].as_slice() };
-    let mut errors = vec![(-(s as f64) - 1.0).exp2(); input.len()];
-    let mut activation_bits = s;
+    let vectors: Vec<&[f64]> = std::iter::once(input).chain(float_activations.iter().map(Vec::as_slice)).collect();
+    let layer_input = |l: usize| float_model.input_map(l).gather(&vectors);
+    // Per vector (0: the inputs, `l + 1`: layer `l`'s outputs), the bound on each value's error.
+    let mut vector_errors: Vec<Vec<f64>> = vec![vec![(-(s as f64) - 1.0).exp2(); input.len()]];
     let mut l = 0;
     while l < quantized.layers.len() {
         let op = |k: usize| float_model.layers.get(k).and_then(|x| x.connections.as_ref()).map(|c| c.op);
@@ -490,6 +554,10 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
             Some(SparseOp::MaxPoolStep) => (l..quantized.layers.len()).find(|k| op(*k) == Some(SparseOp::MaxPoolSum)).map(|end| (end, true)),
             Some(SparseOp::PiecewiseLinearTerms) if matches!(op(l + 1), Some(SparseOp::PiecewiseLinearSum | SparseOp::SmoothSum(_))) => Some((l + 1, false)),
             _ => None,
+        };
+        let errors = {
+            let refs: Vec<&[f64]> = vector_errors.iter().map(Vec::as_slice).collect();
+            float_model.input_map(l).gather(&refs)
         };
         match group {
             // Both are Lipschitz in each output's window (a max pooling: 1, times the largest
@@ -500,7 +568,7 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
                 let mut internal = vec![0.0; errors.len()];
                 let mut windows: Vec<Vec<usize>> = (0..errors.len()).map(|i| vec![i]).collect();
                 for k in l..=end {
-                    (internal, activation_bits) = layer_errors(float_model, quantized, k, layer_input(k), &internal, activation_bits);
+                    internal = layer_errors(float_model, quantized, k, &layer_input(k), &internal);
                     let layer = &float_model.layers[k];
                     windows = (0..layer.outputs())
                         .map(|j| {
@@ -512,7 +580,7 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
                         .collect();
                 }
                 let sum = &float_model.layers[end];
-                errors = (0..sum.outputs())
+                let group_errors = (0..sum.outputs())
                     .map(|j| {
                         let factor = if pools {
                             sum.row(j).fold(0.0f64, |m, (_, w)| m.max(w.abs()))
@@ -528,15 +596,20 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
                         factor * received + internal[j] + approximation
                     })
                     .collect();
+                // The group's inner vectors are read by the group alone: no bound is claimed.
+                for k in l..end {
+                    vector_errors.push(vec![f64::INFINITY; float_model.layers[k].outputs()]);
+                }
+                vector_errors.push(group_errors);
                 l = end + 1;
             }
             None => {
-                (errors, activation_bits) = layer_errors(float_model, quantized, l, layer_input(l), &errors, activation_bits);
+                vector_errors.push(layer_errors(float_model, quantized, l, &layer_input(l), &errors));
                 l += 1;
             }
         }
     }
-    errors
+    vector_errors.pop().unwrap_or_default()
 }
 
 /// The largest slope of output `j` of a piecewise-linear activation, `Σ_k s_k·relu(a_k·z + b_k)`
@@ -561,20 +634,20 @@ fn largest_slope(terms: &DenseLayer, sum: &DenseLayer, j: usize) -> f64 {
 }
 
 /// One step of the recursion, neuron by neuron: layer `l`'s output errors given its inputs'
-/// `errors`, and its outputs' fractional bits. The weights' and the bias's rounding errors are
-/// the actual ones. A ReLU neuron whose float pre-activation is below minus its error bound
-/// outputs 0 in both models: no error.
-fn layer_errors(float_model: &FloatMlp, quantized: &QuantizedModel, l: usize, activation: &[f64], errors: &[f64], activation_bits: u32) -> (Vec<f64>, u32) {
+/// `errors`. The weights' and the bias's rounding errors are the actual ones. A ReLU neuron
+/// whose float pre-activation is below minus its error bound outputs 0 in both models: no error.
+fn layer_errors(float_model: &FloatMlp, quantized: &QuantizedModel, l: usize, activation: &[f64], errors: &[f64]) -> Vec<f64> {
     let (float, layer) = (&float_model.layers[l], &quantized.layers[l]);
-    let w = (layer.weight_bits as f64).exp2();
+    let activation_bits = quantized.activation_bits(l);
+    let weight_scale: Vec<f64> = quantized.input_weight_bits(l).iter().map(|b| (*b as f64).exp2()).collect();
     let bias_scale = ((activation_bits + layer.weight_bits) as f64).exp2();
     let bits = activation_bits + layer.weight_bits - quantized.scale_bits;
     let truncation = (-(bits as f64)).exp2();
-    let out = (0..layer.outputs())
+    (0..layer.outputs())
         .map(|j| {
             let mut before_truncation = (layer.bias[j] as f64 / bias_scale - float.bias[j]).abs();
             for ((i, q), (_, f)) in layer.row(j).zip(float.row(j)) {
-                let q = q as f64 / w;
+                let q = q as f64 / weight_scale[i];
                 before_truncation += q.abs() * errors[i] + (q - f).abs() * activation[i].abs();
             }
             if float.relu && float.pre_activation(j, activation) <= -before_truncation {
@@ -583,8 +656,7 @@ fn layer_errors(float_model: &FloatMlp, quantized: &QuantizedModel, l: usize, ac
                 before_truncation + truncation
             }
         })
-        .collect();
-    (out, bits)
+        .collect()
 }
 
 #[cfg(test)]
@@ -602,6 +674,7 @@ mod tests {
                 relu: false,
                 weight_bits: 8,
                 connections: None,
+                sources: None,
             }],
         };
         // acc = 256·3 - 100 = 668 -> 668 >> 8 = 2; acc = -768 -> -3.
@@ -626,6 +699,7 @@ mod tests {
                 relu: false,
                 weight_bits: 16,
                 connections: None,
+                sources: None,
             }],
         };
         match model.run(&[1 << 12]) {
