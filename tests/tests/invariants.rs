@@ -138,7 +138,7 @@ async fn random_operation_sequences_keep_every_invariant() -> anyhow::Result<()>
         let mut expected_refund: Option<u64> = None;
 
         let (label, outcome) = match rng.below(16) {
-            0 | 1 | 2 => {
+            0..=2 => {
                 let client = rng.pick_any(&CLIENTS).unwrap_or(actor::CLIENT);
                 let payment = (1 + rng.below(50) as u128) * CIRO + rng.below(1_000) as u128;
                 let deadline = system.now().await? + 600 + rng.below(3_000);

@@ -361,6 +361,55 @@ async fn verify_inference_accepts_a_residual_cnn_and_rejects_a_wrong_branch_sum(
     Ok(())
 }
 
+/// The rest of the soundness table of issue #16, on-chain: a batch proof with two elements'
+/// outputs swapped (the output commitment recomputed to match), and a sigmoid head whose
+/// interpolated value is off by one, are rejected; the honest batch proof is accepted.
+#[tokio::test]
+async fn verify_inference_rejects_a_swapped_batch_element_and_a_wrong_sigmoid() -> Result<()> {
+    use ciro_prover::api::{prove_inference, prove_with_wrong_activation, PreparedModel};
+    use ciro_prover::backend::cpu::CpuBackend;
+    use ciro_prover::model::input::InputFile;
+    use ciro_prover::model::onnx::load_onnx;
+    use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
+    use ciro_prover::model::{lowering, Smooth};
+    use ciro_prover::stark::{ProofParams, ProveOptions, SecurityPolicy};
+    let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("prover").join("examples").join("models");
+    let iris = load_onnx(&models.join("iris_mlp.onnx"))?;
+    let inputs: Vec<Vec<f64>> = (0..3).map(|k| InputFile::read(&models.join(format!("iris_input_{k}.json"))).map(|f| f.input)).collect::<Result<_, _>>()?;
+    let job_id = Felt::from(0xba7u64);
+    let chain = start_chain().await?;
+    let verifier = chain.deploy(VERIFIER, vec![]).await?;
+
+    let batched = PreparedModel::<CpuBackend>::new(iris.batched(3), DEFAULT_SCALE_BITS, ProofParams::default())?;
+    let honest = prove_inference(&batched, &inputs.concat(), job_id, &ProveOptions::default())?.decoded;
+    let calldata = honest.to_calldata();
+    assert_eq!(submit(&chain, verifier, statement_of(&calldata), &calldata).await?, Outcome::Accepted);
+    let mut swapped = honest.clone();
+    let width = iris.output_len();
+    for k in 0..width {
+        swapped.statement.outputs.swap(k, width + k);
+    }
+    anyhow::ensure!(swapped.statement.outputs != honest.statement.outputs, "the elements' outputs differ");
+    swapped.output_commitment = swapped.statement.output_commitment();
+    anyhow::ensure!(swapped.verify(&SecurityPolicy::default()).is_err(), "the Rust verifier accepted a swapped batch element");
+    let proof = swapped.to_calldata();
+    let outcome = submit(&chain, verifier, statement_of(&proof), &proof).await?;
+    println!("a swapped batch element: {outcome:?}");
+    anyhow::ensure!(outcome == Outcome::Rejected, "ProofVerifier: {outcome:?}");
+
+    let mut layers = iris.layers.clone();
+    layers.extend(lowering::smooth(width, Smooth::Sigmoid));
+    let sigmoid = PreparedModel::<CpuBackend>::new(ciro_prover::model::FloatMlp { layers, weight_bits: None }, DEFAULT_SCALE_BITS, ProofParams::default())?;
+    let head = sigmoid.float.layers.len() - 1;
+    let cheat = prove_with_wrong_activation(&sigmoid, &inputs[0], job_id, (head, 1, 1))?.decoded;
+    anyhow::ensure!(cheat.verify(&SecurityPolicy::default()).is_err(), "the Rust verifier accepted a wrong sigmoid");
+    let proof = cheat.to_calldata();
+    let outcome = submit(&chain, verifier, statement_of(&proof), &proof).await?;
+    println!("a wrong sigmoid value: {outcome:?}");
+    anyhow::ensure!(outcome != Outcome::Accepted, "ProofVerifier accepted a wrong sigmoid");
+    Ok(())
+}
+
 #[tokio::test]
 async fn verify_inference_rejects_another_job_and_another_output() -> Result<()> {
     let chain = start_chain().await?;

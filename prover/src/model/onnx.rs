@@ -649,6 +649,9 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
     // layer reads when the decoder has just switched to one of them.
     let mut saved: HashMap<String, Branch> = HashMap::new();
     let mut branch: Option<usize> = None;
+    // Whether the features' batch axis is second (`[n, batch]`, after `Transpose(perm = [1,
+    // 0])`): only a `Gemm` with `transA = 1` takes them.
+    let mut batch_second = false;
     if uses(&current) > 1 {
         saved.insert(current.clone(), Branch { vector: 0, shape: shape.clone(), onnx_index: None, nonnegative: false });
     }
@@ -711,6 +714,12 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
             current = name;
         }
         let before = layers.len();
+        let trans_a = node.op_type == "Gemm" && attribute(node, "transA").is_some_and(|a| a.i != 0);
+        if batch_second && !trans_a && node.op_type != "Transpose" {
+            return Err(ModelError::Structure(format!(
+                "{label}: reads features whose batch axis is second (after a Transpose): only a Gemm with transA = 1 takes them"
+            )));
+        }
         let constant = |name: &str| {
             constants.get(name).ok_or_else(|| {
                 ModelError::Structure(format!("{label}: {name:?} is not a constant (an initializer or a Constant node)"))
@@ -734,9 +743,14 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                         if gemm { ", bias?" } else { "" }
                     )));
                 }
-                if gemm && attribute(node, "transA").is_some_and(|a| a.i != 0) {
-                    return Err(ModelError::Structure(format!("{label}: transA is not supported")));
+                // `transA = 1` multiplies `Aᵀ`: with one input, the features transposed to
+                // `[n, batch]` before it are the same values.
+                if trans_a != batch_second {
+                    return Err(ModelError::Structure(format!(
+                        "{label}: transA = 1 takes features of shape [n, batch] (a Transpose with perm [1, 0] before it); here the batch axis is first"
+                    )));
                 }
+                batch_second = false;
                 if let Some(s) = &shape {
                     if s.len() != 1 {
                         return Err(ModelError::ShapeMismatch(format!(
@@ -965,6 +979,10 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
                     nonnegative = node.op_type == "HardSigmoid" || (node.op_type == "Clip" && activation.constant >= 0.0 && activation.terms.first().is_some_and(|t| t.0 > 0.0));
                 }
             }
+            // `[batch, n] ↔ [n, batch]`: the values stay, the batch axis moves (for a `transA`).
+            "Transpose" if shape.as_ref().is_some_and(|s| s.len() == 1) && attribute(node, "perm").is_none_or(|a| a.ints == [1, 0]) => {
+                batch_second = !batch_second;
+            }
             "Transpose" => {
                 // The activations stay where they are; only which ONNX element each one is changes.
                 let features = features(&shape)?;
@@ -1037,6 +1055,9 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
             let vector = freeze(&mut layers, &mut pending, &mut open, &mut branch);
             saved.insert(current.clone(), Branch { vector, shape: shape.clone(), onnx_index: onnx_index.clone(), nonnegative });
         }
+    }
+    if batch_second {
+        return Err(ModelError::Structure("the graph's output has its batch axis second: transpose it back".into()));
     }
     match graph.output.as_slice() {
         [out] if out.name == current => {}
@@ -1583,6 +1604,22 @@ mod tests {
         assert!(close(&mlp.forward(&x), &y), "{:?} != {y:?}", mlp.forward(&x));
     }
 
+    /// `Transpose` to `[n, batch]` then `Gemm(transA = 1, transB = 1, alpha, beta)`: a dense layer.
+    #[test]
+    fn gemm_with_trans_a_takes_transposed_features() {
+        let w = [1.5, -2.0, 0.5, 3.0, 1.0, -1.0];
+        let float_attribute = |name: &str, f: f32| AttributeProto { name: name.into(), f, r#type: 1, ..AttributeProto::default() };
+        let nodes = vec![
+            op("Transpose", &["x"], "t", vec![AttributeProto { name: "perm".into(), ints: vec![1, 0], r#type: 7, ..AttributeProto::default() }]),
+            op("Gemm", &["t", "W", "b"], "y", vec![int_attribute("transA", 1), int_attribute("transB", 1), float_attribute("alpha", 2.0), float_attribute("beta", 0.5)]),
+        ];
+        let initializers = vec![float_tensor("W", vec![3, 2], &w), float_tensor("b", vec![3], &[1.0, 2.0, -4.0])];
+        let model = decode_onnx(&exported(nodes, initializers, &[None, Some(2)], "y", false)).unwrap();
+        let x = [0.5, -1.0];
+        let y: Vec<f64> = (0..3).map(|j| 2.0 * (w[2 * j] * x[0] + w[2 * j + 1] * x[1]) + 0.5 * [1.0, 2.0, -4.0][j]).collect();
+        assert!(close(&model.forward(&x), &y), "{:?} != {y:?}", model.forward(&x));
+    }
+
     /// Input scaling as scikit-learn pipelines export it ((x − mean) / std), an opset-13 Reshape
     /// with a Constant shape, Squeeze with axes as an input, a Cast to float, and a MatMul + Add:
     /// the scaling folds into the first layer.
@@ -1717,7 +1754,13 @@ mod tests {
         let batch = refused(vec![op("Gemm", &["x", "W"], "y", vec![])], &[Some(4), Some(2)]);
         assert!(batch.contains("is a batch of 4: one input per proof"), "{batch}");
         let trans_a = refused(vec![op("Gemm", &["x", "W"], "y", vec![int_attribute("transA", 1)])], &[None, Some(2)]);
-        assert!(trans_a.contains("transA is not supported"), "{trans_a}");
+        assert!(trans_a.contains("transA = 1 takes features of shape [n, batch]"), "{trans_a}");
+        let transposed = refused(vec![op("Transpose", &["x"], "t", vec![]), op("Relu", &["t"], "y", vec![])], &[None, Some(2)]);
+        assert!(transposed.contains("only a Gemm with transA = 1 takes them"), "{transposed}");
+        let left = refused(vec![op("Transpose", &["x"], "t", vec![]), op("Identity", &["t"], "y", vec![])], &[None, Some(2)]);
+        assert!(left.contains("only a Gemm with transA = 1"), "{left}");
+        let output = refused(vec![op("Gemm", &["x", "W"], "h", vec![]), op("Transpose", &["h"], "y", vec![])], &[None, Some(2)]);
+        assert!(output.contains("batch axis second: transpose it back"), "{output}");
         let image = refused(vec![op("Gemm", &["x", "W"], "y", vec![])], &[None, Some(1), Some(2), Some(1)]);
         assert!(image.contains("flatten them first"), "{image}");
         let nothing = refused(vec![op("Identity", &["x"], "y", vec![])], &[None, Some(2)]);
