@@ -30,7 +30,7 @@ use ciro_bindings::errors::burn_manager::{
     ADDRESS_IS_ZERO, AMOUNT_IS_ZERO, CALLER_NOT_REPORTER as NOT_REPORTER, LENGTH_MISMATCH, NOTHING_TO_BURN,
     SHARE_OUT_OF_RANGE, SHARES_DECREASING, THRESHOLD_IS_ZERO, THRESHOLDS_NOT_ASCENDING, TOO_MANY_THRESHOLDS,
 };
-use ciro_bindings::errors::token::PAUSED;
+use ciro_bindings::errors::access::PAUSED;
 
 /// Thresholds in whole CIRO.
 fn thresholds(ciro: &[u128]) -> Vec<U256> {

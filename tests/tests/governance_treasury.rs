@@ -83,7 +83,8 @@ use ciro_bindings::errors::governance_treasury::{
     TIMELOCK_NOT_EXPIRED, TOKEN_IS_ZERO, TREASURY_CANNOT_VOTE, TOO_MANY_CALLS, VOTING_NOT_ACTIVE,
     VOTING_PERIOD_IS_ZERO, VOTING_STARTED,
 };
-use ciro_bindings::errors::token::{INSUFFICIENT_ALLOWANCE, INSUFFICIENT_BALANCE, PAUSED as TOKEN_PAUSED};
+use ciro_bindings::errors::token::{INSUFFICIENT_ALLOWANCE, INSUFFICIENT_BALANCE};
+use ciro_bindings::errors::access::PAUSED as TOKEN_PAUSED;
 use ciro_bindings::errors::cdc_pool::CALLER_NOT_SLASHER as POOL_CANNOT_SLASH;
 
 /// The only selectors a normal proposal may carry besides `transfer`/`approve`: parameter setters

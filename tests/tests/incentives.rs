@@ -234,7 +234,7 @@ async fn a_token_pause_does_not_trap_refunds_or_exits() -> anyhow::Result<()> {
     assert!(system.balance(worker).await? > worker_before, "the worker's exit stays open");
     // Everyone else is still paused.
     let transfer = system.token().transfer_getcall(&ContractAddress(worker), &u256(1));
-    expect_revert(system.send(actor::CLIENT, transfer).await, errors::token::PAUSED);
+    expect_revert(system.send(actor::CLIENT, transfer).await, errors::access::PAUSED);
     system.send(actor::GOVERNANCE, system.token().unpause_getcall()).await?;
     system.check_invariants().await
 }

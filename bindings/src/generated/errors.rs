@@ -383,8 +383,6 @@ pub mod token {
     pub const BURN_FROM_ZERO: &str = "CIRO: burn from zero";
     /// `'CIRO: caller not minter'`.
     pub const CALLER_NOT_MINTER: &str = "CIRO: caller not minter";
-    /// `'CIRO: caller cannot pause'`.
-    pub const CALLER_NOT_PAUSER: &str = "CIRO: caller cannot pause";
     /// `'CIRO: cap exceeded'`.
     pub const CAP_EXCEEDED: &str = "CIRO: cap exceeded";
     /// `'CIRO: future lookup'`.
@@ -397,16 +395,10 @@ pub mod token {
     pub const MINT_RATE_EXCEEDED: &str = "CIRO: mint rate exceeded";
     /// `'CIRO: mint to zero'`.
     pub const MINT_TO_ZERO: &str = "CIRO: mint to zero";
-    /// `'CIRO: not paused'`.
-    pub const NOT_PAUSED: &str = "CIRO: not paused";
-    /// `'CIRO: paused'`.
-    pub const PAUSED: &str = "CIRO: paused";
     /// `'CIRO: period is zero'`.
     pub const PERIOD_IS_ZERO: &str = "CIRO: period is zero";
     /// `'CIRO: transfer from zero'`.
     pub const TRANSFER_FROM_ZERO: &str = "CIRO: transfer from zero";
     /// `'CIRO: transfer to zero'`.
     pub const TRANSFER_TO_ZERO: &str = "CIRO: transfer to zero";
-    /// `'CIRO: invalid pause end'`.
-    pub const INVALID_PAUSE_END: &str = "CIRO: invalid pause end";
 }

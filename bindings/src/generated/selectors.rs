@@ -41,30 +41,16 @@ pub mod token {
     pub const BURN_FROM: Felt = Felt::from_hex_unchecked("0x1f43d86aea24bb22dcb466a7b102c770bb801e32970ac8316d2c5ee8ed323b9");
     /// `minter`.
     pub const MINTER: Felt = Felt::from_hex_unchecked("0x1eb9ec2059d897c44a17440c762c429de204f6fddd727156ca52b8da086a6f7");
-    /// `emergency_council`.
-    pub const EMERGENCY_COUNCIL: Felt = Felt::from_hex_unchecked("0x2f2747341e53863666fcf4a96a90596613534f9d383c1a594c54199a2e40b0f");
     /// `mint_rate_limit`.
     pub const MINT_RATE_LIMIT: Felt = Felt::from_hex_unchecked("0x1fa4380efbfa7bd29a2f221f9e1e1db4ba7868597688f2aa0e5b3ce48eb3378");
     /// `minted_in_current_period`.
     pub const MINTED_IN_CURRENT_PERIOD: Felt = Felt::from_hex_unchecked("0x37e7e505a56e4030a5d97045588b32413ae0e9c6c0a8f9071b12316bd2b82c5");
-    /// `is_paused`.
-    pub const IS_PAUSED: Felt = Felt::from_hex_unchecked("0x238d7ea31550fece8f0a8a601e3ae1a7c59cb3b6cc976ceb721e31ebd9c36f9");
-    /// `paused_until`.
-    pub const PAUSED_UNTIL: Felt = Felt::from_hex_unchecked("0x31cb34fa32a647cc408e8b730aa8acc9d2319831b38a1e8793b54eae8e4da15");
     /// `is_pause_exempt`.
     pub const IS_PAUSE_EXEMPT: Felt = Felt::from_hex_unchecked("0x26083394815df9012cfd4f4e14612bbe51ddaf806439eaac9c213080d436d88");
-    /// `pause`.
-    pub const PAUSE: Felt = Felt::from_hex_unchecked("0x3f618718f1cde37d9c527a9237b04e6ac0489a8647d0517bb15827758ece720");
     /// `set_minter`.
     pub const SET_MINTER: Felt = Felt::from_hex_unchecked("0x1d56ad9d491b70108bc9e8fcfd74f47eff73ccdb78a9bf68214b2f1f5a104c4");
-    /// `set_emergency_council`.
-    pub const SET_EMERGENCY_COUNCIL: Felt = Felt::from_hex_unchecked("0x3955bcf68c132f82966c3b1f3423c89e08a5d2cdb3e2bcf2755ae2a2517319e");
     /// `set_mint_rate_limit`.
     pub const SET_MINT_RATE_LIMIT: Felt = Felt::from_hex_unchecked("0x3756c7c17b3de500a2db39d8914cce5f34c8a2d10db24c872f65c98c3fe25c");
-    /// `unpause`.
-    pub const UNPAUSE: Felt = Felt::from_hex_unchecked("0xc148ef471f6869f253bc8f5eaf00f651d0c021e8cb747704211d110d5e9b00");
-    /// `extend_pause`.
-    pub const EXTEND_PAUSE: Felt = Felt::from_hex_unchecked("0x25235a070b5c57929c7b0a0d858197f5a5c6465fb1acc0f9cb55b874a0abba3");
     /// `set_pause_exempt`.
     pub const SET_PAUSE_EXEMPT: Felt = Felt::from_hex_unchecked("0x22d145a65704ed030b1013d8bb4ba1a260d2b9a2d09d93fb85cbb367d345196");
     /// `delegate`.
@@ -77,6 +63,22 @@ pub mod token {
     pub const GET_PAST_VOTES: Felt = Felt::from_hex_unchecked("0x33744d6e9eb06be04fbf9c13e47abbcd39ea3f08759590f75baaf46b2147fd2");
     /// `get_past_total_supply`.
     pub const GET_PAST_TOTAL_SUPPLY: Felt = Felt::from_hex_unchecked("0xd2e488264e384e3a8b9045fc5040cc57df6877dfd12db9b326e50500d6d090");
+    /// `is_paused`.
+    pub const IS_PAUSED: Felt = Felt::from_hex_unchecked("0x238d7ea31550fece8f0a8a601e3ae1a7c59cb3b6cc976ceb721e31ebd9c36f9");
+    /// `paused_until`.
+    pub const PAUSED_UNTIL: Felt = Felt::from_hex_unchecked("0x31cb34fa32a647cc408e8b730aa8acc9d2319831b38a1e8793b54eae8e4da15");
+    /// `paused_seconds`.
+    pub const PAUSED_SECONDS: Felt = Felt::from_hex_unchecked("0x2e114991f51d72a5ce3c6a64b28e1f30f7875ecce5b3b2284d7b13add90c330");
+    /// `emergency_council`.
+    pub const EMERGENCY_COUNCIL: Felt = Felt::from_hex_unchecked("0x2f2747341e53863666fcf4a96a90596613534f9d383c1a594c54199a2e40b0f");
+    /// `pause`.
+    pub const PAUSE: Felt = Felt::from_hex_unchecked("0x3f618718f1cde37d9c527a9237b04e6ac0489a8647d0517bb15827758ece720");
+    /// `extend_pause`.
+    pub const EXTEND_PAUSE: Felt = Felt::from_hex_unchecked("0x25235a070b5c57929c7b0a0d858197f5a5c6465fb1acc0f9cb55b874a0abba3");
+    /// `unpause`.
+    pub const UNPAUSE: Felt = Felt::from_hex_unchecked("0xc148ef471f6869f253bc8f5eaf00f651d0c021e8cb747704211d110d5e9b00");
+    /// `set_emergency_council`.
+    pub const SET_EMERGENCY_COUNCIL: Felt = Felt::from_hex_unchecked("0x3955bcf68c132f82966c3b1f3423c89e08a5d2cdb3e2bcf2755ae2a2517319e");
     /// `governance`.
     pub const GOVERNANCE: Felt = Felt::from_hex_unchecked("0x3ea6fd3db56a6e6d0242111b43ebb13d1c42709651c032c7894962023a1f90a");
     /// `pending_governance`.
@@ -98,16 +100,8 @@ pub mod token {
         pub const APPROVAL: Felt = Felt::from_hex_unchecked("0x134692b230b9e1ffa39098904722134159652b09c5bc41d88d6698779d228ff");
         /// `MinterChanged`.
         pub const MINTER_CHANGED: Felt = Felt::from_hex_unchecked("0x30b6c96b6b08a9d435407a4d1cf6d22f04a8230eaa93e73836677ade2cec924");
-        /// `EmergencyCouncilChanged`.
-        pub const EMERGENCY_COUNCIL_CHANGED: Felt = Felt::from_hex_unchecked("0xe16b0031e0435749d1c4beb68e741c27b0871079105615fe0dae32f7192b90");
         /// `MintRateLimitChanged`.
         pub const MINT_RATE_LIMIT_CHANGED: Felt = Felt::from_hex_unchecked("0x941a7a598061518feec26d83356c060df79d2b81cb07af5d33dfbd883fc592");
-        /// `Paused`.
-        pub const PAUSED: Felt = Felt::from_hex_unchecked("0x2eb5248cf3d8cd81a5ba6d3cc6e1997df7b174eb894aac081867c1a2bc43c90");
-        /// `Unpaused`.
-        pub const UNPAUSED: Felt = Felt::from_hex_unchecked("0xece5baf71f670bcb771481fd7bd9efd6d6b8053246fe67b5a13db8bf5f50f1");
-        /// `PauseExtended`.
-        pub const PAUSE_EXTENDED: Felt = Felt::from_hex_unchecked("0x298f02eeb0e1b29d0ebb37dcabe7370fa9953caa1b58958e6b21b79ce7b8cf6");
         /// `PauseExemptionChanged`.
         pub const PAUSE_EXEMPTION_CHANGED: Felt = Felt::from_hex_unchecked("0x1314d74fe71d84086834c04e2a3111cee77059867b59708c947e79fdb25553e");
         /// `DelegateChanged`.

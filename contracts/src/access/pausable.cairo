@@ -1,4 +1,4 @@
-/// Pausable: the emergency stop shared by JobManager and CDC_Pool.
+/// Pausable: the emergency stop shared by CIROToken, JobManager and CDC_Pool.
 ///
 /// A library contract in the style of `Governed`: a host contract reaches it through
 /// `Pausable::unsafe_new_contract_state()`; its storage is prefixed `Pausable_`. The emergency
@@ -69,6 +69,14 @@ mod Pausable {
 
     #[generate_trait]
     impl InternalImpl of InternalTrait {
+        /// Sets the first emergency council. Called once, from the host's constructor.
+        ///
+        /// Emits `EmergencyCouncilChanged`.
+        fn initialize(ref self: ContractState, council: ContractAddress) {
+            self.Pausable_emergency_council.write(council);
+            self.emit(EmergencyCouncilChanged { council });
+        }
+
         fn is_paused(self: @ContractState) -> bool {
             get_block_timestamp() < self.Pausable_paused_until.read()
         }

@@ -4,7 +4,8 @@ mod CIROToken {
     use zeroable::Zeroable;
 
     use super::super::super::access::governed::Governed;
-    use super::super::super::access::interface::IGoverned;
+    use super::super::super::access::interface::{IGoverned, IPausable};
+    use super::super::super::access::pausable::Pausable;
     use super::super::errors;
     use super::super::interface::{IERC20, IERC20Camel, ICiroToken, ICiroTokenAdmin, IVotes};
 
@@ -13,10 +14,6 @@ mod CIROToken {
     const INITIAL_SUPPLY: u128 = 50000000000000000000000000;
     /// 1,000,000,000 CIRO.
     const MAX_SUPPLY: u128 = 1000000000000000000000000000;
-    /// How long a pause lasts unless governance extends it: 14 days.
-    const PAUSE_DURATION: u64 = 1209600;
-    /// The longest extension governance may give at once: 90 days.
-    const MAX_PAUSE_EXTENSION: u64 = 7776000;
 
     /// A value (votes or supply) from `timestamp` on.
     #[derive(Copy, Drop, Serde, starknet::Store)]
@@ -33,9 +30,6 @@ mod CIROToken {
         balances: LegacyMap<ContractAddress, u256>,
         allowances: LegacyMap<(ContractAddress, ContractAddress), u256>,
         minter: ContractAddress,
-        emergency_council: ContractAddress,
-        /// Paused while block time < this.
-        paused_until: u64,
         /// Accounts whose outgoing transfers go through while paused.
         pause_exempt: LegacyMap<ContractAddress, bool>,
         mint_limit: u256,
@@ -55,11 +49,7 @@ mod CIROToken {
         Transfer: Transfer,
         Approval: Approval,
         MinterChanged: MinterChanged,
-        EmergencyCouncilChanged: EmergencyCouncilChanged,
         MintRateLimitChanged: MintRateLimitChanged,
-        Paused: Paused,
-        Unpaused: Unpaused,
-        PauseExtended: PauseExtended,
         PauseExemptionChanged: PauseExemptionChanged,
         DelegateChanged: DelegateChanged,
         DelegateVotesChanged: DelegateVotesChanged,
@@ -90,27 +80,9 @@ mod CIROToken {
     }
 
     #[derive(Drop, starknet::Event)]
-    struct EmergencyCouncilChanged {
-        previous_council: ContractAddress,
-        new_council: ContractAddress,
-    }
-
-    #[derive(Drop, starknet::Event)]
     struct MintRateLimitChanged {
         amount: u256,
         period_seconds: u64,
-    }
-
-    #[derive(Drop, starknet::Event)]
-    struct Paused {
-        #[key]
-        by: ContractAddress,
-        until: u64,
-    }
-
-    #[derive(Drop, starknet::Event)]
-    struct PauseExtended {
-        until: u64,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -118,12 +90,6 @@ mod CIROToken {
         #[key]
         account: ContractAddress,
         exempt: bool,
-    }
-
-    #[derive(Drop, starknet::Event)]
-    struct Unpaused {
-        #[key]
-        by: ContractAddress,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -162,7 +128,8 @@ mod CIROToken {
         let mut governed = Governed::unsafe_new_contract_state();
         Governed::InternalImpl::initialize(ref governed, governance);
         self._set_minter(minter);
-        self._set_emergency_council(emergency_council);
+        let mut pausable = Pausable::unsafe_new_contract_state();
+        Pausable::InternalImpl::initialize(ref pausable, emergency_council);
         self._set_mint_rate_limit(mint_limit, mint_period_seconds);
         self._mint(initial_holder, u256 { low: INITIAL_SUPPLY, high: 0 });
     }
@@ -294,10 +261,6 @@ mod CIROToken {
             self.minter.read()
         }
 
-        fn emergency_council(self: @ContractState) -> ContractAddress {
-            self.emergency_council.read()
-        }
-
         fn mint_rate_limit(self: @ContractState) -> (u256, u64) {
             (self.mint_limit.read(), self.mint_period.read())
         }
@@ -306,38 +269,10 @@ mod CIROToken {
             self._minted_in_current_window()
         }
 
-        fn is_paused(self: @ContractState) -> bool {
-            get_block_timestamp() < self.paused_until.read()
-        }
-
-        fn paused_until(self: @ContractState) -> u64 {
-            self.paused_until.read()
-        }
-
         fn is_pause_exempt(self: @ContractState, account: ContractAddress) -> bool {
             self.pause_exempt.read(account)
         }
 
-        /// Stops transfers (except from pause-exempt accounts), mints and burns for
-        /// `PAUSE_DURATION` (14 days); the pause then ends by itself unless governance extends
-        /// it, so a council alone can never freeze CIRO for longer.
-        ///
-        /// Requirements: the caller is the emergency council or governance; not paused.
-        ///
-        /// Emits `Paused`.
-        fn pause(ref self: ContractState) {
-            let caller = get_caller_address();
-            let governed = Governed::unsafe_new_contract_state();
-            assert(
-                caller == self.emergency_council.read()
-                    || caller == Governed::InternalImpl::governance(@governed),
-                errors::CALLER_NOT_PAUSER
-            );
-            assert(!self.is_paused(), errors::PAUSED);
-            let until = get_block_timestamp() + PAUSE_DURATION;
-            self.paused_until.write(until);
-            self.emit(Paused { by: caller, until });
-        }
     }
 
     #[external(v0)]
@@ -348,34 +283,10 @@ mod CIROToken {
             self._set_minter(minter);
         }
 
-        /// Emits `EmergencyCouncilChanged`. Governance only.
-        fn set_emergency_council(ref self: ContractState, council: ContractAddress) {
-            self.assert_only_governance();
-            self._set_emergency_council(council);
-        }
-
         /// Emits `MintRateLimitChanged`. Governance only; `period_seconds` > 0.
         fn set_mint_rate_limit(ref self: ContractState, amount: u256, period_seconds: u64) {
             self.assert_only_governance();
             self._set_mint_rate_limit(amount, period_seconds);
-        }
-
-        /// Emits `Unpaused`. Governance only; paused.
-        fn unpause(ref self: ContractState) {
-            self.assert_only_governance();
-            assert(self.is_paused(), errors::NOT_PAUSED);
-            self.paused_until.write(get_block_timestamp());
-            self.emit(Unpaused { by: get_caller_address() });
-        }
-
-        /// Emits `PauseExtended`. Governance only; paused; now < `until` ≤ now + 90 days.
-        fn extend_pause(ref self: ContractState, until: u64) {
-            self.assert_only_governance();
-            assert(self.is_paused(), errors::NOT_PAUSED);
-            let now = get_block_timestamp();
-            assert(until > now && until - now <= MAX_PAUSE_EXTENSION, errors::INVALID_PAUSE_END);
-            self.paused_until.write(until);
-            self.emit(PauseExtended { until });
         }
 
         /// Emits `PauseExemptionChanged`. Governance only.
@@ -461,6 +372,51 @@ mod CIROToken {
         }
     }
 
+    /// The shared emergency stop (`Pausable`): while paused, transfers (except from pause-exempt
+    /// accounts: refunds and exits stay open), mints and burns revert with `Pause: paused`.
+    #[external(v0)]
+    impl PausableImpl of IPausable<ContractState> {
+        fn is_paused(self: @ContractState) -> bool {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::is_paused(@pausable)
+        }
+
+        fn paused_until(self: @ContractState) -> u64 {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::paused_until(@pausable)
+        }
+
+        fn paused_seconds(self: @ContractState) -> u64 {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::paused_seconds(@pausable)
+        }
+
+        fn emergency_council(self: @ContractState) -> ContractAddress {
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::emergency_council(@pausable)
+        }
+
+        fn pause(ref self: ContractState) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::pause(ref pausable);
+        }
+
+        fn extend_pause(ref self: ContractState, until: u64) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::extend_pause(ref pausable, until);
+        }
+
+        fn unpause(ref self: ContractState) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::unpause(ref pausable);
+        }
+
+        fn set_emergency_council(ref self: ContractState, council: ContractAddress) {
+            let mut pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::set_emergency_council(ref pausable, council);
+        }
+    }
+
     #[external(v0)]
     impl GovernedImpl of IGoverned<ContractState> {
         fn governance(self: @ContractState) -> ContractAddress {
@@ -497,7 +453,8 @@ mod CIROToken {
         }
 
         fn assert_not_paused(self: @ContractState) {
-            assert(!self.is_paused(), errors::PAUSED);
+            let pausable = Pausable::unsafe_new_contract_state();
+            Pausable::InternalImpl::assert_not_paused(@pausable);
         }
 
         fn _transfer(
@@ -571,12 +528,6 @@ mod CIROToken {
             let previous_minter = self.minter.read();
             self.minter.write(minter);
             self.emit(MinterChanged { previous_minter, new_minter: minter });
-        }
-
-        fn _set_emergency_council(ref self: ContractState, council: ContractAddress) {
-            let previous_council = self.emergency_council.read();
-            self.emergency_council.write(council);
-            self.emit(EmergencyCouncilChanged { previous_council, new_council: council });
         }
 
         fn _set_mint_rate_limit(ref self: ContractState, amount: u256, period_seconds: u64) {

@@ -40,33 +40,21 @@ trait ICiroToken<TContractState> {
     fn burn_from(ref self: TContractState, account: ContractAddress, amount: u256);
     /// The minter role.
     fn minter(self: @TContractState) -> ContractAddress;
-    /// The emergency council, which may pause.
-    fn emergency_council(self: @TContractState) -> ContractAddress;
     /// `(amount, period_seconds)`: at most `amount` minted per window of `period_seconds`.
     fn mint_rate_limit(self: @TContractState) -> (u256, u64);
     /// Tokens minted in the current window.
     fn minted_in_current_period(self: @TContractState) -> u256;
-    fn is_paused(self: @TContractState) -> bool;
-    /// When the pause in force ends (in the past when none is).
-    fn paused_until(self: @TContractState) -> u64;
     /// Whether `account`'s outgoing transfers go through while paused (JobManager and CDC_Pool,
-    /// so that refunds and exits stay open).
+    /// so that refunds and exits stay open). The pause itself is the shared `IPausable`.
     fn is_pause_exempt(self: @TContractState, account: ContractAddress) -> bool;
-    /// Stops transfers (except from exempt accounts), mints and burns for 14 days. Emergency
-    /// council or governance.
-    fn pause(ref self: TContractState);
 }
 
 /// Parameters, governance only.
 #[starknet::interface]
 trait ICiroTokenAdmin<TContractState> {
     fn set_minter(ref self: TContractState, minter: ContractAddress);
-    fn set_emergency_council(ref self: TContractState, council: ContractAddress);
     /// At most `amount` minted per `period_seconds` (> 0).
     fn set_mint_rate_limit(ref self: TContractState, amount: u256, period_seconds: u64);
-    fn unpause(ref self: TContractState);
-    /// Keeps the pause in force until `until` (at most 90 days ahead). Governance only; paused.
-    fn extend_pause(ref self: TContractState, until: u64);
     /// Lets `account`'s outgoing transfers through while paused, or stops that.
     fn set_pause_exempt(ref self: TContractState, account: ContractAddress, exempt: bool);
 }
