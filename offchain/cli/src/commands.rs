@@ -11,7 +11,7 @@ use ciro_prover::model::input::InputFile;
 use ciro_prover::proof_file::ProofFile;
 use ciro_prover::stark::SecurityPolicy;
 use ciro_worker::hardware::Hardware;
-use ciro_inference::models::{load_model, ModelStore};
+use ciro_inference::models::ModelStore;
 use ciro_inference::jobs::{self, Deadline, JobRequest, PaymentRoute};
 use ciro_inference::results::{verified_result, SourceChoice, VerifiedResult};
 use ciro_client::labels::ClassLabels;
@@ -442,12 +442,8 @@ async fn models(config: &OperatorConfig, command: ModelsCommand, as_json: bool) 
             let chain = connect(config, false).await?;
             let count = chain.jobs_reader().model_count().call().await.map_err(ciro_client::chain::read_error("model_count"))?;
             let store = ModelStore::new(&config.models);
-            let local: Vec<(Felt, String)> = store
-                .files()
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|path| load_model(&path).ok().map(|m| (m.model_commitment(), path.display().to_string())))
-                .collect();
+            let local: Vec<(Felt, String)> =
+                store.local_commitments().unwrap_or_default().into_iter().map(|(commitment, path)| (commitment, path.display().to_string())).collect();
             let mut rows = Vec::new();
             for id in 1..=count {
                 let model = chain.model(id).await?;

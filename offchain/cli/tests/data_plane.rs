@@ -119,7 +119,9 @@ async fn jobs_move_through_the_coordinator_and_results_come_back_verified() -> R
     ensure!(!client.dir.join("inputs").exists(), "the client wrote its inputs locally");
     let cached = commitment_name(model.model_commitment()) + ".onnx";
     for worker in [&worker_a, &worker_b] {
-        let files: Vec<_> = std::fs::read_dir(worker.dir.join("models")).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+        let files: Vec<_> = std::fs::read_dir(worker.dir.join("models"))
+            .map(|d| d.flatten().map(|e| e.file_name()).filter(|name| name != ciro_inference::models::COMMITMENT_INDEX).collect())
+            .unwrap_or_default();
         ensure!(files.is_empty() || files == [std::ffi::OsString::from(&cached)], "{}: {files:?}", worker.dir.display());
     }
 

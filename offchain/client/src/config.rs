@@ -263,7 +263,8 @@ pub struct OperatorConfig {
     pub key: KeySource,
     /// Job inputs.
     pub inputs: InputStore,
-    /// ONNX models.
+    /// ONNX models: the operator's own, those fetched from the coordinator and those it registered
+    /// (kept as `<commitment>.onnx`), with their commitments remembered in `.commitments.json`.
     pub models: PathBuf,
     /// The coordinator's blob store, when one is configured.
     pub coordinator: Option<Coordinator>,

@@ -18,6 +18,7 @@ use starknet::core::types::Felt;
 use ciro_prover::api::{prove_inference, PreparedModel, ProvenInference};
 use ciro_prover::backend::cpu::CpuBackend;
 use ciro_prover::model::input::InputFile;
+use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
 use ciro_prover::stark::ProveOptions;
 
 use crate::models::{calibrate_model, input_text, load_batched_model, load_model, onchain_layout, prepare_model, prover_error, ModelStore};
@@ -73,6 +74,7 @@ pub async fn register_model(
         None => (bytes, None),
     };
     let for_prover = bytes.clone();
+    let kept = bytes.clone();
     let prepared = tokio::task::spawn_blocking(move || prepare_model(&for_prover))
         .await
         .map_err(|e| ClientError::Prover(format!("the preparing task failed: {e}")))?
@@ -123,6 +125,10 @@ pub async fn register_model(
     }
     if let Some(coordinator) = &config.coordinator {
         wait_until_served(coordinator, &commitment_name(commitment)).await?;
+    }
+    // The model store keeps what it registered: submitting a job for it needs no preparing.
+    if let Err(error) = ModelStore::from_config(config).remember(commitment, &kept) {
+        tracing::warn!(%error, "the registered model was not kept in the model directory");
     }
     Ok(RegisteredModel { model_id, commitment, labels, labels_commitment, uploaded_to, calibrated, sent })
 }
@@ -315,10 +321,13 @@ pub async fn submit_job(chain: &Chain, config: &OperatorConfig, request: &JobReq
             request.model_id
         )));
     }
-    let (model_path, model) = ModelStore::from_config(config).find(record.commitment).await?;
-    let input_commitment = model.input_commitment(&request.input).map_err(|e| {
-        rejected(format!("the input does not fit model #{} ({}): {}", request.model_id, model_path.display(), ciro_client::error_chain(&e)))
-    })?;
+    let (model_path, input_len) = ModelStore::from_config(config).find_input_len(record.commitment).await?;
+    let does_not_fit = |reason: String| rejected(format!("the input does not fit model #{} ({}): {reason}", request.model_id, model_path.display()));
+    if request.input.len() != input_len {
+        return Err(does_not_fit(format!("input has {} values, the model takes {input_len}", request.input.len())));
+    }
+    let input_commitment = ciro_prover::api::input_commitment(&request.input, DEFAULT_SCALE_BITS)
+        .map_err(|e| does_not_fit(ciro_client::error_chain(&e)))?;
     let now = chain.now().await?;
     let deadline = match request.deadline {
         Deadline::At(at) => at,

@@ -2,7 +2,9 @@
 //! (in a local directory, else fetched from the coordinator and cached there by commitment), and
 //! input files, parsed from the text the input store holds.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
 
 use ciro_client::coordinator::{commitment_name, BlobKind, Coordinator};
 use ciro_client::store::{input_file_name, write_atomically};
@@ -177,21 +179,90 @@ impl ModelStore {
     }
 
     /// The model in the directory whose commitment is `commitment`, and its file: the cached
-    /// file first, then every other.
+    /// file first, then every other. Preparing a model hashes its whole preprocessed trace, so
+    /// the commitments of the files already prepared are remembered in
+    /// [`COMMITMENT_INDEX`] (by name, size and modification time): only the file that
+    /// commits to `commitment`, and files new or changed since, are prepared. The index is a
+    /// hint: the model returned is always the one prepared from its file.
     ///
     /// # Errors
     /// The directory cannot be read.
     pub fn find_local(&self, commitment: Felt) -> Result<Option<(PathBuf, Model)>, ClientError> {
-        let cached = self.cached_path(commitment);
-        let files = self.files()?;
-        let ordered = files.iter().filter(|p| **p == cached).chain(files.iter().filter(|p| **p != cached));
-        for path in ordered {
-            let Ok(model) = load_model(path) else { continue };
+        let mut index = CommitmentIndex::read(&self.dir);
+        let mut found = None;
+        for path in self.candidates(&index, commitment)? {
+            let Ok(model) = load_model(&path) else { continue };
+            index.record(&path, model.model_commitment());
             if model.model_commitment() == commitment {
-                return Ok(Some((path.clone(), model)));
+                found = Some((path, model));
+                break;
             }
         }
-        Ok(None)
+        index.write(&self.dir);
+        Ok(found)
+    }
+
+    /// The number of inputs of the model whose commitment is `commitment`, and its file, for a
+    /// client checking its input before it submits a job: a file the index says commits to it
+    /// is only decoded, not prepared (preparing a CNN takes seconds); otherwise as
+    /// [`ModelStore::find`].
+    ///
+    /// # Errors
+    /// As [`ModelStore::find`].
+    pub async fn find_input_len(&self, commitment: Felt) -> Result<(PathBuf, usize), ClientError> {
+        let local = self.clone();
+        let indexed = blocking(move || -> Result<Option<(PathBuf, usize)>, ClientError> {
+            let index = CommitmentIndex::read(&local.dir);
+            for path in local.files()? {
+                if index.commitment_of(&path) == Some(commitment) {
+                    if let Ok(float) = ciro_prover::model::onnx::load_onnx(&path) {
+                        return Ok(Some((path, float.input_len())));
+                    }
+                }
+            }
+            Ok(None)
+        })
+        .await??;
+        match indexed {
+            Some(found) => Ok(found),
+            None => self.find(commitment).await.map(|(path, model)| (path, model.quantized.input_len())),
+        }
+    }
+
+    /// The commitment of every model file in the directory that the prover takes (those the index
+    /// knows are not prepared again), with its file.
+    ///
+    /// # Errors
+    /// The directory cannot be read.
+    pub fn local_commitments(&self) -> Result<Vec<(Felt, PathBuf)>, ClientError> {
+        let mut index = CommitmentIndex::read(&self.dir);
+        let mut found = Vec::new();
+        for path in self.files()? {
+            let commitment = match index.commitment_of(&path) {
+                Some(commitment) => commitment,
+                None => match load_model(&path) {
+                    Ok(model) => {
+                        index.record(&path, model.model_commitment());
+                        model.model_commitment()
+                    }
+                    Err(_) => continue,
+                },
+            };
+            found.push((commitment, path));
+        }
+        index.write(&self.dir);
+        Ok(found)
+    }
+
+    /// The files [`ModelStore::find_local`] prepares, in order: those the index says commit to
+    /// `commitment` (the coordinator's cached file first), then those it does not know.
+    fn candidates(&self, index: &CommitmentIndex, commitment: Felt) -> Result<Vec<PathBuf>, ClientError> {
+        let cached = self.cached_path(commitment);
+        let files = self.files()?;
+        let ordered: Vec<&PathBuf> = files.iter().filter(|p| **p == cached).chain(files.iter().filter(|p| **p != cached)).collect();
+        let matching = ordered.iter().filter(|p| index.commitment_of(p) == Some(commitment));
+        let unknown = ordered.iter().filter(|p| index.commitment_of(p).is_none());
+        Ok(matching.chain(unknown).map(|p| (*p).clone()).collect())
     }
 
     /// The model whose commitment is `commitment`, and its file: from the directory, else
@@ -231,9 +302,87 @@ impl ModelStore {
             }
             std::fs::create_dir_all(&dir).map_err(|source| ClientError::Io { path: dir.clone(), source })?;
             write_atomically(&path, &bytes)?;
+            let mut index = CommitmentIndex::read(&dir);
+            index.record(&path, commitment);
+            index.write(&dir);
             Ok((path, model))
         })
         .await?
+    }
+
+    /// Keeps `bytes`, a model prepared elsewhere that commits to `commitment` (one this operator
+    /// registered), in the directory as `<commitment>.onnx`, and its commitment in the index: a
+    /// later search finds it without preparing it again.
+    ///
+    /// # Errors
+    /// The directory cannot be written.
+    pub fn remember(&self, commitment: Felt, bytes: &[u8]) -> Result<PathBuf, ClientError> {
+        let path = self.cached_path(commitment);
+        std::fs::create_dir_all(&self.dir).map_err(|source| ClientError::Io { path: self.dir.clone(), source })?;
+        if std::fs::read(&path).ok().as_deref() != Some(bytes) {
+            write_atomically(&path, bytes)?;
+        }
+        let mut index = CommitmentIndex::read(&self.dir);
+        index.record(&path, commitment);
+        index.write(&self.dir);
+        Ok(path)
+    }
+}
+
+/// The file in a model directory that remembers its models' commitments
+/// ([`ModelStore::find_local`]).
+pub const COMMITMENT_INDEX: &str = ".commitments.json";
+
+/// A model file's commitment, with the size and modification time it was computed for.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct IndexedModel {
+    len: u64,
+    modified_ns: u128,
+    commitment: Felt,
+}
+
+/// The commitments of a model directory's files, by file name.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct CommitmentIndex {
+    files: BTreeMap<String, IndexedModel>,
+}
+
+impl CommitmentIndex {
+    /// The directory's index; empty when it is missing or unreadable (it is rebuilt).
+    fn read(dir: &Path) -> Self {
+        std::fs::read_to_string(dir.join(COMMITMENT_INDEX)).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
+    }
+
+    /// The size and modification time of `path`, if it can be read.
+    fn stamp(path: &Path) -> Option<(u64, u128)> {
+        let metadata = std::fs::metadata(path).ok()?;
+        let modified = metadata.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+        Some((metadata.len(), modified))
+    }
+
+    fn name(path: &Path) -> Option<String> {
+        path.file_name().map(|n| n.to_string_lossy().into_owned())
+    }
+
+    /// The commitment recorded for `path`, if the file has not changed since.
+    fn commitment_of(&self, path: &Path) -> Option<Felt> {
+        let entry = self.files.get(&Self::name(path)?)?;
+        (Self::stamp(path)? == (entry.len, entry.modified_ns)).then_some(entry.commitment)
+    }
+
+    fn record(&mut self, path: &Path, commitment: Felt) {
+        if let (Some(name), Some((len, modified_ns))) = (Self::name(path), Self::stamp(path)) {
+            self.files.insert(name, IndexedModel { len, modified_ns, commitment });
+        }
+    }
+
+    /// Writes the index, for the next search; a directory that cannot take it only costs time.
+    fn write(&self, dir: &Path) {
+        if let Ok(text) = serde_json::to_string_pretty(self) {
+            if let Err(error) = write_atomically(&dir.join(COMMITMENT_INDEX), text.as_bytes()) {
+                tracing::debug!(%error, "the model commitment index was not written");
+            }
+        }
     }
 }
 
@@ -264,6 +413,52 @@ mod tests {
         assert!(error.to_string().contains("no model in"), "{error}");
         let Err(error) = prepare_model(b"not onnx") else { panic!("garbage was prepared") };
         assert!(error.to_string().contains("not a model the prover supports"), "{error}");
+    }
+
+    /// A second search prepares only the model it finds: the others' commitments come from the
+    /// index while their files are unchanged, and a changed file is prepared again.
+    #[test]
+    fn the_commitment_index_spares_preparing_every_model() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../prover/examples/models");
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["iris_mlp.onnx", "digits_mlp.onnx"] {
+            std::fs::copy(examples.join(name), dir.path().join(name)).unwrap();
+        }
+        let store = ModelStore::new(dir.path());
+        let (digits_path, iris_path) = (dir.path().join("digits_mlp.onnx"), dir.path().join("iris_mlp.onnx"));
+        let (digits, iris) = (load_model(&digits_path).unwrap().model_commitment(), load_model(&iris_path).unwrap().model_commitment());
+        // The first search prepares the files in order until one matches: both here.
+        let before = store.candidates(&CommitmentIndex::read(dir.path()), iris).unwrap();
+        assert_eq!(before, [digits_path.clone(), iris_path.clone()]);
+        let (path, model) = store.find_local(iris).unwrap().unwrap();
+        assert_eq!((path, model.model_commitment()), (iris_path.clone(), iris));
+        // Then each search prepares only the file that commits to what it looks for.
+        let index = CommitmentIndex::read(dir.path());
+        assert_eq!(store.candidates(&index, digits).unwrap(), vec![digits_path.clone()]);
+        assert_eq!(store.candidates(&index, iris).unwrap(), vec![iris_path.clone()]);
+        assert!(store.candidates(&index, Felt::TWO).unwrap().is_empty(), "no file commits to it");
+        assert_eq!(store.find_local(digits).unwrap().map(|(p, _)| p), Some(digits_path.clone()));
+        assert_eq!(store.local_commitments().unwrap(), [(digits, digits_path.clone()), (iris, iris_path.clone())]);
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        assert_eq!(runtime.block_on(store.find_input_len(iris)).unwrap(), (iris_path.clone(), 4));
+        assert_eq!(runtime.block_on(store.find_input_len(digits)).unwrap(), (digits_path.clone(), 16));
+        // A changed file is prepared again.
+        std::fs::write(&iris_path, b"no longer a model").unwrap();
+        let index = CommitmentIndex::read(dir.path());
+        assert_eq!(index.commitment_of(&iris_path), None);
+        assert_eq!(store.candidates(&index, Felt::TWO).unwrap(), vec![iris_path.clone()]);
+        assert!(store.find_local(iris).unwrap().is_none());
+        assert_eq!(store.local_commitments().unwrap(), [(digits, digits_path.clone())], "a file that is no model is left out");
+        // A model registered here is kept under its commitment and found without preparing.
+        let iris_bytes = std::fs::read(examples.join("iris_mlp.onnx")).unwrap();
+        let kept = store.remember(iris, &iris_bytes).unwrap();
+        // (The changed iris file stays a candidate until it has been read again.)
+        assert_eq!(store.candidates(&CommitmentIndex::read(dir.path()), iris).unwrap(), vec![kept.clone(), iris_path.clone()]);
+        assert_eq!(runtime.block_on(store.find_input_len(iris)).unwrap(), (kept, 4));
+        // A garbage index is rebuilt.
+        std::fs::write(dir.path().join(COMMITMENT_INDEX), b"{").unwrap();
+        assert_eq!(store.find_local(digits).unwrap().map(|(p, _)| p), Some(digits_path.clone()));
+        assert_eq!(CommitmentIndex::read(dir.path()).commitment_of(&digits_path), Some(digits));
     }
 
     #[test]
