@@ -294,37 +294,61 @@ async fn verify_inference_accepts_larger_traces() -> Result<()> {
     Ok(())
 }
 
+/// A proof ProofVerifier must reject, for a cheating prover's proof of `model` on `input`:
+/// the Rust verifier rejects it too.
+async fn assert_cheat_rejected(
+    chain: &TestChain,
+    verifier: Felt,
+    model: &ciro_prover::api::PreparedModel<ciro_prover::backend::cpu::CpuBackend>,
+    input: &[f64],
+    job_id: Felt,
+    (what, layer, neuron, delta): (&str, usize, usize, i64),
+) -> Result<()> {
+    use ciro_prover::stark::SecurityPolicy;
+    let cheat = ciro_prover::api::prove_with_wrong_activation(model, input, job_id, (layer, neuron, delta))?.decoded;
+    anyhow::ensure!(cheat.verify(&SecurityPolicy::default()).is_err(), "{what}: the Rust verifier accepted it");
+    let proof = cheat.to_calldata();
+    let outcome = submit(chain, verifier, statement_of(&proof), &proof).await?;
+    println!("{what}: {outcome:?}");
+    anyhow::ensure!(outcome != Outcome::Accepted, "{what}: ProofVerifier accepted it");
+    Ok(())
+}
+
+/// The example model `name` prepared, its input `input`, and a fresh chain whose ProofVerifier
+/// has accepted the honest proof for `job_id` (its cost printed).
+async fn example_accepted_on_chain(
+    name: &str,
+    input: &str,
+    job_id: Felt,
+) -> Result<(ciro_prover::api::PreparedModel<ciro_prover::backend::cpu::CpuBackend>, Vec<f64>, TestChain, Felt)> {
+    use ciro_prover::api::{prove_inference, PreparedModel};
+    use ciro_prover::model::input::InputFile;
+    use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
+    use ciro_prover::stark::{ProofParams, ProveOptions};
+    let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("prover").join("examples").join("models");
+    let model = PreparedModel::from_onnx_file(&models.join(name), DEFAULT_SCALE_BITS, ProofParams::default())?;
+    let input = InputFile::read(&models.join(input))?.input;
+    let honest = prove_inference(&model, &input, job_id, &ProveOptions::default())?.decoded.to_calldata();
+    let chain = start_chain().await?;
+    let verifier = chain.deploy(VERIFIER, vec![]).await?;
+    let receipt = chain.invoke(1, verifier, "verify_inference", verify_calldata(statement_of(&honest), &honest)).await?;
+    assert_eq!(chain.call_results(&receipt).await?, vec![vec![Felt::ONE]]);
+    println!("{name} proof ({} felts): {}", honest.len(), cost(&receipt)?);
+    Ok((model, input, chain, verifier))
+}
+
 /// The example CNN for 8×8 images (two convolutions, two max poolings, a dense layer): its
 /// honest proof verifies on-chain, and a prover cheating on one hidden activation (a
 /// convolution's output, a pooling maximum) is rejected by ProofVerifier as by the Rust verifier.
 #[tokio::test]
 async fn verify_inference_accepts_a_cnn_and_rejects_a_wrong_convolution_or_pooling() -> Result<()> {
-    use ciro_prover::api::{prove_inference, prove_with_wrong_activation, PreparedModel};
-    use ciro_prover::backend::cpu::CpuBackend;
-    use ciro_prover::model::input::InputFile;
-    use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
     use ciro_prover::model::SparseOp;
-    use ciro_prover::stark::{ProofParams, ProveOptions, SecurityPolicy};
-    let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("prover").join("examples").join("models");
-    let model = PreparedModel::<CpuBackend>::from_onnx_file(&models.join("digits_cnn.onnx"), DEFAULT_SCALE_BITS, ProofParams::default())?;
-    let image = InputFile::read(&models.join("digits_cnn_input_1.json"))?.input;
     let job_id = Felt::from(0xc22u64);
-    let honest = prove_inference(&model, &image, job_id, &ProveOptions::default())?.decoded.to_calldata();
-    let chain = start_chain().await?;
-    let verifier = chain.deploy(VERIFIER, vec![]).await?;
-    let receipt = chain.invoke(1, verifier, "verify_inference", verify_calldata(statement_of(&honest), &honest)).await?;
-    assert_eq!(chain.call_results(&receipt).await?, vec![vec![Felt::ONE]]);
-    println!("digits CNN proof ({} felts): {}", honest.len(), cost(&receipt)?);
-
+    let (model, image, chain, verifier) = example_accepted_on_chain("digits_cnn.onnx", "digits_cnn_input_1.json", job_id).await?;
     let layer_of = |op: SparseOp| model.float.layers.iter().position(|l| l.connections.as_ref().is_some_and(|c| c.op == op));
     for (what, op) in [("a convolution's output", SparseOp::Convolution), ("a pooling maximum", SparseOp::MaxPoolSum)] {
         let layer = layer_of(op).context("the CNN has the layer")?;
-        let cheat = prove_with_wrong_activation(&model, &image, job_id, (layer, 3, -1))?.decoded;
-        anyhow::ensure!(cheat.verify(&SecurityPolicy::default()).is_err(), "{what}: the Rust verifier accepted it");
-        let proof = cheat.to_calldata();
-        let outcome = submit(&chain, verifier, statement_of(&proof), &proof).await?;
-        println!("{what}: {outcome:?}");
-        anyhow::ensure!(outcome != Outcome::Accepted, "{what}: ProofVerifier accepted it");
+        assert_cheat_rejected(&chain, verifier, &model, &image, job_id, (what, layer, 3, -1)).await?;
     }
     Ok(())
 }
@@ -334,31 +358,11 @@ async fn verify_inference_accepts_a_cnn_and_rejects_a_wrong_convolution_or_pooli
 /// branch sum is off by one.
 #[tokio::test]
 async fn verify_inference_accepts_a_residual_cnn_and_rejects_a_wrong_branch_sum() -> Result<()> {
-    use ciro_prover::api::{prove_inference, prove_with_wrong_activation, PreparedModel};
-    use ciro_prover::backend::cpu::CpuBackend;
-    use ciro_prover::model::input::InputFile;
-    use ciro_prover::model::quantize::DEFAULT_SCALE_BITS;
     use ciro_prover::model::SparseOp;
-    use ciro_prover::stark::{ProofParams, ProveOptions, SecurityPolicy};
-    let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("prover").join("examples").join("models");
-    let model = PreparedModel::<CpuBackend>::from_onnx_file(&models.join("residual_cnn.onnx"), DEFAULT_SCALE_BITS, ProofParams::default())?;
-    let image = InputFile::read(&models.join("residual_cnn_input_0.json"))?.input;
     let job_id = Felt::from(0x5e5u64);
-    let honest = prove_inference(&model, &image, job_id, &ProveOptions::default())?.decoded.to_calldata();
-    let chain = start_chain().await?;
-    let verifier = chain.deploy(VERIFIER, vec![]).await?;
-    let receipt = chain.invoke(1, verifier, "verify_inference", verify_calldata(statement_of(&honest), &honest)).await?;
-    assert_eq!(chain.call_results(&receipt).await?, vec![vec![Felt::ONE]]);
-    println!("residual CNN proof ({} felts): {}", honest.len(), cost(&receipt)?);
-
+    let (model, image, chain, verifier) = example_accepted_on_chain("residual_cnn.onnx", "residual_cnn_input_0.json", job_id).await?;
     let join = model.float.layers.iter().rposition(|l| l.connections.as_ref().is_some_and(|c| c.op == SparseOp::BranchSum)).context("the model joins branches")?;
-    let cheat = prove_with_wrong_activation(&model, &image, job_id, (join, 2, 1))?.decoded;
-    anyhow::ensure!(cheat.verify(&SecurityPolicy::default()).is_err(), "the Rust verifier accepted a wrong branch sum");
-    let proof = cheat.to_calldata();
-    let outcome = submit(&chain, verifier, statement_of(&proof), &proof).await?;
-    println!("a wrong branch sum: {outcome:?}");
-    anyhow::ensure!(outcome != Outcome::Accepted, "ProofVerifier accepted a wrong branch sum");
-    Ok(())
+    assert_cheat_rejected(&chain, verifier, &model, &image, job_id, ("a wrong branch sum", join, 2, 1)).await
 }
 
 /// The rest of the soundness table of issue #16, on-chain: a batch proof with two elements'
@@ -366,7 +370,7 @@ async fn verify_inference_accepts_a_residual_cnn_and_rejects_a_wrong_branch_sum(
 /// interpolated value is off by one, are rejected; the honest batch proof is accepted.
 #[tokio::test]
 async fn verify_inference_rejects_a_swapped_batch_element_and_a_wrong_sigmoid() -> Result<()> {
-    use ciro_prover::api::{prove_inference, prove_with_wrong_activation, PreparedModel};
+    use ciro_prover::api::{prove_inference, PreparedModel};
     use ciro_prover::backend::cpu::CpuBackend;
     use ciro_prover::model::input::InputFile;
     use ciro_prover::model::onnx::load_onnx;
@@ -401,13 +405,7 @@ async fn verify_inference_rejects_a_swapped_batch_element_and_a_wrong_sigmoid() 
     layers.extend(lowering::smooth(width, Smooth::Sigmoid));
     let sigmoid = PreparedModel::<CpuBackend>::new(ciro_prover::model::FloatMlp { layers, weight_bits: None }, DEFAULT_SCALE_BITS, ProofParams::default())?;
     let head = sigmoid.float.layers.len() - 1;
-    let cheat = prove_with_wrong_activation(&sigmoid, &inputs[0], job_id, (head, 1, 1))?.decoded;
-    anyhow::ensure!(cheat.verify(&SecurityPolicy::default()).is_err(), "the Rust verifier accepted a wrong sigmoid");
-    let proof = cheat.to_calldata();
-    let outcome = submit(&chain, verifier, statement_of(&proof), &proof).await?;
-    println!("a wrong sigmoid value: {outcome:?}");
-    anyhow::ensure!(outcome != Outcome::Accepted, "ProofVerifier accepted a wrong sigmoid");
-    Ok(())
+    assert_cheat_rejected(&chain, verifier, &sigmoid, &inputs[0], job_id, ("a wrong sigmoid value", head, 1, 1)).await
 }
 
 #[tokio::test]

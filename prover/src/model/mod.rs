@@ -199,6 +199,50 @@ impl InputMap {
     pub fn gather<T: Clone>(&self, vectors: &[&[T]]) -> Vec<T> {
         self.segments.iter().flat_map(|(v, _, _)| vectors[*v].iter().cloned()).collect()
     }
+
+    /// The inputs of layer `l` of a model made of `layers`.
+    pub fn of<L: LayerShape>(layers: &[L], l: usize) -> Self {
+        InputMap::new(l, layers[l].sources(), |v| vector_len(layers, v))
+    }
+}
+
+/// A layer's shape, float ([`DenseLayer`]) or quantized: what [`InputMap::of`] reads.
+pub trait LayerShape {
+    /// Number of inputs.
+    fn inputs(&self) -> usize;
+    /// Number of outputs.
+    fn outputs(&self) -> usize;
+    /// The vectors it reads, when not the previous layer's outputs.
+    fn sources(&self) -> Option<&[usize]>;
+}
+
+/// The number of inputs of a model made of `layers` (the first layer reads only them).
+pub fn input_len<L: LayerShape>(layers: &[L]) -> usize {
+    layers.first().map_or(0, |l| l.inputs() / l.sources().map_or(1, |s| s.len().max(1)))
+}
+
+/// Length of vector `v` of a model made of `layers` (0: its inputs, `k + 1`: layer `k`'s
+/// outputs).
+pub fn vector_len<L: LayerShape>(layers: &[L], v: usize) -> usize {
+    if v == 0 {
+        input_len(layers)
+    } else {
+        layers.get(v - 1).map_or(0, L::outputs)
+    }
+}
+
+impl LayerShape for DenseLayer {
+    fn inputs(&self) -> usize {
+        DenseLayer::inputs(self)
+    }
+
+    fn outputs(&self) -> usize {
+        DenseLayer::outputs(self)
+    }
+
+    fn sources(&self) -> Option<&[usize]> {
+        self.sources.as_deref()
+    }
 }
 
 /// `(input, weight)` for each weight of a neuron: `weights` is the neuron's row, `indices` its
@@ -350,21 +394,17 @@ impl FloatMlp {
 
     /// Number of model inputs.
     pub fn input_len(&self) -> usize {
-        self.layers.first().map_or(0, |l| l.inputs() / l.sources.as_ref().map_or(1, |s| s.len().max(1)))
+        input_len(&self.layers)
     }
 
     /// Length of vector `v` (0: the model's inputs, `k + 1`: layer `k`'s outputs).
     pub fn vector_len(&self, v: usize) -> usize {
-        if v == 0 {
-            self.input_len()
-        } else {
-            self.layers.get(v - 1).map_or(0, DenseLayer::outputs)
-        }
+        vector_len(&self.layers, v)
     }
 
     /// Where layer `l`'s inputs come from.
     pub fn input_map(&self, l: usize) -> InputMap {
-        InputMap::new(l, self.layers[l].sources.as_deref(), |v| self.vector_len(v))
+        InputMap::of(&self.layers, l)
     }
 
     /// Number of model outputs.

@@ -42,7 +42,7 @@
 //! [`error_bound`] evaluates it along the float inference of one input; the output error of the
 //! fixed-point model is at most `e_L` in every coordinate (checked by tests on the example models).
 
-use super::{terms, Connections, DenseLayer, FloatMlp, InputMap, SparseOp};
+use super::{input_len, terms, vector_len, Connections, DenseLayer, FloatMlp, InputMap, LayerShape, SparseOp};
 
 /// Largest accepted magnitude of `|acc|` (exclusive): `2^40`.
 pub const ACC_BOUND: i128 = 1 << 40;
@@ -166,6 +166,20 @@ impl QuantizedLayer {
     /// Number of outputs (neurons).
     pub fn outputs(&self) -> usize {
         self.weights.len()
+    }
+}
+
+impl LayerShape for QuantizedLayer {
+    fn inputs(&self) -> usize {
+        QuantizedLayer::inputs(self)
+    }
+
+    fn outputs(&self) -> usize {
+        QuantizedLayer::outputs(self)
+    }
+
+    fn sources(&self) -> Option<&[usize]> {
+        self.sources.as_deref()
     }
 }
 
@@ -329,21 +343,17 @@ impl QuantizedModel {
 
     /// Number of inputs.
     pub fn input_len(&self) -> usize {
-        self.layers.first().map_or(0, |l| l.inputs() / l.sources.as_ref().map_or(1, |s| s.len().max(1)))
+        input_len(&self.layers)
     }
 
     /// Length of vector `v` (0: the model's inputs, `k + 1`: layer `k`'s outputs).
     pub fn vector_len(&self, v: usize) -> usize {
-        if v == 0 {
-            self.input_len()
-        } else {
-            self.layers.get(v - 1).map_or(0, QuantizedLayer::outputs)
-        }
+        vector_len(&self.layers, v)
     }
 
     /// Where layer `l`'s inputs come from.
     pub fn input_map(&self, l: usize) -> InputMap {
-        InputMap::new(l, self.layers[l].sources.as_deref(), |v| self.vector_len(v))
+        InputMap::of(&self.layers, l)
     }
 
     /// The fractional bits of every vector (0: the inputs, `l + 1`: layer `l`'s outputs).
