@@ -682,24 +682,8 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
         };
         // Two computed tensors joining (a residual connection): `a ± b`.
         let computed = |name: &String| *name == current || saved.contains_key(name);
-        if matches!(node.op_type.as_str(), "Add" | "Sub") && node.input.len() == 2 && node.input.iter().all(computed) {
-            let vector = freeze(&mut layers, &mut pending, &mut open, &mut branch);
-            let here = Branch { vector, shape: shape.clone(), onnx_index: onnx_index.clone(), nonnegative };
-            saved.insert(current.clone(), here.clone());
-            let [a, b] = [&node.input[0], &node.input[1]].map(|name| saved.get(name).cloned().unwrap_or_else(|| here.clone()));
-            let sign = if node.op_type == "Add" { 1.0 } else { -1.0 };
-            layers.push(branch_sum(&a, &b, sign, &label)?);
-            (shape, onnx_index) = (a.shape, a.onnx_index);
-            open = true;
-            nonnegative = false;
-            current = output.clone();
-            if uses(&current) > 1 {
-                let vector = freeze(&mut layers, &mut pending, &mut open, &mut branch);
-                saved.insert(current.clone(), Branch { vector, shape: shape.clone(), onnx_index: onnx_index.clone(), nonnegative });
-            }
-            continue;
-        }
-        if !node.input.contains(&current) {
+        let join = matches!(node.op_type.as_str(), "Add" | "Sub") && node.input.len() == 2 && node.input.iter().all(computed);
+        if !join && !node.input.contains(&current) {
             // Another branch: the features so far wait as a vector of their own.
             let Some((name, other)) = node.input.iter().find_map(|n| saved.get(n).map(|b| (n.clone(), b.clone()))) else {
                 return Err(ModelError::Structure(format!(
@@ -734,6 +718,21 @@ pub fn decode_onnx(bytes: &[u8]) -> Result<FloatMlp, ModelError> {
             }
         };
         match node.op_type.as_str() {
+            "Add" | "Sub" if join => {
+                let vector = freeze(&mut layers, &mut pending, &mut open, &mut branch);
+                let here = Branch { vector, shape: shape.clone(), onnx_index: onnx_index.clone(), nonnegative };
+                let branch_of = |name: &String| if *name == current { Some(here.clone()) } else { saved.get(name).cloned() };
+                let (Some(a), Some(b)) = (branch_of(&node.input[0]), branch_of(&node.input[1])) else {
+                    return Err(ModelError::Structure(format!("{label}: joins {:?}, not all computed before", node.input)));
+                };
+                let sign = if node.op_type == "Add" { 1.0 } else { -1.0 };
+                layers.push(branch_sum(&a, &b, sign, &label)?);
+                // The join names the vectors it reads: a branch switched to before is spent.
+                branch = None;
+                (shape, onnx_index) = (a.shape, a.onnx_index);
+                open = true;
+                nonnegative = false;
+            }
             "Gemm" | "MatMul" => {
                 let gemm = node.op_type == "Gemm";
                 if node.input.first() != Some(&current) || node.input.len() < 2 || (!gemm && node.input.len() != 2) {
@@ -1860,6 +1859,24 @@ mod tests {
             assert!(close(&mlp.forward(&x), &y), "{x:?}: {:?} != {y:?}", mlp.forward(&x));
         }
         assert_eq!(mlp.layers[2].sources, Some(vec![2, 0]), "the join reads the second Gemm's outputs and the input");
+
+        // A branch that adds no layer before its join (a Relu of nonnegative features), then a
+        // layer after the join: that layer reads the join, not the branch.
+        let nodes = vec![
+            op("Gemm", &["x", "W"], "a", vec![]),
+            op("Relu", &["a"], "t", vec![]),
+            op("Gemm", &["t", "W"], "u", vec![]),
+            op("Relu", &["t"], "v", vec![]),
+            op("Add", &["u", "v"], "s", vec![]),
+            op("Gemm", &["s", "W"], "y", vec![]),
+        ];
+        let mlp = decode_onnx(&exported(nodes, vec![float_tensor("W", vec![2, 2], &w)], &[None, Some(2)], "y", false)).unwrap();
+        for x in [[1.0, 2.0], [-1.0, 0.5]] {
+            let t = gemm(&x).map(|v| v.max(0.0));
+            let u = gemm(&t);
+            let y = gemm(&[u[0] + t[0], u[1] + t[1]]);
+            assert!(close(&mlp.forward(&x), &y), "{x:?}: {:?} != {y:?}", mlp.forward(&x));
+        }
     }
 
     /// Direct CHW reference operators for the CNN tests.
