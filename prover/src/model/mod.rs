@@ -178,6 +178,12 @@ impl InputMap {
         self.segments.iter().map(|s| s.0)
     }
 
+    /// The first vector read: its fractional bits are the layer's `a_l` (0 for a layer that
+    /// reads nothing, which [`FloatMlp::validate`] refuses).
+    pub fn first_vector(&self) -> usize {
+        self.segments.first().map_or(0, |s| s.0)
+    }
+
     /// Number of inputs.
     pub fn len(&self) -> usize {
         self.segments.last().map_or(0, |s| s.1 + s.2)

@@ -243,8 +243,8 @@ impl FixedPointRun {
 /// The fractional bits of every vector (0: the inputs, `l + 1`: layer `l`'s outputs) when layer
 /// `l` reads first the vector `first_sources[l]` and has `weight_bits[l]`-bit weights:
 /// `a_{l+1} = a_l + w_l − s`, `a_l` the bits of the first vector it reads (a layer joining two
-/// branches quantizes its other branches' weights to match, see [`QuantizedModel::input_weight_bits`]).
-/// None when a layer's outputs would have fewer than 0 bits.
+/// branches quantizes its other branches' weights to match, `w_l + a_l − a_v` bits for a vector at `a_v`).
+/// `Err((l, a_l))` when layer `l`'s outputs would have fewer than 0 bits.
 fn vector_bits(first_sources: &[usize], scale_bits: u32, weight_bits: &[u32]) -> Result<Vec<u32>, (usize, u32)> {
     let mut bits = vec![scale_bits];
     for (l, (&v, &w)) in first_sources.iter().zip(weight_bits).enumerate() {
@@ -255,6 +255,14 @@ fn vector_bits(first_sources: &[usize], scale_bits: u32, weight_bits: &[u32]) ->
         bits.push(a + w - scale_bits);
     }
     Ok(bits)
+}
+
+/// The fractional bits of each input of the layer reading `map` with `weight_bits`-bit weights,
+/// given every vector's bits: `w_l` for its first vector, and `w_l + a_l − a_v` for a vector `v`
+/// at other bits (a branch joining), so that every product has the accumulator's `a_l + w_l` bits.
+fn bits_by_input<'a>(map: &'a InputMap, bits_of: &'a [u32], weight_bits: u32) -> impl Fn(usize) -> u32 + 'a {
+    let a = bits_of[map.first_vector()];
+    move |i| weight_bits + a - bits_of[map.locate(i).0]
 }
 
 /// The first vector each layer reads.
@@ -312,9 +320,9 @@ impl QuantizedModel {
         let mut layers = Vec::with_capacity(model.layers.len());
         for (l, (layer, &bits)) in model.layers.iter().zip(weight_bits).enumerate() {
             let map = model.input_map(l);
-            let activation_bits = bits_of[map.vectors().next().unwrap_or(l)];
+            let activation_bits = bits_of[map.first_vector()];
             // A branch at other bits than the first vector's: its weights carry the difference.
-            let input_bits = |i: usize| bits + activation_bits - bits_of[map.locate(i).0];
+            let input_bits = bits_by_input(&map, &bits_of, bits);
             let weights = (0..layer.outputs())
                 .map(|j| {
                     layer
@@ -363,16 +371,6 @@ impl QuantizedModel {
         vector_bits(&first_sources(self.layers.iter().map(|l| &l.sources)), self.scale_bits, &weight_bits).unwrap_or_default()
     }
 
-    /// The fractional bits of each of layer `l`'s weights by input: the layer's `w_l` for the
-    /// first vector it reads, and `w_l + a_l − a_v` for a vector `v` at other bits (a branch
-    /// joining), so that every product has the accumulator's `a_l + w_l` bits.
-    pub fn input_weight_bits(&self, l: usize) -> Vec<u32> {
-        let bits = self.vector_bits();
-        let map = self.input_map(l);
-        let a = bits[map.vectors().next().unwrap_or(l)];
-        (0..map.len()).map(|i| self.layers[l].weight_bits + a - bits[map.locate(i).0]).collect()
-    }
-
     /// Number of outputs.
     pub fn output_len(&self) -> usize {
         self.layers.last().map_or(0, QuantizedLayer::outputs)
@@ -381,7 +379,7 @@ impl QuantizedModel {
     /// `a_l`: the fractional bits of layer `l`'s (first) inputs (`l = layers.len()`: the model's
     /// outputs).
     pub fn activation_bits(&self, l: usize) -> u32 {
-        let v = if l == self.layers.len() { l } else { self.input_map(l).vectors().next().unwrap_or(l) };
+        let v = if l == self.layers.len() { l } else { self.input_map(l).first_vector() };
         self.vector_bits().get(v).copied().unwrap_or(self.scale_bits)
     }
 
@@ -438,7 +436,7 @@ impl QuantizedModel {
             let map = self.input_map(l);
             let vectors: Vec<&[i64]> = std::iter::once(input).chain(outputs.iter().map(Vec::as_slice)).collect();
             let current = map.gather(&vectors);
-            let activation_bits = bits[map.vectors().next().unwrap_or(l)];
+            let activation_bits = bits[map.first_vector()];
             let mut accs = Vec::with_capacity(layer.outputs());
             let mut outs = Vec::with_capacity(layer.outputs());
             for (j, b) in layer.bias.iter().enumerate() {
@@ -501,7 +499,7 @@ pub fn calibrate(model: &FloatMlp, scale_bits: u32, inputs: &[Vec<f64>]) -> Resu
     let mut bits_of = vec![scale_bits];
     for (l, layer) in model.layers.iter().enumerate() {
         let map = model.input_map(l);
-        let activation_bits = bits_of[map.vectors().next().unwrap_or(l)];
+        let activation_bits = bits_of[map.first_vector()];
         // The largest |Σ w·x + b| over the calibration inputs (before ReLU).
         let mut largest: f64 = 0.0;
         let mut worst_neuron = 0;
@@ -554,6 +552,7 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
     let float_activations = float_model.forward_all(input);
     let vectors: Vec<&[f64]> = std::iter::once(input).chain(float_activations.iter().map(Vec::as_slice)).collect();
     let layer_input = |l: usize| float_model.input_map(l).gather(&vectors);
+    let bits_of = quantized.vector_bits();
     // Per vector (0: the inputs, `l + 1`: layer `l`'s outputs), the bound on each value's error.
     let mut vector_errors: Vec<Vec<f64>> = vec![vec![(-(s as f64) - 1.0).exp2(); input.len()]];
     let mut l = 0;
@@ -578,7 +577,7 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
                 let mut internal = vec![0.0; errors.len()];
                 let mut windows: Vec<Vec<usize>> = (0..errors.len()).map(|i| vec![i]).collect();
                 for k in l..=end {
-                    internal = layer_errors(float_model, quantized, k, &layer_input(k), &internal);
+                    internal = layer_errors(float_model, quantized, &bits_of, k, &layer_input(k), &internal);
                     let layer = &float_model.layers[k];
                     windows = (0..layer.outputs())
                         .map(|j| {
@@ -614,7 +613,7 @@ pub fn error_bounds(float_model: &FloatMlp, quantized: &QuantizedModel, input: &
                 l = end + 1;
             }
             None => {
-                vector_errors.push(layer_errors(float_model, quantized, l, &layer_input(l), &errors));
+                vector_errors.push(layer_errors(float_model, quantized, &bits_of, l, &layer_input(l), &errors));
                 l += 1;
             }
         }
@@ -644,12 +643,14 @@ fn largest_slope(terms: &DenseLayer, sum: &DenseLayer, j: usize) -> f64 {
 }
 
 /// One step of the recursion, neuron by neuron: layer `l`'s output errors given its inputs'
-/// `errors`. The weights' and the bias's rounding errors are the actual ones. A ReLU neuron
-/// whose float pre-activation is below minus its error bound outputs 0 in both models: no error.
-fn layer_errors(float_model: &FloatMlp, quantized: &QuantizedModel, l: usize, activation: &[f64], errors: &[f64]) -> Vec<f64> {
+/// `errors` (`bits_of`: every vector's fractional bits). The weights' and the bias's rounding
+/// errors are the actual ones. A ReLU neuron whose float pre-activation is below minus its error
+/// bound outputs 0 in both models: no error.
+fn layer_errors(float_model: &FloatMlp, quantized: &QuantizedModel, bits_of: &[u32], l: usize, activation: &[f64], errors: &[f64]) -> Vec<f64> {
     let (float, layer) = (&float_model.layers[l], &quantized.layers[l]);
-    let activation_bits = quantized.activation_bits(l);
-    let weight_scale: Vec<f64> = quantized.input_weight_bits(l).iter().map(|b| (*b as f64).exp2()).collect();
+    let map = quantized.input_map(l);
+    let activation_bits = bits_of[map.first_vector()];
+    let input_bits = bits_by_input(&map, bits_of, layer.weight_bits);
     let bias_scale = ((activation_bits + layer.weight_bits) as f64).exp2();
     let bits = activation_bits + layer.weight_bits - quantized.scale_bits;
     let truncation = (-(bits as f64)).exp2();
@@ -657,7 +658,7 @@ fn layer_errors(float_model: &FloatMlp, quantized: &QuantizedModel, l: usize, ac
         .map(|j| {
             let mut before_truncation = (layer.bias[j] as f64 / bias_scale - float.bias[j]).abs();
             for ((i, q), (_, f)) in layer.row(j).zip(float.row(j)) {
-                let q = q as f64 / weight_scale[i];
+                let q = q as f64 / (input_bits(i) as f64).exp2();
                 before_truncation += q.abs() * errors[i] + (q - f).abs() * activation[i].abs();
             }
             if float.relu && float.pre_activation(j, activation) <= -before_truncation {
