@@ -100,10 +100,7 @@ impl<B: Backend> PreparedModel<B> {
     /// # Errors
     /// [`Error`] when the input has the wrong length or does not quantize.
     pub fn input_commitment(&self, input: &[f64]) -> Result<Felt, Error> {
-        if input.len() != self.quantized.input_len() {
-            return Err(InputError::Shape { expected: self.quantized.input_len(), got: input.len() }.into());
-        }
-        input_commitment(input, self.quantized.scale_bits)
+        checked_input_commitment(input, self.quantized.input_len(), self.quantized.scale_bits)
     }
 }
 
@@ -142,6 +139,18 @@ pub fn load_onnx_for_inputs(path: &Path, scale_bits: u32, inputs: &[Vec<f64>]) -
         }
     }
     Ok((float, None))
+}
+
+/// [`input_commitment`] of an input for a model of `input_len` inputs, checking its length
+/// first: what a client needs of a model to submit a job (no preparation).
+///
+/// # Errors
+/// [`Error::Input`] for the wrong length; as [`input_commitment`].
+pub fn checked_input_commitment(input: &[f64], input_len: usize, scale_bits: u32) -> Result<Felt, Error> {
+    if input.len() != input_len {
+        return Err(InputError::Shape { expected: input_len, got: input.len() }.into());
+    }
+    input_commitment(input, scale_bits)
 }
 
 /// The commitment to `input` quantized with `scale_bits`: the Poseidon hash of the fixed-point

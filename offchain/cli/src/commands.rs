@@ -66,8 +66,6 @@ pub struct SubmitJob {
     pub timeout: u64,
 }
 
-
-
 /// Where `ciro job-result` reads the proof.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum SourceArg {

@@ -322,12 +322,9 @@ pub async fn submit_job(chain: &Chain, config: &OperatorConfig, request: &JobReq
         )));
     }
     let (model_path, input_len) = ModelStore::from_config(config).find_input_len(record.commitment).await?;
-    let does_not_fit = |reason: String| rejected(format!("the input does not fit model #{} ({}): {reason}", request.model_id, model_path.display()));
-    if request.input.len() != input_len {
-        return Err(does_not_fit(format!("input has {} values, the model takes {input_len}", request.input.len())));
-    }
-    let input_commitment = ciro_prover::api::input_commitment(&request.input, DEFAULT_SCALE_BITS)
-        .map_err(|e| does_not_fit(ciro_client::error_chain(&e)))?;
+    let input_commitment = ciro_prover::api::checked_input_commitment(&request.input, input_len, DEFAULT_SCALE_BITS).map_err(|e| {
+        rejected(format!("the input does not fit model #{} ({}): {}", request.model_id, model_path.display(), ciro_client::error_chain(&e)))
+    })?;
     let now = chain.now().await?;
     let deadline = match request.deadline {
         Deadline::At(at) => at,

@@ -213,14 +213,8 @@ impl ModelStore {
         let local = self.clone();
         let indexed = blocking(move || -> Result<Option<(PathBuf, usize)>, ClientError> {
             let index = CommitmentIndex::read(&local.dir);
-            for path in local.files()? {
-                if index.commitment_of(&path) == Some(commitment) {
-                    if let Ok(float) = ciro_prover::model::onnx::load_onnx(&path) {
-                        return Ok(Some((path, float.input_len())));
-                    }
-                }
-            }
-            Ok(None)
+            let mut matching = local.indexed_files(&index, commitment)?.into_iter().filter(|(_, known)| *known == Some(commitment));
+            Ok(matching.find_map(|(path, _)| ciro_prover::model::onnx::load_onnx(&path).ok().map(|float| (path, float.input_len()))))
         })
         .await??;
         match indexed {
@@ -254,15 +248,27 @@ impl ModelStore {
         Ok(found)
     }
 
+    /// The directory's files in search order for `commitment` (the coordinator's cached file
+    /// first), each with the commitment the index knows for it.
+    fn indexed_files(&self, index: &CommitmentIndex, commitment: Felt) -> Result<Vec<(PathBuf, Option<Felt>)>, ClientError> {
+        let cached = self.cached_path(commitment);
+        let (first, rest): (Vec<PathBuf>, Vec<PathBuf>) = self.files()?.into_iter().partition(|p| *p == cached);
+        let ordered = first.into_iter().chain(rest);
+        Ok(ordered
+            .map(|path| {
+                let known = index.commitment_of(&path);
+                (path, known)
+            })
+            .collect())
+    }
+
     /// The files [`ModelStore::find_local`] prepares, in order: those the index says commit to
     /// `commitment` (the coordinator's cached file first), then those it does not know.
     fn candidates(&self, index: &CommitmentIndex, commitment: Felt) -> Result<Vec<PathBuf>, ClientError> {
-        let cached = self.cached_path(commitment);
-        let files = self.files()?;
-        let ordered: Vec<&PathBuf> = files.iter().filter(|p| **p == cached).chain(files.iter().filter(|p| **p != cached)).collect();
-        let matching = ordered.iter().filter(|p| index.commitment_of(p) == Some(commitment));
-        let unknown = ordered.iter().filter(|p| index.commitment_of(p).is_none());
-        Ok(matching.chain(unknown).map(|p| (*p).clone()).collect())
+        let files = self.indexed_files(index, commitment)?;
+        let matching = files.iter().filter(|(_, known)| *known == Some(commitment));
+        let unknown = files.iter().filter(|(_, known)| known.is_none());
+        Ok(matching.chain(unknown).map(|(path, _)| path.clone()).collect())
     }
 
     /// The model whose commitment is `commitment`, and its file: from the directory, else
@@ -290,8 +296,7 @@ impl ModelStore {
                 coordinator.base()
             ))
         })?;
-        let path = self.cached_path(commitment);
-        let dir = self.dir.clone();
+        let store = self.clone();
         blocking(move || {
             let model = prepare_model(&bytes)?;
             if model.model_commitment() != commitment {
@@ -300,18 +305,13 @@ impl ModelStore {
                     model.model_commitment()
                 )));
             }
-            std::fs::create_dir_all(&dir).map_err(|source| ClientError::Io { path: dir.clone(), source })?;
-            write_atomically(&path, &bytes)?;
-            let mut index = CommitmentIndex::read(&dir);
-            index.record(&path, commitment);
-            index.write(&dir);
-            Ok((path, model))
+            Ok((store.remember(commitment, &bytes)?, model))
         })
         .await?
     }
 
     /// Keeps `bytes`, a model prepared elsewhere that commits to `commitment` (one this operator
-    /// registered), in the directory as `<commitment>.onnx`, and its commitment in the index: a
+    /// registered, or fetched from the coordinator and checked), in the directory as `<commitment>.onnx`, and its commitment in the index: a
     /// later search finds it without preparing it again.
     ///
     /// # Errors
