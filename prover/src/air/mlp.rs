@@ -467,10 +467,11 @@ fn scheduled_columns(model: &QuantizedModel, schedule: &Schedule) -> Result<Vec<
     let mut cols = vec![vec![Felt::ZERO; n]; N_PREPROCESSED];
     let mut row = 0;
     let maps: Vec<_> = (0..model.layers.len()).map(|l| model.input_map(l)).collect();
+    let bases: Vec<u64> = (0..=model.layers.len()).map(|v| vector_base(model, v)).collect();
     for block in &schedule.blocks {
         let layer = &model.layers[block.layer];
         let map = &maps[block.layer];
-        let out_base = vector_base(model, block.layer + 1);
+        let out_base = bases[block.layer + 1];
         for (r, &(a, b)) in block.pairs.iter().enumerate() {
             for (k, j) in (block.start..block.end).enumerate() {
                 cols[column::W + 2 * k][row] = felt_from_i64(weight_of(layer, j, a));
@@ -479,7 +480,7 @@ fn scheduled_columns(model: &QuantizedModel, schedule: &Schedule) -> Result<Vec<
                 }
             }
             let (v, offset) = map.locate(a);
-            cols[column::ADDR][row] = Felt::from(vector_base(model, v) + offset as u64);
+            cols[column::ADDR][row] = Felt::from(bases[v] + offset as u64);
             cols[column::MA][row] = Felt::ONE;
             cols[column::MB][row] = Felt::from(b);
             cols[column::KEEP][row] = Felt::from(r > 0);
